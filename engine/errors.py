@@ -1,0 +1,124 @@
+"""Domain errors raised by the engine.
+
+Every error carries a stable ``code``, an English message template (the msgid the web layer
+translates) and the parameters that fill it. The web layer maps each class to an HTTP status in
+one place (``web/errors.py``); the CLI prints the message and exits 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from forms.errors import FieldError
+
+
+class EngineError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+    code = "engine_error"
+    template = "The operation failed."
+
+    def __init__(self, template: str | None = None, **params: Any) -> None:
+        self.template = template or self.template
+        self.params = params
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The English message with its parameters filled in."""
+        try:
+            return self.template % self.params
+        except (KeyError, TypeError, ValueError):
+            return self.template
+
+
+class NotFound(EngineError):
+    code = "not_found"
+    template = "%(what)s %(key)s does not exist."
+
+
+class NotAllowed(EngineError):
+    code = "not_allowed"
+    template = "You are not allowed to do this."
+
+
+class Conflict(EngineError):
+    """The thing acted on changed meanwhile: already completed, claimed by another user, stale."""
+
+    code = "conflict"
+    template = "This item was changed by someone else. Reload and try again."
+
+
+class TaskAlreadyHandled(Conflict):
+    code = "task_already_handled"
+    template = "This task was already handled by %(by)s at %(at)s."
+
+
+class TaskClaimedByOther(Conflict):
+    code = "task_claimed"
+    template = "This task has been claimed by %(by)s."
+
+
+class InvalidState(EngineError):
+    code = "invalid_state"
+    template = "This cannot be done while the process is %(status)s."
+
+
+class InvalidSubmission(EngineError):
+    """Submitted data failed validation; ``errors`` maps field path to its problems."""
+
+    code = "invalid_submission"
+    template = "The form has %(count)s error(s)."
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__(count=len(errors))
+
+    def by_field(self) -> dict[str, str]:
+        """First message per field path, the shape forms and the API return."""
+        out: dict[str, str] = {}
+        for err in self.errors:
+            out.setdefault(err.path, err.message)
+        return out
+
+
+class Refused(EngineError):
+    """A business rule evaluated by the diagram refused the action (for example a quota)."""
+
+    code = "refused"
+    template = "%(reason)s"
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    """One problem found in a diagram or form file, located as precisely as possible."""
+
+    file: str
+    line: int | None
+    element: str | None
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        elem = f" [{self.element}]" if self.element else ""
+        return f"{where}{elem}: {self.code}: {self.message}"
+
+
+class DeploymentRefused(EngineError):
+    """The lint found problems; nothing was deployed."""
+
+    code = "deployment_refused"
+    template = "The deployment was refused: %(count)s problem(s) found."
+
+    def __init__(self, problems: list[LintProblem]) -> None:
+        self.problems = problems
+        super().__init__(count=len(problems))
+
+
+class ScriptFailed(EngineError):
+    """A script or expression in the diagram failed while the engine ran it."""
+
+    code = "script_failed"
+    template = "Step %(element)s failed: %(detail)s"

@@ -1,0 +1,246 @@
+"""Tables. The schema itself is managed by the Alembic migrations next to this module."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import TypeDecorator
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Unit(Base):
+    """An organisation unit; ``code`` is its administrative-division or organisation code."""
+
+    __tablename__ = "unit"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), default="unit")
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("unit.code"), index=True)
+    # Materialised path of codes ("/511800/511802/"): "in scope" is a prefix test.
+    path: Mapped[str] = mapped_column(String(512), index=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    api_token_hash: Mapped[str | None] = mapped_column(String(128), index=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    roles: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def role_codes(self) -> set[str]:
+        return {role.role for role in self.roles}
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ProcessVersion(Base):
+    """One deployed version of one process with every file it needs (its bundle)."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # Deferred: only a cold model cache reads the files.
+    bundle: Mapped[dict] = mapped_column(JSON, deferred=True)
+    startable: Mapped[bool] = mapped_column(Boolean, default=True)
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        Index("ix_process_instance_due", "status", "next_timer_due"),
+        Index("ix_process_instance_business", "year", "unit_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    lock_version: Mapped[int] = mapped_column(Integer)
+    next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_element: Mapped[str | None] = mapped_column(String(128))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    current_steps: Mapped[list] = mapped_column(JSON, default=list)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    # Business fields projected from process data so lists never deserialize a workflow.
+    title: Mapped[str] = mapped_column(String(300), default="")
+    year: Mapped[int | None] = mapped_column(Integer)
+    unit_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    unit_path: Mapped[str | None] = mapped_column(String(512), index=True)
+    sector: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str | None] = mapped_column(String(64))
+    responsible: Mapped[str | None] = mapped_column(String(64), index=True)
+    business: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    version: Mapped[ProcessVersion] = relationship(lazy="select")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class HumanTask(Base):
+    """One user task that is or was READY: the inbox reads only this table."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_guid"),
+        Index("ix_human_task_open_role", "status", "role", "scope_path"),
+        Index("ix_human_task_open_assignee", "status", "assignee"),
+        Index("ix_human_task_completed_by", "completed_by", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200))
+    process: Mapped[str] = mapped_column(String(128))
+    lane: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(32))
+    scope_unit: Mapped[str | None] = mapped_column(String(32))
+    scope_path: Mapped[str | None] = mapped_column(String(512))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ever_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    draft: Mapped[dict | None] = mapped_column(JSON)
+
+    instance: Mapped[ProcessInstance] = relationship(lazy="raise")
+
+
+class InstanceEvent(Base):
+    """Append-only audit: every change of an instance, who, when, why, and what was submitted."""
+
+    __tablename__ = "instance_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    task_guid: Mapped[str | None] = mapped_column(String(36))
+    bpmn_id: Mapped[str | None] = mapped_column(String(128))
+    step_name: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[Any] = mapped_column(JSON)
+
+
+class Milestone(Base):
+    """A milestone an instance reached: a task with a ``milestone`` property was completed.
+
+    The matrix chart and business rules such as quotas ("submitted this year") read these.
+    """
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("instance_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """A message to one user: a reminder (催办), an escalation (督办), a notice."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "username", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    sender: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,102 @@
+"""Read queries over the projections. Every function takes the session and never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select
+from sqlalchemy import and_
+from sqlalchemy import false
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.persistence.models import HumanTask
+from engine.persistence.models import Milestone
+from engine.persistence.models import ProcessInstance
+from engine.persistence.models import ProcessVersion
+from engine.persistence.models import Unit
+from engine.persistence.models import User
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: enough to decide task visibility in SQL."""
+
+    username: str
+    roles: frozenset[str]
+    unit_path: str
+    city_wide_roles: frozenset[str]
+
+
+def candidate_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
+    """Tasks ``viewer`` may act on: assigned to them, or unassigned for a role they hold in scope."""
+    roles = sorted(viewer.roles)
+    wide = sorted(viewer.roles & viewer.city_wide_roles)
+    in_scope = HumanTask.scope_path.startswith(viewer.unit_path, autoescape=True)
+    scoped = or_(HumanTask.role.in_(wide), in_scope) if wide else in_scope
+    group = and_(HumanTask.assignee.is_(None), HumanTask.role.in_(roles), scoped) if roles else false()
+    return or_(HumanTask.assignee == viewer.username, group)
+
+
+def inbox_query(viewer: Viewer, tab: str) -> Select:
+    """Open tasks assigned to or claimed by the viewer ('mine'), claimable ('claimable'), or done ('done')."""
+    query = select(HumanTask, ProcessInstance).join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
+    if tab == "done":
+        return query.where(HumanTask.completed_by == viewer.username, HumanTask.status == "completed")
+    query = query.where(HumanTask.status == "open", ProcessInstance.status.in_(("waiting", "error")))
+    if tab == "claimable":
+        return query.where(HumanTask.claimed_by.is_(None), HumanTask.assignee.is_(None), candidate_clause(viewer))
+    return query.where(or_(HumanTask.claimed_by == viewer.username, HumanTask.assignee == viewer.username))
+
+
+def count(session: Session, query: Select) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
+    return session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                           .order_by(ProcessVersion.version.desc()).limit(1)).first()
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def unit_path(session: Session, code: str | None) -> str | None:
+    if not code:
+        return None
+    return session.scalar(select(Unit.path).where(Unit.code == code))
+
+
+def due_instance(session: Session, now: datetime, lock: bool,
+                 exclude: Collection[int] = ()) -> ProcessInstance | None:
+    """The most overdue waiting instance with a due timer, locked and skipping locked rows."""
+    query = (select(ProcessInstance).where(ProcessInstance.status == "waiting",
+                                           ProcessInstance.next_timer_due <= now)
+             .order_by(ProcessInstance.next_timer_due).limit(1))
+    if exclude:
+        query = query.where(ProcessInstance.id.not_in(list(exclude)))
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
+def count_with_milestone(session: Session, *, kind: str | None, unit_code: str, year: int | None,
+                         milestone: str, exclude_instance: int | None,
+                         ignore_statuses: Collection[str] = ("terminated",)) -> int:
+    """Instances of ``kind`` for a unit and year that reached ``milestone`` (quotas count these)."""
+    query = (select(func.count(func.distinct(ProcessInstance.id)))
+             .join(Milestone, Milestone.instance_id == ProcessInstance.id)
+             .where(ProcessInstance.unit_code == unit_code, Milestone.key == milestone,
+                    ProcessInstance.status.not_in(tuple(ignore_statuses))))
+    if kind is not None:
+        query = query.where(ProcessInstance.kind == kind)
+    if year is not None:
+        query = query.where(ProcessInstance.year == year)
+    if exclude_instance is not None:
+        query = query.where(ProcessInstance.id != exclude_instance)
+    return session.scalar(query) or 0

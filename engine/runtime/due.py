@@ -1,0 +1,61 @@
+"""Due dates of user tasks from their ``dueDate``, ``dueIn`` or ``dueWorkdays`` properties."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine.runtime.specs import TaskMeta
+from engine.runtime.timers import BUSINESS_TZ
+from engine.workdays import add_workdays
+
+log = logging.getLogger(__name__)
+END_OF_DAY = time(23, 59, 59)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last second of ``day`` in the business time zone, as UTC."""
+    return datetime.combine(day, END_OF_DAY, BUSINESS_TZ).astimezone(UTC)
+
+
+def to_deadline(value: Any) -> datetime | None:
+    """A deadline from a date, a datetime or an ISO string; a bare date means the end of that day."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=BUSINESS_TZ)
+        return moment.astimezone(UTC)
+    if isinstance(value, date):
+        return end_of_day(value)
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return end_of_day(date.fromisoformat(text))
+            return to_deadline(datetime.fromisoformat(text))
+        except ValueError:
+            return None
+    return None
+
+
+def due_at(meta: TaskMeta, created: datetime, evaluate: Callable[[str], Any]) -> datetime | None:
+    """When the task falls due, or None when it has no due-date property (or it cannot be read)."""
+    try:
+        expression = meta.prop("dueDate")
+        if expression:
+            return to_deadline(evaluate(expression))
+        duration = meta.prop("dueIn")
+        if duration:
+            parsed = TimerEventDefinition.parse_iso_duration(duration)
+            return created + TimerEventDefinition.get_timedelta_from_start(parsed, created)
+        workdays = meta.prop("dueWorkdays")
+        if workdays:
+            return end_of_day(add_workdays(created.astimezone(BUSINESS_TZ).date(), int(workdays)))
+    except Exception as error:
+        log.warning("due date of %s could not be computed: %s", meta.bpmn_id, error)
+    return None

@@ -1,0 +1,285 @@
+"""Restricted evaluation of everything a diagram can run.
+
+Diagrams are uploaded by administrators, so scripts, gateway conditions, timer and multi-instance
+expressions and DMN cells all go through :class:`SandboxEnvironment`:
+
+* code is compiled with RestrictedPython (no imports, no names or attributes starting with ``_``,
+  guarded item access and iteration), plus a few rules of our own: no ``try`` (so a script cannot
+  swallow its own time-out), and ``**``, ``*``, ``+`` and ``<<`` go through guards that refuse
+  results too large to compute;
+* only a whitelist of builtins and the helper functions the engine registers are visible;
+* each evaluation has a CPU-time budget enforced with a trace function, so an endless loop raises
+  :class:`ScriptTimeout` instead of hanging the worker;
+* task data is deep-copied before a script runs, so a script that mutates a nested list in place
+  cannot rewrite the data already recorded on earlier tasks (SpiffWorkflow copies data shallowly).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import math
+import sys
+import time
+from collections.abc import Callable
+from collections.abc import Mapping
+from functools import lru_cache
+from types import CodeType
+from types import ModuleType
+from typing import Any
+
+from RestrictedPython import RestrictingNodeTransformer
+from RestrictedPython import compile_restricted_eval
+from RestrictedPython import compile_restricted_exec
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Eval import default_guarded_getiter
+from RestrictedPython.Guards import full_write_guard
+from RestrictedPython.Guards import guarded_iter_unpack_sequence
+from RestrictedPython.Guards import guarded_unpack_sequence
+from RestrictedPython.Guards import safer_getattr
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+SANDBOX_FILENAME = "<string>"  # SpiffWorkflow looks for this name to report the failing line
+MAX_SEQUENCE = 1_000_000
+MAX_INT_BITS = 100_000
+MAX_RANGE = 100_000
+DEFAULT_CPU_SECONDS = 1.0
+
+
+class ScriptTimeout(Exception):
+    """Raised inside sandboxed code when it exceeds its CPU budget.
+
+    Sandboxed code cannot catch it (``try`` is not allowed there), so it always reaches
+    SpiffWorkflow, which marks the task as failed, and the runtime puts the instance in error.
+    """
+
+
+class SandboxViolation(Exception):
+    """Raised when sandboxed code asks for something the sandbox refuses (a huge result, …)."""
+
+
+class _Transformer(RestrictingNodeTransformer):
+    """RestrictedPython's policy plus our own: no try, guarded arithmetic."""
+
+    _GUARDED = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.Add: "_add_", ast.LShift: "_lshift_"}
+
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        self.error(node, "try/except is not allowed in diagram scripts.")
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        node = self.node_contents_visit(node)
+        guard = self._GUARDED.get(type(node.op))
+        if guard is None:
+            return node
+        func = ast.copy_location(ast.Name(guard, ast.Load()), node)
+        call = ast.Call(func=func, args=[node.left, node.right], keywords=[])
+        return ast.copy_location(call, node)
+
+
+@lru_cache(maxsize=4096)
+def compile_sandboxed(source: str, mode: str) -> CodeType:
+    """Compile ``source`` under the sandbox policy; ``mode`` is 'exec' or 'eval'.
+
+    :raises SyntaxError: with every policy or syntax error joined in the message.
+    """
+    compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
+    result = compiler(source, filename=SANDBOX_FILENAME, policy=_Transformer)
+    if result.errors or result.code is None:
+        error = SyntaxError("; ".join(result.errors) or "invalid code")
+        error.lineno = _first_line(result.errors)
+        raise error
+    return result.code
+
+
+def check_syntax(source: str, mode: str) -> str | None:
+    """Return the error message for ``source`` or None when it compiles in the sandbox."""
+    try:
+        compile_sandboxed(source, mode)
+    except SyntaxError as error:
+        return str(error)
+    return None
+
+
+def _first_line(errors: tuple[str, ...]) -> int:
+    for message in errors:
+        marker = "Line "
+        if marker in message:
+            digits = message.split(marker, 1)[1].split(":", 1)[0]
+            if digits.isdigit():
+                return int(digits)
+    return 0
+
+
+def _size(value: Any) -> int | None:
+    return len(value) if isinstance(value, str | bytes | list | tuple) else None
+
+
+def _guarded_mul(left: Any, right: Any) -> Any:
+    for seq, times in ((left, right), (right, left)):
+        size = _size(seq)
+        if size is not None and isinstance(times, int) and size * times > MAX_SEQUENCE:
+            raise SandboxViolation("result of * is too large")
+    return left * right
+
+
+def _guarded_add(left: Any, right: Any) -> Any:
+    size_left, size_right = _size(left), _size(right)
+    if size_left is not None and size_right is not None and size_left + size_right > MAX_SEQUENCE:
+        raise SandboxViolation("result of + is too large")
+    return left + right
+
+
+def _guarded_pow(base: Any, exponent: Any, modulo: Any = None) -> Any:
+    huge = (isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1
+            and exponent * math.log2(abs(base)) > MAX_INT_BITS)
+    if huge:
+        raise SandboxViolation("result of ** is too large")
+    return pow(base, exponent) if modulo is None else pow(base, exponent, modulo)
+
+
+def _guarded_lshift(value: Any, shift: Any) -> Any:
+    if isinstance(shift, int) and shift > MAX_INT_BITS:
+        raise SandboxViolation("result of << is too large")
+    return value << shift
+
+
+def _limited_range(*args: int) -> range:
+    result = range(*args)
+    if len(result) > MAX_RANGE:
+        raise SandboxViolation(f"range() is limited to {MAX_RANGE} elements")
+    return result
+
+
+_INPLACE = {
+    "+=": _guarded_add,
+    "-=": lambda a, b: a - b,
+    "*=": _guarded_mul,
+    "/=": lambda a, b: a / b,
+    "//=": lambda a, b: a // b,
+    "%=": lambda a, b: a % b,
+    "**=": _guarded_pow,
+    "|=": lambda a, b: a | b,
+    "&=": lambda a, b: a & b,
+}
+
+
+def _inplacevar(op: str, target: Any, value: Any) -> Any:
+    try:
+        return _INPLACE[op](target, value)
+    except KeyError:
+        raise SandboxViolation(f"operator {op} is not allowed") from None
+
+
+_SAFE_BUILTIN_NAMES = (
+    "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int", "isinstance",
+    "len", "list", "map", "max", "min", "reversed", "round", "set", "sorted", "str", "sum", "tuple",
+    "zip", "None", "True", "False", "ValueError", "KeyError", "TypeError",
+)
+
+
+def _builtins() -> dict[str, Any]:
+    import builtins
+
+    table = {name: getattr(builtins, name) for name in _SAFE_BUILTIN_NAMES}
+    table.update(range=_limited_range, pow=_guarded_pow)
+    return table
+
+
+_BASE_GLOBALS: dict[str, Any] = {
+    "__builtins__": _builtins(),
+    "__name__": "sandbox",
+    "__metaclass__": type,
+    "_getattr_": safer_getattr,
+    "_getitem_": default_guarded_getitem,
+    "_getiter_": default_guarded_getiter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": full_write_guard,
+    "_inplacevar_": _inplacevar,
+    "_pow_": _guarded_pow,
+    "_mul_": _guarded_mul,
+    "_add_": _guarded_add,
+    "_lshift_": _guarded_lshift,
+}
+
+
+class _CpuBudget:
+    """A trace function that raises ScriptTimeout once the thread used ``seconds`` of CPU."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.thread_time() + seconds
+        self.seconds = seconds
+        self.events = 0
+
+    def on_call(self, frame: Any, event: str, arg: Any) -> Callable | None:
+        # Only sandboxed frames are traced; library frames run at full speed.
+        if frame.f_code.co_filename != SANDBOX_FILENAME:
+            return None
+        # Opcode events, not line events: `while True: pass` jumps without ever starting a line.
+        frame.f_trace_lines = False
+        frame.f_trace_opcodes = True
+        self.check()
+        return self.on_event
+
+    def on_event(self, frame: Any, event: str, arg: Any) -> Callable:
+        self.events += 1
+        if (self.events & 0xFF) == 0:
+            self.check()
+        return self.on_event
+
+    def check(self) -> None:
+        if time.thread_time() > self.deadline:
+            raise ScriptTimeout(f"the script used more than {self.seconds:g} s of CPU time")
+
+
+def _run_with_budget(code: CodeType, scope: dict[str, Any], seconds: float, mode: str) -> Any:
+    budget = _CpuBudget(seconds)
+    previous = sys.gettrace()
+    sys.settrace(budget.on_call)
+    try:
+        return eval(code, scope) if mode == "eval" else exec(code, scope)
+    finally:
+        sys.settrace(previous)
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """SpiffWorkflow script environment that evaluates everything restricted and time-limited."""
+
+    def __init__(self, helpers: Mapping[str, Callable] | None = None,
+                 cpu_seconds: float = DEFAULT_CPU_SECONDS) -> None:
+        super().__init__(dict(helpers or {}))
+        self.cpu_seconds = cpu_seconds
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        code = compile_sandboxed(expression, "eval")
+        scope = {**_BASE_GLOBALS, **self.globals, **(external_context or {}), **context}
+        return _run_with_budget(code, scope, self.cpu_seconds, "eval")
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        code = compile_sandboxed(script, "exec")
+        reserved = set(_BASE_GLOBALS) | set(self.globals) | set(external_context or {})
+        clash = reserved.intersection(context)
+        if clash:
+            raise ValueError(f"task data overwrites a predefined name: {sorted(clash)}")
+        # Deep copies: an in-place mutation must not reach data recorded on earlier tasks.
+        own = {key: copy.deepcopy(value) for key, value in context.items()}
+        scope = {**_BASE_GLOBALS, **self.globals, **(external_context or {}), **own}
+        _run_with_budget(code, scope, self.cpu_seconds, "exec")
+        for key in [key for key in context if key not in scope]:
+            del context[key]
+        context.update({
+            key: value for key, value in scope.items()
+            if key not in reserved and not callable(value) and not isinstance(value, ModuleType | type)
+        })
+        return True
+
+    def call_service(self, context: dict, **kwargs: Any) -> Any:
+        raise SandboxViolation("service tasks are not supported")
+
+
+def make_script_engine(helpers: Mapping[str, Callable] | None = None,
+                       cpu_seconds: float = DEFAULT_CPU_SECONDS) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine whose every evaluation path runs in the sandbox."""
+    return PythonScriptEngine(environment=SandboxEnvironment(helpers, cpu_seconds))

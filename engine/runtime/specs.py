@@ -1,0 +1,232 @@
+"""Turn a model bundle (BPMN, DMN and form files) into SpiffWorkflow specs plus a task index.
+
+A *bundle* is everything one process version needs, as text: ``{"bpmn": {name: xml},
+"dmn": {name: xml}, "forms": {name: json}}``. It is what the registry stores per version, so a
+pinned instance can always be rebuilt exactly as it started.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from engine.roles import role_named
+from engine.runtime.xmlsafe import parse_xml
+
+Bundle = dict[str, dict[str, str]]
+
+_ISO_DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_ISO_CYCLE = re.compile(r"^R\d*/[^\s]+$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+UI_FORM_PROPERTY = "formUiSchemaFilename"
+
+
+def quote_bare_iso(expression: str) -> str:
+    """Quote a bare ISO-8601 literal (``P7D``, ``R4/P3M``, ``2008-06-30``) as other modelers write it.
+
+    SpiffWorkflow evaluates timer expressions as Python, where ``P7D`` is an unknown name and
+    ``R4/P3M`` a division; anything else is returned unchanged.
+    """
+    text = expression.strip()
+    if _ISO_DURATION.match(text) or _ISO_CYCLE.match(text) or _ISO_DATE.match(text):
+        return repr(text)
+    return expression
+
+
+def timer_literal(expression: str) -> str | None:
+    """The string value of a timer expression when it is a literal, else None (it reads data)."""
+    try:
+        value = ast.literal_eval(quote_bare_iso(expression).strip())
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class TaskMeta:
+    """What the engine needs to know about one manual task spec, read once per model version."""
+
+    process: str
+    spec_name: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    role: str | None
+    properties: dict[str, str]
+    documentation: str
+    form: str | None
+    element_variable: str | None = None
+
+    def prop(self, key: str) -> str | None:
+        value = self.properties.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+@dataclass
+class ParsedModel:
+    """The specs of one process version, ready to instantiate, with its task index and forms."""
+
+    process_id: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    tasks: dict[tuple[str, str], TaskMeta]
+    forms: dict[str, dict]
+    element_names: dict[str, str] = field(default_factory=dict)
+    starter_roles: frozenset[str] = frozenset()
+
+    def task_meta(self, process: str, spec_name: str) -> TaskMeta | None:
+        return self.tasks.get((process, spec_name))
+
+    def meta_for(self, process: str, bpmn_id: str) -> TaskMeta | None:
+        """The manual task with this BPMN id in ``process`` (a multi-instance child included)."""
+        for meta in self.tasks.values():
+            if meta.process == process and meta.bpmn_id == bpmn_id:
+                return meta
+        return None
+
+
+def new_parser() -> SpiffBpmnParser:
+    """A Spiff parser with XSD validation on."""
+    return SpiffBpmnParser(validator=VALIDATOR)
+
+
+def load_bundle_into(parser: SpiffBpmnParser, bundle: Bundle) -> None:
+    """Add every BPMN and DMN file of ``bundle`` to ``parser``, parsed safely."""
+    for name, text in sorted(bundle.get("bpmn", {}).items()):
+        parser.add_bpmn_xml(parse_xml(text), filename=name)
+    for name, text in sorted(bundle.get("dmn", {}).items()):
+        parser.add_dmn_xml(parse_xml(text).getroot(), filename=name)
+
+
+def all_specs(spec: Any, subprocess_specs: dict[str, Any]) -> Iterator[Any]:
+    """The process spec followed by every subprocess and call-activity spec."""
+    yield spec
+    yield from subprocess_specs.values()
+
+
+def normalize_timers(spec: Any, subprocess_specs: dict[str, Any]) -> None:
+    """Quote bare ISO literals in every timer expression of the specs, in place."""
+    for process in all_specs(spec, subprocess_specs):
+        for task_spec in process.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition):
+                definition.expression = quote_bare_iso(definition.expression)
+
+
+def _element_variables(process: Any) -> dict[str, str]:
+    """Child spec name -> MI input item name, for per-member tasks."""
+    out = {}
+    for task_spec in process.task_specs.values():
+        if isinstance(task_spec, MultiInstanceTask) and task_spec.input_item is not None:
+            out[task_spec.task_spec] = task_spec.input_item.bpmn_id
+    return out
+
+
+def build_task_index(spec: Any, subprocess_specs: dict[str, Any]) -> dict[tuple[str, str], TaskMeta]:
+    """Index every manual task spec by (process name, spec name)."""
+    index: dict[tuple[str, str], TaskMeta] = {}
+    for process in all_specs(spec, subprocess_specs):
+        variables = _element_variables(process)
+        for task_spec in process.task_specs.values():
+            if not getattr(task_spec, "manual", False) or getattr(task_spec, "bpmn_id", None) is None:
+                continue
+            properties = dict((task_spec.extensions or {}).get("properties", {}))
+            role = role_named(properties.get("role")) or role_named(task_spec.lane)
+            index[(process.name, task_spec.name)] = TaskMeta(
+                process=process.name,
+                spec_name=task_spec.name,
+                bpmn_id=task_spec.bpmn_id,
+                name=task_spec.bpmn_name or task_spec.bpmn_id,
+                lane=task_spec.lane,
+                role=role.code if role else None,
+                properties=properties,
+                documentation=task_spec.documentation or "",
+                form=properties.get(FORM_PROPERTY),
+                element_variable=variables.get(task_spec.name),
+            )
+    return index
+
+
+def element_names(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, str]:
+    """BPMN id -> display name of every named element, for status lines and errors."""
+    names = {}
+    for process in all_specs(spec, subprocess_specs):
+        for task_spec in process.task_specs.values():
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            if bpmn_id:
+                names[bpmn_id] = task_spec.bpmn_name or bpmn_id
+    return names
+
+
+def starter_roles(spec: Any) -> frozenset[str]:
+    """Roles of the lanes holding the process's start events; empty when anyone may start it."""
+    roles = set()
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, StartEvent) and task_spec.lane:
+            role = role_named(task_spec.lane)
+            if role is not None:
+                roles.add(role.code)
+    return frozenset(roles)
+
+
+def parse_model(bundle: Bundle, process_id: str) -> ParsedModel:
+    """Build the specs of ``process_id`` from ``bundle``.
+
+    :raises ValidationException, XmlError: when the bundle does not parse (the lint reports these
+        with locations before anything is deployed, so here they mean a corrupted store).
+    """
+    parser = new_parser()
+    load_bundle_into(parser, bundle)
+    spec = parser.get_spec(process_id)
+    subprocess_specs = parser.get_subprocess_specs(process_id)
+    normalize_timers(spec, subprocess_specs)
+    forms = {name: json.loads(text) for name, text in bundle.get("forms", {}).items()}
+    return ParsedModel(
+        process_id=process_id,
+        name=spec.description or process_id,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        tasks=build_task_index(spec, subprocess_specs),
+        forms=forms,
+        element_names=element_names(spec, subprocess_specs),
+        starter_roles=starter_roles(spec),
+    )
+
+
+class ModelCache:
+    """Parsed models by version id. Parsing costs ~10 ms, so every worker keeps its own LRU."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self._items: OrderedDict[int, ParsedModel] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def get(self, version_id: int, process_id: str, load_bundle: Any) -> ParsedModel:
+        """The parsed model of a version; ``load_bundle()`` is called only on a miss."""
+        with self._lock:
+            model = self._items.get(version_id)
+            if model is not None:
+                self._items.move_to_end(version_id)
+                return model
+        model = parse_model(load_bundle(), process_id)
+        with self._lock:
+            self._items[version_id] = model
+            while len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+        return model

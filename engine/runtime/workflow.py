@@ -1,0 +1,336 @@
+"""A running process instance: SpiffWorkflow behind an API that guards the library's traps.
+
+* ``DepthSafeWorkflow`` lifts the 1000-level depth limit that silently "completes" long loops.
+* :class:`ProcessRun` completes only READY manual tasks taken by id, deep-copies submitted data,
+  turns script failures into an error record (element + message) instead of an exception, and
+  re-raises business refusals (:class:`engine.errors.Refused`) so the caller can roll back.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine import clock
+from engine.errors import Refused
+from engine.runtime import timers
+from engine.runtime.sandbox import make_script_engine
+from engine.runtime.specs import ParsedModel
+from engine.runtime.specs import TaskMeta
+
+MAX_DEPTH = 1_000_000
+MAX_TIMER_ROUNDS = 64
+TREE_ALARM = 5_000
+
+
+class DepthSafeSubWorkflow(BpmnSubWorkflow):
+    """A subprocess whose task queries are not cut at depth 1000."""
+
+    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> BpmnTaskIterator:
+        kwargs.setdefault("max_depth", MAX_DEPTH)
+        return super().get_tasks_iterator(first_task, **kwargs)
+
+    def is_completed(self) -> bool:
+        return _is_completed(self)
+
+
+class DepthSafeWorkflow(BpmnWorkflow):
+    """A top workflow whose task queries, completion check and subprocesses ignore the depth cap."""
+
+    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> BpmnTaskIterator:
+        kwargs.setdefault("max_depth", MAX_DEPTH)
+        return super().get_tasks_iterator(first_task, **kwargs)
+
+    def is_completed(self) -> bool:
+        return _is_completed(self)
+
+    def create_subprocess(self, my_task: Any, spec_name: str) -> DepthSafeSubWorkflow:
+        subprocess = DepthSafeSubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id,
+                                          top_workflow=self)
+        self.subprocesses[my_task.id] = subprocess
+        return subprocess
+
+
+def _is_completed(workflow: Any) -> bool:
+    if not workflow.completed:
+        unfinished = BpmnTaskIterator(workflow.task_tree, state=TaskState.NOT_FINISHED_MASK, max_depth=MAX_DEPTH)
+        if next(unfinished, None) is None:
+            workflow.completed = True
+    return workflow.completed
+
+
+@dataclass(frozen=True)
+class RunError:
+    """Where and why the instance stopped: the failing element and the library's message."""
+
+    element: str
+    element_name: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A READY manual task with what assignment and forms need."""
+
+    id: str
+    meta: TaskMeta
+    data: dict[str, Any]
+    item: Any = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One place the instance is at: a user task, a waiting timer or message, or an error."""
+
+    kind: str
+    bpmn_id: str
+    name: str
+    process: str
+    task_id: str
+    due: datetime | None = None
+
+
+def _refusal_in(error: BaseException) -> Refused | None:
+    seen = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Refused):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+class ProcessRun:
+    """One loaded workflow plus the model it runs on."""
+
+    def __init__(self, model: ParsedModel, workflow: DepthSafeWorkflow,
+                 helpers: Mapping[str, Callable] | None = None, cpu_seconds: float = 1.0) -> None:
+        self.model = model
+        self.workflow = workflow
+        # The script engine is not serialized: attach it after every load (pitfall 19).
+        self.workflow.script_engine = make_script_engine(helpers, cpu_seconds)
+        self.error: RunError | None = None
+
+    @classmethod
+    def start(cls, model: ParsedModel, data: Mapping[str, Any], **options: Any) -> ProcessRun:
+        """Create a new workflow, seed it with ``data`` and run to the first wait state.
+
+        :raises Refused: when the diagram refuses to start with this data.
+        """
+        workflow = DepthSafeWorkflow(model.spec, model.subprocess_specs)
+        run = cls(model, workflow, **options)
+        start = workflow.get_next_task(state=TaskState.READY)
+        start.data.update(copy.deepcopy(dict(data)))
+        run.advance()
+        return run
+
+    # -- engine steps ------------------------------------------------------------------------
+
+    def advance(self) -> None:
+        """Run engine tasks and due timers until only user input or future timers remain.
+
+        A failing script or expression stops the run and is recorded in :attr:`error`.
+
+        :raises Refused: re-raised from a helper so the caller can roll the use case back.
+        """
+        try:
+            self.workflow.do_engine_steps()
+            # A timer made READY by the refresh at the end of do_engine_steps only runs on the next
+            # call, and each refresh advances a cycle timer by one period: loop until settled.
+            for _ in range(MAX_TIMER_ROUNDS):
+                due = self.next_timer_due()
+                timer_due = due is not None and due <= clock.now()
+                if not timer_due and self.workflow.get_next_task(state=TaskState.READY, manual=False) is None:
+                    break
+                self.workflow.refresh_timers()
+                self.workflow.do_engine_steps()
+        except Exception as error:
+            self._record(error)
+
+    def _record(self, error: Exception) -> None:
+        refusal = _refusal_in(error)
+        if refusal is not None:
+            raise refusal
+        task = getattr(error, "task", None)
+        failed = self.workflow.get_next_task(state=TaskState.ERROR)
+        spec = (task or failed).task_spec if (task or failed) is not None else None
+        bpmn_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or ""
+        name = getattr(spec, "bpmn_name", None) or bpmn_id
+        self.error = RunError(bpmn_id, name, str(error).strip(), getattr(error, "line_number", None) or None)
+
+    # -- user tasks --------------------------------------------------------------------------
+
+    def _task(self, task_id: str) -> Any:
+        try:
+            return self.workflow.get_task_from_id(UUID(task_id))
+        except (KeyError, ValueError, TypeError):
+            return None
+
+    def ready_task(self, task_id: str) -> ReadyTask | None:
+        """The READY manual task with this id, or None when it is not (or no longer) ready."""
+        task = self._task(task_id)
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            return None
+        return self._describe(task)
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        """Every READY manual task, inside subprocesses and call activities too."""
+        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        return [self._describe(task) for task in tasks]
+
+    def _describe(self, task: Any) -> ReadyTask:
+        meta = self.model.task_meta(task.workflow.spec.name, task.task_spec.name)
+        if meta is None:  # a manual task the index does not know: a plain bpmn:task, say
+            meta = TaskMeta(task.workflow.spec.name, task.task_spec.name, task.task_spec.bpmn_id or "",
+                            task.task_spec.bpmn_name or "", task.task_spec.lane, None, {}, "", None)
+        item = task.data.get(meta.element_variable) if meta.element_variable else None
+        return ReadyTask(str(task.id), meta, task.data, item)
+
+    def complete(self, task_id: str, submitted: Mapping[str, Any]) -> None:
+        """Complete the READY manual task ``task_id`` with ``submitted`` data, then advance.
+
+        :raises LookupError: when the task is not READY (completed, cancelled, future or unknown).
+        :raises Refused: when the diagram refuses the submission; nothing is applied then.
+        """
+        task = self._task(task_id)
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise LookupError(task_id)
+        values = copy.deepcopy(dict(submitted))
+        output = self._output_variable(task)
+        if output:
+            task.data[output] = values
+        else:
+            task.data.update(values)
+        try:
+            task.run()
+        except Exception as error:
+            self._record(error)
+            return
+        self.advance()
+
+    @staticmethod
+    def _output_variable(task: Any) -> str | None:
+        parent = task.parent.task_spec if task.parent is not None else None
+        if isinstance(parent, MultiInstanceTask) and parent.output_item is not None:
+            return parent.output_item.bpmn_id
+        return None
+
+    def evaluate(self, task_id: str, expression: str) -> Any:
+        """Evaluate ``expression`` (sandboxed) against the data of task ``task_id``."""
+        task = self._task(task_id)
+        return self.workflow.script_engine.evaluate(task, expression)
+
+    # -- errors and control ------------------------------------------------------------------
+
+    def failed_task(self) -> Any:
+        return self.workflow.get_next_task(state=TaskState.ERROR)
+
+    def retry(self, corrections: Mapping[str, Any]) -> None:
+        """Apply ``corrections`` to the failed task's data and run it again."""
+        self.error = None
+        task = self.failed_task()
+        if task is not None:
+            task.data.update(copy.deepcopy(dict(corrections)))
+            task._set_state(TaskState.READY)
+            try:
+                task.run()
+            except Exception as error:
+                self._record(error)
+                return
+        self.advance()
+
+    def terminate(self) -> None:
+        """Cancel every unfinished task."""
+        self.workflow.cancel()
+
+    # -- what the projections read -----------------------------------------------------------
+
+    @property
+    def completed(self) -> bool:
+        return self.workflow.is_completed()
+
+    def status(self) -> str:
+        if self.error is not None or self.failed_task() is not None:
+            return "error"
+        if self.completed:
+            return "completed"
+        return "waiting"
+
+    def latest_data(self) -> dict[str, Any]:
+        """The data the instance last produced: the last completed task's, or the workflow's at the end."""
+        if self.completed and self.workflow.data:
+            return self.workflow.data
+        ready = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR)
+        for task in ready:
+            if task.data:
+                return task.data
+        last = self.workflow.last_task
+        return last.data if last is not None else {}
+
+    def next_timer_due(self) -> datetime | None:
+        dues = [timers.pending_due(event.value) for event in self.workflow.waiting_events()
+                if "Timer" in event.event_type]
+        dues = [due for due in dues if due is not None]
+        return min(dues) if dues else None
+
+    def due_timer_names(self, now: datetime) -> list[str]:
+        """Names of the timers (boundaries included) that are due at ``now``."""
+        names = []
+        for event in self.workflow.waiting_events():
+            due = timers.pending_due(event.value)
+            if "Timer" in event.event_type and due is not None and due <= now:
+                names.append(event.name or "timer")
+        return names
+
+    def steps(self) -> list[Step]:
+        """The current steps: ready user tasks, waiting catch events (not boundaries), errors."""
+        out: list[Step] = []
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
+            spec = task.task_spec
+            bpmn_id = getattr(spec, "bpmn_id", None)
+            if bpmn_id is None:
+                continue
+            name = spec.bpmn_name or bpmn_id
+            process = task.workflow.spec.name
+            if task.state == TaskState.ERROR:
+                out.append(Step("error", bpmn_id, name, process, str(task.id)))
+            elif task.state == TaskState.READY and spec.manual:
+                out.append(Step("user", bpmn_id, name, process, str(task.id)))
+            elif task.state == TaskState.WAITING and isinstance(spec, CatchingEvent) \
+                    and not isinstance(spec, BoundaryEvent):
+                details = spec.event_definition.details(task)
+                kind = "timer" if "Timer" in details.event_type else "event"
+                out.append(Step(kind, bpmn_id, name, process, str(task.id), timers.pending_due(details.value)))
+        return out
+
+    def tree_size(self) -> int:
+        return len(self.workflow.tasks) + sum(len(sp.tasks) for sp in self.workflow.subprocesses.values())
+
+    def completed_steps(self) -> set[str]:
+        """BPMN ids of every completed element, subprocesses included (for milestones)."""
+        done = set()
+        for workflow in (self.workflow, *self.workflow.subprocesses.values()):
+            for task in workflow.tasks.values():
+                if task.state == TaskState.COMPLETED and getattr(task.task_spec, "bpmn_id", None):
+                    done.add(task.task_spec.bpmn_id)
+        return done
+
+
+def is_spiff_error(error: BaseException) -> bool:
+    return isinstance(error, SpiffWorkflowException)

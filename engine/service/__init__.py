@@ -1,0 +1,16 @@
+"""The engine's use cases, one transaction each, behind one facade."""
+
+from engine.persistence.schema import upgrade
+from engine.service.deploy import DeployUseCases
+from engine.service.instances import InstanceUseCases
+from engine.service.org import OrgUseCases
+from engine.service.tasks import TaskUseCases
+from engine.service.timers import TimerUseCases
+
+
+class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, TimerUseCases, OrgUseCases):
+    """Everything the web layer and the CLI may ask of the engine."""
+
+    def upgrade_schema(self) -> None:
+        """Create or migrate the database schema to the latest revision."""
+        upgrade(self.db.write_engine)

@@ -1,0 +1,118 @@
+"""Use cases of the model registry: lint files, deploy a folder, list versions."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from engine import clock
+from engine.errors import DeploymentRefused
+from engine.errors import LintProblem
+from engine.errors import NotFound
+from engine.persistence import queries
+from engine.persistence.models import ProcessVersion
+from engine.runtime.bundles import split_bundles
+from engine.runtime.lint import Source
+from engine.runtime.lint import lint
+from engine.service.actors import SYSTEM
+from engine.service.actors import load_actor
+from engine.service.actors import require_role
+from engine.service.base import ServiceBase
+from forms import find_form
+
+log = logging.getLogger(__name__)
+
+MODEL_SUFFIXES = {".bpmn": "bpmn", ".dmn": "dmn"}
+
+
+@dataclass(frozen=True)
+class Deployed:
+    process_id: str
+    name: str
+    version: int
+    created: bool
+
+
+def sources_in(paths: list[Path]) -> tuple[list[Source], dict[str, Path]]:
+    """BPMN and DMN sources under ``paths`` (files or folders), named relative to their folder.
+
+    :raises NotFound: when a path does not exist.
+    """
+    sources: list[Source] = []
+    locations: dict[str, Path] = {}
+    for path in paths:
+        if not path.exists():
+            raise NotFound(what="Path", key=str(path))
+        files = sorted(p for p in path.rglob("*") if p.suffix in MODEL_SUFFIXES) if path.is_dir() else [path]
+        base = path if path.is_dir() else path.parent
+        for file in files:
+            if file.suffix not in MODEL_SUFFIXES:
+                continue
+            name = str(file.relative_to(base))
+            sources.append(Source(name, MODEL_SUFFIXES[file.suffix], file.read_bytes()))
+            locations[name] = file
+    return sources, locations
+
+
+class DeployUseCases(ServiceBase):
+    def _form_resolver(self, locations: dict[str, Path]):  # type: ignore[no-untyped-def]
+        """Forms are looked up beside the diagram first, then in the forms folder."""
+
+        def resolve(name: str, diagram: str) -> str | None:
+            beside = locations[diagram].parent if diagram in locations else None
+            dirs = [d for d in (beside, self.settings.forms_dir) if d is not None]
+            found = find_form(name, dirs)
+            return found.read_text(encoding="utf-8") if found else None
+
+        return resolve
+
+    def lint_paths(self, paths: list[Path]) -> list[LintProblem]:
+        """Every problem in the BPMN/DMN files under ``paths``; empty when they may be deployed."""
+        sources, locations = sources_in(paths)
+        return lint(sources, self._form_resolver(locations)).problems
+
+    def deploy(self, folder: Path | None = None, actor: str = "system") -> list[Deployed]:
+        """Lint and deploy every executable process under ``folder`` (default: the workflows folder).
+
+        A process whose bundle is identical to its latest version is left alone.
+
+        :raises DeploymentRefused: with every lint problem; nothing is stored then.
+        :raises NotAllowed: when ``actor`` is not an administrator.
+        """
+        sources, locations = sources_in([folder or self.settings.workflows_dir])
+        resolve = self._form_resolver(locations)
+        return self.deploy_sources(sources, resolve, actor)
+
+    def deploy_sources(self, sources: list[Source], resolve, actor: str) -> list[Deployed]:  # type: ignore[no-untyped-def]
+        """Deploy already-read sources; see :meth:`deploy`."""
+        report = lint(sources, resolve)
+        if report.problems:
+            raise DeploymentRefused(report.problems)
+        bundles = split_bundles(sources, resolve)
+        results = []
+        with self.db.write() as session:
+            if actor != SYSTEM:
+                require_role(load_actor(session, actor), "admin")
+            for item in bundles:
+                latest = queries.latest_version(session, item.process_id)
+                if latest is not None and latest.sha256 == item.sha256:
+                    results.append(Deployed(item.process_id, latest.name, latest.version, False))
+                    continue
+                version = ProcessVersion(process_id=item.process_id, version=(latest.version + 1) if latest else 1,
+                                         name=item.name, sha256=item.sha256, bundle=item.bundle,
+                                         deployed_by=actor, deployed_at=clock.now())
+                session.add(version)
+                results.append(Deployed(item.process_id, item.name, version.version, True))
+                log.info("deployed %s version %s", item.process_id, version.version)
+        return results
+
+    def versions(self) -> list[tuple[str, int, str, str]]:
+        """(process id, version, name, sha256) of every deployed version, newest first per process."""
+        with self.db.read() as session:
+            rows = session.execute(select(ProcessVersion.process_id, ProcessVersion.version, ProcessVersion.name,
+                                          ProcessVersion.sha256)
+                                   .order_by(ProcessVersion.process_id, ProcessVersion.version.desc()))
+            return [tuple(row) for row in rows]

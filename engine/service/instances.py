@@ -1,0 +1,209 @@
+"""Use cases on whole instances: start, look at, suspend, resume, terminate, retry after an error."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.errors import InvalidState
+from engine.errors import NotAllowed
+from engine.errors import NotFound
+from engine.persistence import queries
+from engine.persistence.models import HumanTask
+from engine.persistence.models import InstanceEvent
+from engine.persistence.models import Milestone
+from engine.persistence.models import ProcessInstance
+from engine.persistence.models import ProcessVersion
+from engine.service.actors import Actor
+from engine.service.actors import load_actor
+from engine.service.actors import require_role
+from engine.service.base import ServiceBase
+from engine.service.runs import Change
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    kind: str
+    step_name: str | None
+    bpmn_id: str | None
+    reason: str | None
+    data: Any
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    id: int
+    process_id: str
+    process_name: str
+    version: int
+    status: str
+    title: str
+    year: int | None
+    unit_code: str | None
+    steps: list[dict]
+    started_by: str
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    error_element: str | None
+    error_message: str | None
+    next_timer_due: datetime | None
+    business: dict
+    milestones: list[tuple[str, str, datetime]]
+    events: list[EventView]
+
+
+def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
+    """The instance row, locked for this transaction (``FOR UPDATE`` on PostgreSQL).
+
+    :raises NotFound: when it does not exist.
+    """
+    instance = session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                               .with_for_update(of=ProcessInstance)
+                               .execution_options(populate_existing=True)).first()
+    if instance is None:
+        raise NotFound(what="Process instance", key=instance_id)
+    return instance
+
+
+def visible_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
+    """The instance if ``actor`` may see it: in their unit's subtree, started by them, or city-wide.
+
+    :raises NotFound: when it does not exist. :raises NotAllowed: when it is out of scope.
+    """
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(what="Process instance", key=instance_id)
+    if not (actor.sees_unit(instance.unit_path) or instance.started_by == actor.username
+            or instance.responsible == actor.username or _acted_on(session, actor, instance_id)):
+        raise NotAllowed("This project is outside your scope.")
+    return instance
+
+
+def _acted_on(session: Session, actor: Actor, instance_id: int) -> bool:
+    return session.scalar(select(HumanTask.id).where(
+        HumanTask.instance_id == instance_id,
+        (HumanTask.completed_by == actor.username) | (HumanTask.assignee == actor.username)).limit(1)) is not None
+
+
+class InstanceUseCases(ServiceBase):
+    def start(self, process_id: str, actor: str, data: dict[str, Any] | None = None) -> int:
+        """Start the latest version of ``process_id`` with ``data``; returns the instance id.
+
+        The data gets ``initiator`` and ``initiator_unit``. A diagram may refuse the start.
+
+        :raises NotFound: when the process is not deployed.
+        :raises NotAllowed: when the actor's roles may not start it.
+        :raises Refused: when the diagram refuses; nothing is stored then.
+        """
+        if data is not None and not isinstance(data, dict):
+            raise InvalidState("Initial data must be a JSON object.", status="")
+        with self.db.write() as session:
+            user = load_actor(session, actor)
+            version = queries.latest_version(session, process_id)
+            if version is None or not version.startable:
+                raise NotFound(what="Process", key=process_id)
+            model = self.runs.model(version)
+            if model.starter_roles and not user.has(*model.starter_roles):
+                raise NotAllowed("Only %(roles)s may start %(process)s.",
+                                 roles=", ".join(sorted(model.starter_roles)), process=model.name)
+            now = clock.now()
+            instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="{}",
+                                       serializer_version="", started_by=user.username, started_at=now,
+                                       updated_at=now, unit_code=user.unit_code, current_steps=[], business={},
+                                       title="")
+            instance.version = version
+            session.add(instance)
+            session.flush()
+            seed = dict(data or {})
+            seed.update(initiator=user.username, initiator_unit=user.unit_code)
+            run = self.runs.start(session, version, instance, seed)
+            change = Change(user.username)
+            change.add("started", data=seed)
+            self.runs.save(session, instance, run, change)
+            log.info("started %s as instance %s by %s", process_id, instance.id, user.username)
+            return instance.id
+
+    def instance(self, actor: str, instance_id: int) -> InstanceView:
+        """What an instance is, where it stands and its whole history.
+
+        :raises NotFound, NotAllowed: see :func:`visible_instance`.
+        """
+        with self.db.read() as session:
+            instance = visible_instance(session, load_actor(session, actor), instance_id)
+            events = session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
+                                     .order_by(InstanceEvent.at, InstanceEvent.id))
+            milestones = session.execute(select(Milestone.key, Milestone.name, Milestone.reached_at)
+                                         .where(Milestone.instance_id == instance_id).order_by(Milestone.reached_at))
+            return InstanceView(
+                instance.id, instance.process_id, instance.version.name, instance.version.version, instance.status,
+                instance.title, instance.year, instance.unit_code, list(instance.current_steps or []),
+                instance.started_by, instance.started_at, instance.updated_at, instance.completed_at,
+                instance.error_element, instance.error_message, instance.next_timer_due,
+                dict(instance.business or {}), [tuple(m) for m in milestones],
+                [EventView(e.at, e.actor, e.kind, e.step_name, e.bpmn_id, e.reason, e.data) for e in events])
+
+    def _admin_change(self, actor: str, instance_id: int, allowed: tuple[str, ...], kind: str,
+                      reason: str | None, action: Any, data: Any = None) -> str:
+        with self.db.write() as session:
+            user = load_actor(session, actor)
+            require_role(user, "admin")
+            instance = lock_instance(session, instance_id)
+            if instance.status not in allowed:
+                raise InvalidState(status=instance.status)
+            run = self.runs.load(session, instance)
+            change = Change(user.username)
+            status = action(run)
+            change.add(kind, reason=reason, data=data)
+            self.runs.save(session, instance, run, change, status=status)
+            return instance.status
+
+    def suspend(self, actor: str, instance_id: int, reason: str | None = None) -> str:
+        """Stop timers and task completion until resumed. :raises InvalidState, NotAllowed."""
+        return self._admin_change(actor, instance_id, ("waiting", "error"), "suspended", reason,
+                                  lambda run: "suspended")
+
+    def resume(self, actor: str, instance_id: int, reason: str | None = None) -> str:
+        """Resume a suspended instance, firing any timer that fell due meanwhile."""
+        def action(run):  # type: ignore[no-untyped-def]
+            run.advance()
+            return None
+        return self._admin_change(actor, instance_id, ("suspended",), "resumed", reason, action)
+
+    def terminate(self, actor: str, instance_id: int, reason: str | None = None) -> str:
+        """End an instance for good; its open tasks are cancelled."""
+        def action(run):  # type: ignore[no-untyped-def]
+            run.terminate()
+            return "terminated"
+        return self._admin_change(actor, instance_id, ("waiting", "error", "suspended", "running"),
+                                  "terminated", reason, action)
+
+    def retry(self, actor: str, instance_id: int, corrections: dict[str, Any] | None = None,
+              reason: str | None = None) -> str:
+        """Re-run the failed step of an instance in error after correcting its data."""
+        if corrections is not None and not isinstance(corrections, dict):
+            raise InvalidState("Corrections must be a JSON object.", status="")
+
+        def action(run):  # type: ignore[no-untyped-def]
+            run.retry(corrections or {})
+            return None
+        return self._admin_change(actor, instance_id, ("error",), "retried", reason, action, data=corrections)
+
+    def versions_in_use(self) -> dict[int, int]:
+        """Instance count per version id (which versions still have instances pinned to them)."""
+        with self.db.read() as session:
+            rows = session.execute(select(ProcessVersion.id, func.count(ProcessInstance.id))
+                                   .join(ProcessInstance, ProcessInstance.version_id == ProcessVersion.id)
+                                   .group_by(ProcessVersion.id))
+            return {version: count for version, count in rows}

@@ -1,0 +1,251 @@
+"""Use cases of the organisation: units, users, roles, passwords and sign-in."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from engine import clock
+from engine.errors import Conflict
+from engine.errors import EngineError
+from engine.errors import NotAllowed
+from engine.errors import NotFound
+from engine.passwords import check_password
+from engine.passwords import hash_password
+from engine.passwords import random_password
+from engine.persistence import queries
+from engine.persistence.models import Unit
+from engine.persistence.models import User
+from engine.persistence.models import UserRole
+from engine.roles import ROLE_CODES
+from engine.service.actors import Actor
+from engine.service.actors import load_actor
+from engine.service.actors import require_role
+from engine.service.base import ServiceBase
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
+UNIT_KINDS = ("city", "county", "township", "village", "community", "department", "enterprise", "unit")
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 8
+
+
+class InvalidInput(EngineError):
+    code = "invalid_input"
+    template = "%(reason)s"
+
+
+class LoginFailed(EngineError):
+    code = "login_failed"
+    template = "Wrong user name or password."
+
+
+class AccountLocked(EngineError):
+    code = "account_locked"
+    template = "Too many failed sign-ins. The account is locked until %(until)s."
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None
+    path: str
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    username: str
+    display_name: str
+    unit_code: str
+    unit_name: str
+    roles: tuple[str, ...]
+    active: bool
+
+
+def _unit_info(unit: Unit) -> UnitInfo:
+    return UnitInfo(unit.code, unit.name, unit.kind, unit.parent_code, unit.path)
+
+
+def _user_info(user: User) -> UserInfo:
+    return UserInfo(user.username, user.display_name, user.unit_code, user.unit.name,
+                    tuple(sorted(user.role_codes)), user.active)
+
+
+def _check_password_rule(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(reason=f"The password needs at least {MIN_PASSWORD} characters.")
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class OrgUseCases(ServiceBase):
+    def add_unit(self, code: str, name: str, parent: str | None = None, kind: str = "unit",
+                 sort_order: int = 0) -> UnitInfo:
+        """Add a unit under ``parent``.
+
+        :raises InvalidInput: for a malformed code, an empty name or an unknown kind.
+        :raises NotFound: when the parent does not exist.
+        :raises Conflict: when the code is taken.
+        """
+        if not CODE_PATTERN.match(code or ""):
+            raise InvalidInput(reason="A unit code has 1-32 letters, digits, '-' or '_'.")
+        if not (name or "").strip():
+            raise InvalidInput(reason="A unit needs a name.")
+        if kind not in UNIT_KINDS:
+            raise InvalidInput(reason=f"Unknown unit kind {kind}; use one of {', '.join(UNIT_KINDS)}.")
+        with self.db.write() as session:
+            if session.get(Unit, code) is not None:
+                raise Conflict("Unit %(code)s already exists.", code=code)
+            parent_unit = session.get(Unit, parent) if parent else None
+            if parent and parent_unit is None:
+                raise NotFound(what="Unit", key=parent)
+            path = (parent_unit.path if parent_unit else "/") + code + "/"
+            unit = Unit(code=code, name=name.strip(), kind=kind, parent_code=parent, path=path, sort_order=sort_order)
+            session.add(unit)
+            return _unit_info(unit)
+
+    def units(self) -> list[UnitInfo]:
+        with self.db.read() as session:
+            return [_unit_info(u) for u in session.scalars(select(Unit).order_by(Unit.path))]
+
+    def add_user(self, username: str, unit: str, roles: list[str], password: str | None = None,
+                 display_name: str = "") -> tuple[UserInfo, str | None]:
+        """Add a user; returns the user and the generated password when none was given.
+
+        :raises InvalidInput: for a malformed name, an unknown role or a short password.
+        :raises NotFound: when the unit does not exist.
+        :raises Conflict: when the user name is taken.
+        """
+        if not USERNAME_PATTERN.match(username or ""):
+            raise InvalidInput(reason="A user name has 2-64 letters, digits, '.', '-' or '_'.")
+        unknown = sorted(set(roles) - ROLE_CODES)
+        if unknown or not roles:
+            raise InvalidInput(reason=f"Unknown role(s) {', '.join(unknown) or '(none)'}; "
+                                      f"use {', '.join(sorted(ROLE_CODES))}.")
+        generated = None
+        if password is None:
+            password = generated = random_password()
+        _check_password_rule(password)
+        with self.db.write() as session:
+            if session.get(Unit, unit) is None:
+                raise NotFound(what="Unit", key=unit)
+            if queries.user_by_name(session, username) is not None:
+                raise Conflict("User %(user)s already exists.", user=username)
+            user = User(username=username, display_name=display_name or username, unit_code=unit,
+                        password_hash=hash_password(password), active=True, failed_logins=0,
+                        created_at=clock.now(), roles=[UserRole(role=r) for r in sorted(set(roles))])
+            session.add(user)
+            session.flush()
+            session.refresh(user)
+            return _user_info(user), generated
+
+    def users(self, actor: str) -> list[UserInfo]:
+        """All users (administrators only)."""
+        with self.db.read() as session:
+            require_role(load_actor(session, actor), "admin")
+            return [_user_info(u) for u in session.scalars(select(User).order_by(User.username))]
+
+    def user(self, username: str) -> UserInfo:
+        with self.db.read() as session:
+            user = queries.user_by_name(session, username)
+            if user is None:
+                raise NotFound(what="User", key=username)
+            return _user_info(user)
+
+    def actor(self, username: str) -> Actor:
+        """The active user as an Actor. :raises NotAllowed: for unknown or inactive users."""
+        with self.db.read() as session:
+            return load_actor(session, username)
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        """Check a sign-in; count failures and lock the account for a while after too many.
+
+        :raises LoginFailed: wrong name or password (the same message for both).
+        :raises AccountLocked: while the account is locked.
+        """
+        failed = False
+        with self.db.write() as session:
+            user = queries.user_by_name(session, username or "")
+            now = clock.now()
+            if user is None or not user.active:
+                raise LoginFailed()
+            if user.locked_until is not None and user.locked_until > now:
+                raise AccountLocked(until=user.locked_until.isoformat(timespec="minutes"))
+            if check_password(user.password_hash, password or ""):
+                user.failed_logins, user.locked_until = 0, None
+            else:
+                # Counted in this transaction, which must commit: raise only after it.
+                failed = True
+                user.failed_logins += 1
+                if user.failed_logins >= MAX_FAILED_LOGINS:
+                    user.locked_until, user.failed_logins = now + LOCKOUT, 0
+        if failed:
+            raise LoginFailed()
+        return self.actor(username)
+
+    def change_password(self, username: str, old: str, new: str) -> None:
+        """:raises LoginFailed: when ``old`` is wrong. :raises InvalidInput: for a short ``new``."""
+        _check_password_rule(new)
+        with self.db.write() as session:
+            user = queries.user_by_name(session, username)
+            if user is None or not check_password(user.password_hash, old):
+                raise LoginFailed()
+            user.password_hash = hash_password(new)
+
+    def reset_password(self, actor: str, username: str, new: str | None = None) -> str:
+        """An administrator sets a new password (generated when not given) and unlocks the account."""
+        password = new or random_password()
+        _check_password_rule(password)
+        with self.db.write() as session:
+            require_role(load_actor(session, actor), "admin")
+            user = queries.user_by_name(session, username)
+            if user is None:
+                raise NotFound(what="User", key=username)
+            user.password_hash, user.failed_logins, user.locked_until = hash_password(password), 0, None
+        return password
+
+    def set_active(self, actor: str, username: str, active: bool) -> None:
+        """An administrator deactivates or reactivates a user (never themselves)."""
+        with self.db.write() as session:
+            admin = load_actor(session, actor)
+            require_role(admin, "admin")
+            if username == admin.username:
+                raise NotAllowed("You cannot deactivate your own account.")
+            user = queries.user_by_name(session, username)
+            if user is None:
+                raise NotFound(what="User", key=username)
+            user.active = active
+
+    def issue_api_token(self, username: str) -> str:
+        """A new API token for ``username`` (the old one stops working); only its digest is stored."""
+        token = secrets.token_urlsafe(32)
+        with self.db.write() as session:
+            user = queries.user_by_name(session, username)
+            if user is None:
+                raise NotFound(what="User", key=username)
+            user.api_token_hash = token_digest(token)
+        return token
+
+    def actor_by_token(self, token: str) -> Actor:
+        """:raises NotAllowed: for an unknown token or an inactive user."""
+        with self.db.read() as session:
+            user = session.scalars(select(User).where(User.api_token_hash == token_digest(token or ""))).first()
+            if user is None or not user.active:
+                raise NotAllowed("Invalid API token.")
+            return load_actor(session, user.username)
+
+    def set_language(self, username: str, language: str) -> None:
+        with self.db.write() as session:
+            user = queries.user_by_name(session, username)
+            if user is not None:
+                user.language = language

@@ -1,0 +1,271 @@
+"""Use cases on user tasks: the inbox, one task, claim and unclaim, save a draft, complete."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.errors import InvalidState
+from engine.errors import InvalidSubmission
+from engine.errors import NotAllowed
+from engine.errors import NotFound
+from engine.errors import TaskAlreadyHandled
+from engine.errors import TaskClaimedByOther
+from engine.persistence import queries
+from engine.persistence.models import HumanTask
+from engine.persistence.models import InstanceEvent
+from engine.persistence.models import ProcessInstance
+from engine.service.actors import Actor
+from engine.service.actors import load_actor
+from engine.service.base import ServiceBase
+from engine.service.instances import lock_instance
+from engine.service.runs import Change
+from forms import validate_submission
+from forms.validation import strip_readonly
+
+log = logging.getLogger(__name__)
+
+TABS = ("mine", "claimable", "done")
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    name: str
+    bpmn_id: str
+    instance_id: int
+    process_id: str
+    title: str
+    unit_code: str | None
+    role: str | None
+    assignee: str | None
+    claimed_by: str | None
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+    ever_overdue: bool
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    tab: str
+    rows: list[TaskRow]
+    total: int
+    page: int
+    page_size: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """An earlier completed step of the same instance, with what was submitted."""
+
+    step_name: str | None
+    actor: str
+    at: datetime
+    data: Any
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    row: TaskRow
+    process_name: str
+    documentation: str
+    form: dict | None
+    values: dict[str, Any]
+    draft: dict | None
+    may_act: bool
+    may_claim: bool
+    history: list[Submission]
+    instance_status: str
+
+
+def _row(task: HumanTask, instance: ProcessInstance) -> TaskRow:
+    return TaskRow(task.id, task.name, task.bpmn_id, instance.id, instance.process_id, instance.title,
+                   instance.unit_code, task.role, task.assignee, task.claimed_by, task.status, task.created_at,
+                   task.due_at, task.completed_at, task.completed_by, task.ever_overdue)
+
+
+def _visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTask, ProcessInstance]:
+    """The task if the actor may see it: they may act on it, did it, or supervise city-wide.
+
+    :raises NotFound, NotAllowed:
+    """
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(what="Task", key=task_id)
+    instance = session.get(ProcessInstance, task.instance_id)
+    if not (actor.may_act_on(task) or task.completed_by == actor.username or task.claimed_by == actor.username
+            or actor.has("supervisor", "admin")):
+        raise NotAllowed("This task is not yours to handle.")
+    return task, instance
+
+
+def _check_actionable(actor: Actor, task: HumanTask) -> None:
+    if task.status != "open":
+        raise TaskAlreadyHandled(by=task.completed_by or "系统", at=_stamp(task.completed_at))
+    if not actor.may_act_on(task) and task.claimed_by != actor.username:
+        raise NotAllowed("This task is not yours to handle.")
+    if task.claimed_by and task.claimed_by != actor.username:
+        raise TaskClaimedByOther(by=task.claimed_by)
+
+
+def _stamp(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""
+
+
+class TaskUseCases(ServiceBase):
+    def inbox(self, actor: str, tab: str = "mine", search: str = "", page: int = 1,
+              page_size: int = PAGE_SIZE, sort: str = "due") -> TaskPage:
+        """One page of the actor's tasks in ``tab`` with counts for every tab.
+
+        ``search`` matches the project title or the step name; ``sort`` is 'due' or 'created'.
+        """
+        tab = tab if tab in TABS else "mine"
+        page = max(1, int(page))
+        with self.db.read() as session:
+            viewer = load_actor(session, actor).viewer
+            queries_by_tab = {name: queries.inbox_query(viewer, name) for name in TABS}
+            if search.strip():
+                pattern = f"%{search.strip()}%"
+                for name, query in queries_by_tab.items():
+                    queries_by_tab[name] = query.where(or_(ProcessInstance.title.like(pattern),
+                                                           HumanTask.name.like(pattern)))
+            counts = {name: queries.count(session, query) for name, query in queries_by_tab.items()}
+            query = queries_by_tab[tab]
+            if tab == "done":
+                query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+            elif sort == "created":
+                query = query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
+            else:
+                query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+            rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+            return TaskPage(tab, [_row(task, instance) for task, instance in rows], counts[tab], page,
+                            page_size, counts)
+
+    def task(self, actor: str, task_id: int) -> TaskDetail:
+        """One task with its form, instructions, prefilled values and the earlier steps' data.
+
+        :raises NotFound, NotAllowed:
+        """
+        with self.db.read() as session:
+            user = load_actor(session, actor)
+            task, instance = _visible_task(session, user, task_id)
+            model = self.runs.model(instance.version)
+            meta = model.meta_for(task.process, task.bpmn_id)
+            form = model.forms.get(task.form) if task.form else None
+            values: dict[str, Any] = {}
+            if task.status == "open" and form is not None:
+                data = self.runs.load(session, instance).ready_task(task.task_guid)
+                if data is not None:
+                    fields = form.get("properties", {})
+                    values = {key: value for key, value in data.data.items() if key in fields}
+            history = [Submission(e.step_name, e.actor, e.at, e.data) for e in session.scalars(
+                select(InstanceEvent).where(InstanceEvent.instance_id == instance.id,
+                                            InstanceEvent.kind == "task_completed")
+                .order_by(InstanceEvent.at, InstanceEvent.id))]
+            may_act = task.status == "open" and (user.may_act_on(task) or task.claimed_by == user.username) \
+                and task.claimed_by in (None, user.username)
+            may_claim = may_act and task.assignee is None and task.claimed_by is None
+            return TaskDetail(_row(task, instance), instance.version.name, meta.documentation if meta else "",
+                              form, values, task.draft if task.claimed_by in (None, user.username) else None,
+                              may_act, may_claim, history, instance.status)
+
+    def claim(self, actor: str, task_id: int) -> None:
+        """Take a group task for yourself. :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:"""
+        with self.db.write() as session:
+            user = load_actor(session, actor)
+            task, instance = _visible_task(session, user, task_id)
+            lock_instance(session, instance.id)
+            session.refresh(task)
+            _check_actionable(user, task)
+            if task.assignee:
+                raise InvalidState("This task is assigned to %(user)s and cannot be claimed.", user=task.assignee)
+            task.claimed_by, task.claimed_at = user.username, clock.now()
+            change = Change(user.username)
+            change.add("claimed", task=task)
+            change.write(session, instance.id)
+
+    def unclaim(self, actor: str, task_id: int) -> None:
+        """Give a claimed task back to the group. :raises NotAllowed: unless you hold it."""
+        with self.db.write() as session:
+            user = load_actor(session, actor)
+            task, instance = _visible_task(session, user, task_id)
+            lock_instance(session, instance.id)
+            session.refresh(task)
+            if task.status != "open":
+                raise TaskAlreadyHandled(by=task.completed_by or "系统", at=_stamp(task.completed_at))
+            if task.claimed_by != user.username:
+                raise NotAllowed("Only the user who claimed this task can release it.")
+            task.claimed_by = task.claimed_at = None
+            change = Change(user.username)
+            change.add("unclaimed", task=task)
+            change.write(session, instance.id)
+
+    def save_draft(self, actor: str, task_id: int, data: dict[str, Any]) -> None:
+        """Keep unfinished form data on the task (not validated, not applied to the process)."""
+        if not isinstance(data, dict):
+            raise InvalidSubmission([])
+        with self.db.write() as session:
+            user = load_actor(session, actor)
+            task, _instance = _visible_task(session, user, task_id)
+            _check_actionable(user, task)
+            task.draft = data
+
+    def complete(self, actor: str, task_id: int, data: dict[str, Any], comment: str | None = None) -> int:
+        """Validate ``data`` against the task's form, complete the task and run the process on.
+
+        Returns the instance id. Exactly one of two simultaneous completions succeeds; the other
+        gets :class:`TaskAlreadyHandled`.
+
+        :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:
+        :raises InvalidSubmission: with the problems per field; nothing changes.
+        :raises InvalidState: when the instance is suspended or finished.
+        :raises Refused: when the diagram refuses the submission; nothing changes.
+        """
+        if not isinstance(data, dict):
+            raise InvalidSubmission([])
+        with self.db.write() as session:
+            user = load_actor(session, actor)
+            task, instance = _visible_task(session, user, task_id)
+            instance = lock_instance(session, instance.id)
+            session.refresh(task)
+            _check_actionable(user, task)
+            if instance.status not in ("waiting", "error"):
+                raise InvalidState(status=instance.status)
+            model = self.runs.model(instance.version)
+            form = model.forms.get(task.form) if task.form else None
+            if form is not None:
+                errors = validate_submission(form, data)
+                if errors:
+                    raise InvalidSubmission(errors)
+                data = strip_readonly(form, data)
+            elif data:
+                raise InvalidSubmission([])
+            run = self.runs.load(session, instance)
+            try:
+                run.complete(task.task_guid, data)
+            except LookupError:
+                raise TaskAlreadyHandled(by="系统", at=_stamp(clock.now())) from None
+            now = clock.now()
+            task.status, task.completed_at, task.completed_by = "completed", now, user.username
+            task.claimed_by = task.claimed_by or user.username
+            task.draft = None
+            if task.due_at is not None and now > task.due_at:
+                task.ever_overdue = True
+            change = Change(user.username)
+            change.add("task_completed", task=task, data=data, reason=comment)
+            self.runs.save(session, instance, run, change)
+            log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
+            return instance.id
+

@@ -1,0 +1,34 @@
+"""Engine settings: plain values, read from nothing. The web config and the CLI fill them in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'dangjian.db'}"
+
+# Instance column <- process data key. Lists read these instead of deserializing workflows.
+DEFAULT_BUSINESS_FIELDS = {
+    "title": "title",
+    "year": "year",
+    "sector": "sector",
+    "kind": "application_kind",
+    "unit_code": "applicant_unit",
+    "responsible": "responsible_person",
+}
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    database_url: str = DEFAULT_DATABASE_URL
+    workflows_dir: Path = ROOT / "workflows"
+    forms_dir: Path = ROOT / "forms" / "schemas"
+    script_cpu_seconds: float = 1.0
+    business_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BUSINESS_FIELDS))
+    # Reminder (催办) this many days before a task's due date; escalation (督办) this many
+    # working days after it.
+    remind_days_before: int = 3
+    escalate_workdays_after: int = 5
+    tree_size_alarm: int = 5000

@@ -1,0 +1,9 @@
+"""JSON-Schema forms: loading, validation and field views. Imports neither engine nor web."""
+
+from forms.errors import FieldError
+from forms.errors import FormSchemaError
+from forms.schema import find_form
+from forms.schema import parse_form
+from forms.validation import validate_submission
+
+__all__ = ["FieldError", "FormSchemaError", "find_form", "parse_form", "validate_submission"]

@@ -1,0 +1,105 @@
+"""Validate submitted data against a form schema and report problems per field.
+
+Forms are strict: a field the schema does not declare is refused (an object schema without
+``additionalProperties`` is treated as ``false``), so a crafted request cannot smuggle data into
+the process. Problems are returned as :class:`FieldError` values, never raised.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema import FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from forms.errors import FieldError
+
+_FORMAT_CHECKER = FormatChecker()
+
+# English msgids; the web layer translates them (zh-CN first).
+MESSAGES = {
+    "required": "This field is required.",
+    "type": "Wrong type: expected %(expected)s.",
+    "minLength": "Enter at least %(limit)s characters.",
+    "maxLength": "Enter at most %(limit)s characters.",
+    "minimum": "Must be at least %(limit)s.",
+    "maximum": "Must be at most %(limit)s.",
+    "exclusiveMinimum": "Must be greater than %(limit)s.",
+    "exclusiveMaximum": "Must be less than %(limit)s.",
+    "multipleOf": "Must be a multiple of %(limit)s.",
+    "enum": "Choose one of the given options.",
+    "const": "This value is not allowed.",
+    "format": "Invalid format: expected %(format)s.",
+    "pattern": "The value does not have the expected form.",
+    "minItems": "Add at least %(limit)s row(s).",
+    "maxItems": "Add at most %(limit)s row(s).",
+    "uniqueItems": "Entries must not repeat.",
+    "additionalProperties": "Field not allowed: %(fields)s.",
+    "unknown": "Invalid value.",
+}
+
+_TYPE_NAMES = {"string": "text", "integer": "whole number", "number": "number", "boolean": "yes/no",
+               "array": "list", "object": "group", "null": "empty"}
+
+
+def _strict(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        out = {key: _strict(value) for key, value in schema.items()}
+        if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_strict(item) for item in schema]
+    return schema
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(_strict(json.loads(schema_json)), format_checker=_FORMAT_CHECKER)
+
+
+def _path(parts: Any) -> str:
+    return ".".join(str(part) for part in parts)
+
+
+def _to_field_errors(error: ValidationError) -> list[FieldError]:
+    keyword = error.validator
+    path = _path(error.absolute_path)
+    if keyword == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return [FieldError(_path([*error.absolute_path, missing]), "required", MESSAGES["required"])]
+    if keyword == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return [FieldError(path, "additionalProperties", MESSAGES["additionalProperties"],
+                           {"fields": ", ".join(extra)})]
+    params: dict[str, Any] = {}
+    if keyword == "type":
+        expected = error.validator_value
+        names = expected if isinstance(expected, list) else [expected]
+        params["expected"] = " / ".join(_TYPE_NAMES.get(name, name) for name in names)
+    elif keyword == "format":
+        params["format"] = error.validator_value
+    elif isinstance(error.validator_value, int | float):
+        params["limit"] = error.validator_value
+    template = MESSAGES.get(keyword, MESSAGES["unknown"])
+    return [FieldError(path, keyword if keyword in MESSAGES else "unknown", template, params)]
+
+
+def validate_submission(schema: dict[str, Any], data: Any) -> list[FieldError]:
+    """Every problem of ``data`` against ``schema``; empty when the data is acceptable."""
+    validator = _validator(json.dumps(schema, sort_keys=True, ensure_ascii=False))
+    errors: list[FieldError] = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
+        errors.extend(_to_field_errors(error))
+    return errors
+
+
+def strip_readonly(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``data`` without the fields the schema marks ``readOnly`` (shown, never submitted)."""
+    properties = schema.get("properties", {})
+    return {key: copy.deepcopy(value) for key, value in data.items()
+            if not properties.get(key, {}).get("readOnly")}

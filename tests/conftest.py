@@ -1,0 +1,144 @@
+"""Fixtures shared by every test: databases (SQLite and PostgreSQL), the engine, the clock.
+
+Database tests run once per backend. PostgreSQL comes from ``TEST_DATABASE_URL`` (``.ci/run`` and
+``bin/test`` start a throwaway server and set it); without it the PostgreSQL half is skipped,
+unless ``REQUIRE_POSTGRES=1`` makes that an error, as in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text
+
+from engine import Engine
+from engine import EngineSettings
+from engine import clock
+from engine import passwords
+from engine.persistence.models import Base
+from engine.persistence.schema import upgrade
+from engine.runtime.timers import BUSINESS_TZ
+
+ROOT = Path(__file__).resolve().parent.parent
+DIAGRAMS = ROOT / "tests" / "diagrams"
+START = datetime(2008, 3, 3, 9, 0, tzinfo=BUSINESS_TZ)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Tests create many users; production-strength scrypt would cost ~60 ms each."""
+    saved = passwords.SCRYPT_N
+    passwords.SCRYPT_N = 2**8
+    yield
+    passwords.SCRYPT_N = saved
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A database of our own on the test server, migrated once per worker."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        yield None
+        return
+    name = f"dangjian_test_{_worker()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file copied for each test (cheaper than migrating every time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
+                 postgres_url: str | None) -> str:
+    """An empty, migrated database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    if postgres_url is None:
+        pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
+    _truncate(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[None]:
+    clock.travel_to(START)
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def engine(database_url: str, frozen_clock: None) -> Iterator[Engine]:
+    """An engine on an empty database, with the clock frozen at 2008-03-03 09:00 Beijing."""
+    service = Engine(EngineSettings(database_url=database_url, workflows_dir=ROOT / "workflows",
+                                    forms_dir=ROOT / "forms" / "schemas"))
+    yield service
+    service.db.dispose()
+
+
+@pytest.fixture
+def org(engine: Engine) -> Engine:
+    """A small organisation: a city, two counties with a township each, and their users."""
+    engine.add_unit("511800", "雅安市", kind="city")
+    for county, name in (("511802", "雨城区"), ("511803", "名山区")):
+        engine.add_unit(county, name, parent="511800", kind="county")
+        engine.add_unit(county + "001", name + "某镇", parent=county, kind="township")
+    engine.add_unit("dept1", "市级某部门", parent="511800", kind="department")
+    users = [
+        ("admin", "511800", ["admin"]), ("city", "511800", ["city_org"]), ("sup", "511800", ["supervisor"]),
+        ("county1", "511802", ["county_org"]), ("county2", "511803", ["county_org"]),
+        ("app1", "511802", ["applicant"]), ("app2", "511803", ["applicant"]),
+        ("app1b", "511802", ["applicant"]),
+        ("town1", "511802001", ["applicant"]), ("dept1", "dept1", ["applicant"]),
+        ("p1", "511800", ["panel"]), ("p2", "511800", ["panel"]), ("p3", "511800", ["panel"]),
+    ]
+    for username, unit, roles in users:
+        engine.add_user(username, unit, roles, password="password-123")
+    return engine
+
+
+@pytest.fixture
+def deployed(org: Engine) -> Engine:
+    """The organisation plus every test diagram deployed."""
+    org.deploy(DIAGRAMS, actor="admin")
+    return org
