@@ -381,6 +381,9 @@ class Process:
 def _multi_xml(multi: dict[str, str]) -> str:
     sequential = ' isSequential="true"' if multi.get("sequential") else ""
     parts = [f"<bpmn:multiInstanceLoopCharacteristics{sequential}>"]
+    # The XSD fixes this order.
+    if "cardinality" in multi:
+        parts.append(f"<bpmn:loopCardinality>{escape(multi['cardinality'])}</bpmn:loopCardinality>")
     if "input" in multi:
         parts.append(f"<bpmn:loopDataInputRef>{escape(multi['input'])}</bpmn:loopDataInputRef>")
     if "output" in multi:
@@ -390,8 +393,6 @@ def _multi_xml(multi: dict[str, str]) -> str:
     if "output_item" in multi:
         parts.append(f'<bpmn:outputDataItem id={quoteattr(multi["output_item"])} '
                      f'name={quoteattr(multi["output_item"])} />')
-    if "cardinality" in multi:
-        parts.append(f"<bpmn:loopCardinality>{escape(multi['cardinality'])}</bpmn:loopCardinality>")
     if "completion" in multi:
         parts.append(f"<bpmn:completionCondition>{escape(multi['completion'])}</bpmn:completionCondition>")
     parts.append("</bpmn:multiInstanceLoopCharacteristics>")

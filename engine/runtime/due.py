@@ -56,6 +56,6 @@ def due_at(meta: TaskMeta, created: datetime, evaluate: Callable[[str], Any]) ->
         workdays = meta.prop("dueWorkdays")
         if workdays:
             return end_of_day(add_workdays(created.astimezone(BUSINESS_TZ).date(), int(workdays)))
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - a bad due expression must not block the task
         log.warning("due date of %s could not be computed: %s", meta.bpmn_id, error)
     return None

@@ -60,12 +60,20 @@ class SandboxViolation(Exception):
 
 
 class _Transformer(RestrictingNodeTransformer):
-    """RestrictedPython's policy plus our own: no try, guarded arithmetic."""
+    """RestrictedPython's policy plus our own: no imports, no try, guarded arithmetic."""
 
     _GUARDED = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.Add: "_add_", ast.LShift: "_lshift_"}
 
     def visit_Try(self, node: ast.Try) -> ast.AST:
         self.error(node, "try/except is not allowed in diagram scripts.")
+        return node
+
+    def visit_Import(self, node: ast.Import) -> ast.AST:
+        self.error(node, "imports are not allowed in diagram scripts.")
+        return node
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
+        self.error(node, "imports are not allowed in diagram scripts.")
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:

@@ -45,7 +45,7 @@ def pending_due(value: Any) -> datetime | None:
         return None
     try:
         parsed = TimerEventDefinition.parse_time_or_duration(value)
-    except Exception:
+    except Exception:  # noqa: BLE001 - an unparsable value is reported by the lint, not here
         return None
     if not isinstance(parsed, datetime):
         return None

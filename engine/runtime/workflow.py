@@ -33,6 +33,7 @@ from engine.runtime.specs import ParsedModel
 from engine.runtime.specs import TaskMeta
 
 MAX_DEPTH = 1_000_000
+TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 MAX_TIMER_ROUNDS = 64
 TREE_ALARM = 5_000
 
@@ -160,7 +161,7 @@ class ProcessRun:
                     break
                 self.workflow.refresh_timers()
                 self.workflow.do_engine_steps()
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any failure of diagram code stops the instance
             self._record(error)
 
     def _record(self, error: Exception) -> None:
@@ -219,7 +220,7 @@ class ProcessRun:
             task.data.update(values)
         try:
             task.run()
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a failing post-script stops the instance
             self._record(error)
             return
         self.advance()
@@ -250,7 +251,7 @@ class ProcessRun:
             task._set_state(TaskState.READY)
             try:
                 task.run()
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - still failing: stays in error
                 self._record(error)
                 return
         self.advance()
@@ -285,7 +286,7 @@ class ProcessRun:
 
     def next_timer_due(self) -> datetime | None:
         dues = [timers.pending_due(event.value) for event in self.workflow.waiting_events()
-                if "Timer" in event.event_type]
+                if event.event_type in TIMER_EVENTS]
         dues = [due for due in dues if due is not None]
         return min(dues) if dues else None
 
@@ -294,7 +295,7 @@ class ProcessRun:
         names = []
         for event in self.workflow.waiting_events():
             due = timers.pending_due(event.value)
-            if "Timer" in event.event_type and due is not None and due <= now:
+            if event.event_type in TIMER_EVENTS and due is not None and due <= now:
                 names.append(event.name or "timer")
         return names
 
@@ -315,7 +316,7 @@ class ProcessRun:
             elif task.state == TaskState.WAITING and isinstance(spec, CatchingEvent) \
                     and not isinstance(spec, BoundaryEvent):
                 details = spec.event_definition.details(task)
-                kind = "timer" if "Timer" in details.event_type else "event"
+                kind = "timer" if details.event_type in TIMER_EVENTS else "event"
                 out.append(Step(kind, bpmn_id, name, process, str(task.id), timers.pending_due(details.value)))
         return out
 

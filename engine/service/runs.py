@@ -255,6 +255,6 @@ class RunStore:
 def _safely(evaluate: Callable[[str], Any], expression: str) -> Any:
     try:
         return evaluate(expression)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - a broken assignment expression must not lose the task
         log.warning("expression %r failed: %s", expression, error)
         return None

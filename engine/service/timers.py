@@ -32,7 +32,7 @@ class TimerUseCases(ServiceBase):
                     run = self.runs.load(session, instance)
                     due = run.due_timer_names(clock.now())
                     run.advance()
-                except Exception:
+                except Exception:  # one broken instance must not stop the worker
                     log.exception("timers of instance %s failed", instance.id)
                     skip.add(instance.id)
                     continue

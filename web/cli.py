@@ -1,0 +1,256 @@
+"""The ``dangjian`` command line: administration and scripting over the engine.
+
+The database comes from ``DATABASE_URL`` (default: the SQLite file under ``instance/``). Every
+command that fails on bad input prints one readable line and exits 1 without changing anything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine import Engine
+from engine import EngineError
+from engine import EngineSettings
+from engine.errors import DeploymentRefused
+from engine.errors import InvalidSubmission
+from engine.settings import DEFAULT_DATABASE_URL
+from web.i18n import translate
+
+
+def make_engine() -> Engine:
+    """The engine for this command, closed (connections released) when the command ends."""
+    context = click.get_current_context()
+    engine = context.meta.get("dangjian.engine")
+    if engine is None:
+        engine = Engine(EngineSettings(database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL))
+        context.meta["dangjian.engine"] = engine
+        context.call_on_close(engine.db.dispose)
+    return engine
+
+
+def fail(message: str) -> None:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+def reports_errors(command: Callable) -> Callable:
+    """Turn engine errors and bad JSON into one line on stderr and exit status 1."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DeploymentRefused as error:
+            click.echo(f"错误：{translate(error.template, error.params)}", err=True)
+            for problem in error.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+        except InvalidSubmission as error:
+            click.echo(f"错误：{translate(error.template, error.params)}", err=True)
+            for path, message in error.by_field().items():
+                click.echo(f"  {path or '(表单)'}: {message}", err=True)
+            sys.exit(1)
+        except EngineError as error:
+            fail(translate(error.template, error.params))
+
+    return wrapper
+
+
+def parse_json(text: str | None, what: str) -> dict:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        fail(f"{what} 不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列）：{error.msg}")
+    if not isinstance(value, dict):
+        fail(f"{what} 必须是 JSON 对象（{{...}}）")
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what the engine does.")
+def main(verbose: bool) -> None:
+    """党建项目流程平台 command line."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@reports_errors
+def db_upgrade() -> None:
+    """Create or migrate the schema to the latest revision."""
+    make_engine().upgrade_schema()
+    click.echo("数据库已是最新版本。")
+
+
+@main.group()
+def unit() -> None:
+    """Organisation units."""
+
+
+@unit.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--parent", help="Code of the parent unit.")
+@click.option("--kind", default="unit", show_default=True,
+              help="city, county, township, village, community, department, enterprise or unit.")
+@reports_errors
+def unit_add(code: str, name: str, parent: str | None, kind: str) -> None:
+    """Add unit CODE named NAME."""
+    info = make_engine().add_unit(code, name, parent=parent, kind=kind)
+    click.echo(f"已添加单位 {info.code} {info.name}（{info.path}）")
+
+
+@main.group()
+def user() -> None:
+    """Users."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--unit", "unit_code", required=True, help="Code of the user's unit.")
+@click.option("--role", "roles", required=True, multiple=True, help="A role code; repeat for several.")
+@click.option("--password", help="Initial password; generated and printed when omitted.")
+@click.option("--name", "display_name", default="", help="Name shown in the interface.")
+@reports_errors
+def user_add(username: str, unit_code: str, roles: tuple[str, ...], password: str | None, display_name: str) -> None:
+    """Add user USERNAME."""
+    info, generated = make_engine().add_user(username, unit_code, list(roles), password, display_name)
+    click.echo(f"已添加用户 {info.username}（{info.unit_name}，{', '.join(info.roles)}）")
+    if generated:
+        click.echo(f"初始密码：{generated}")
+
+
+@main.command()
+@click.argument("folder", required=False, type=click.Path(path_type=Path))
+@click.option("--as", "actor", default="system", help="Administrator who deploys (default: system).")
+@reports_errors
+def deploy(folder: Path | None, actor: str) -> None:
+    """Lint and deploy every process under FOLDER (default: workflows/)."""
+    for item in make_engine().deploy(folder, actor=actor):
+        state = "新版本" if item.created else "未变化"
+        click.echo(f"{item.process_id}\t第 {item.version} 版\t{state}\t{item.name}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@reports_errors
+def lint(paths: tuple[Path, ...]) -> None:
+    """Check BPMN/DMN files and their forms; exit 1 when any problem is found."""
+    problems = make_engine().lint_paths(list(paths))
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        fail(f"发现 {len(problems)} 个问题")
+    click.echo("检查通过，没有发现问题。")
+
+
+@main.command()
+@click.argument("process_id")
+@click.option("--as", "actor", required=True, help="User who starts the process.")
+@click.option("--data", help="Initial data as a JSON object.")
+@reports_errors
+def start(process_id: str, actor: str, data: str | None) -> None:
+    """Start a process instance."""
+    instance_id = make_engine().start(process_id, actor, parse_json(data, "--data"))
+    click.echo(f"已启动流程实例 {instance_id}")
+
+
+@main.command()
+@click.option("--as", "actor", required=True, help="Whose tasks to list.")
+@click.option("--tab", type=click.Choice(["mine", "claimable", "done"]), default=None,
+              help="One inbox tab; default: assigned and claimable tasks.")
+@click.option("--json", "as_json", is_flag=True, help="Stable JSON output for scripts.")
+@reports_errors
+def tasks(actor: str, tab: str | None, as_json: bool) -> None:
+    """List a user's tasks."""
+    engine = make_engine()
+    rows = []
+    for name in [tab] if tab else ["mine", "claimable"]:
+        rows += engine.inbox(actor, tab=name, page_size=1000).rows
+    if as_json:
+        click.echo(json.dumps([{key: _jsonable(value) for key, value in asdict(row).items()} for row in rows],
+                              ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        due = row.due_at.date().isoformat() if row.due_at else "-"
+        click.echo(f"{row.id}\t{row.name}\t实例 {row.instance_id}\t{row.title or row.process_id}\t截止 {due}")
+    if not rows:
+        click.echo("没有待办任务。")
+
+
+@main.command()
+@click.argument("task_id", type=int)
+@click.option("--as", "actor", required=True, help="User who completes the task.")
+@click.option("--data", required=True, help="Form data as a JSON object.")
+@reports_errors
+def complete(task_id: int, actor: str, data: str) -> None:
+    """Complete a task with form data."""
+    instance_id = make_engine().complete(actor, task_id, parse_json(data, "--data"))
+    click.echo(f"已办结任务 {task_id}（流程实例 {instance_id}）")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
+@click.option("--interval", default=30.0, show_default=True, help="Seconds between passes.")
+@reports_errors
+def worker(once: bool, interval: float) -> None:
+    """Fire due timers, now and then every INTERVAL seconds."""
+    from engine.worker import run_worker
+    from engine.worker import work_once
+
+    engine = make_engine()
+    if once:
+        click.echo(f"已推进 {work_once(engine)} 个流程实例")
+        return
+    run_worker(engine, interval)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-worker", is_flag=True, help="Do not start the timer worker beside the web app.")
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """Run the web application and the timer worker (the embedded single-machine set-up)."""
+    import threading
+
+    from werkzeug.serving import run_simple
+
+    from engine.worker import run_worker
+    from web import create_app
+    from web import engine_of
+
+    app = create_app()
+    if not no_worker:
+        stop = threading.Event()
+        thread = threading.Thread(target=run_worker, args=(engine_of(app), app.config["WORKER_INTERVAL"], stop),
+                                  name="timer-worker", daemon=True)
+        thread.start()
+    click.echo(f"党建项目流程平台 running at http://{host}:{port}/")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()
