@@ -32,3 +32,5 @@ class EngineSettings:
     remind_days_before: int = 3
     escalate_workdays_after: int = 5
     tree_size_alarm: int = 5000
+    # How long a user's roles and unit are trusted before they are read again.
+    actor_cache_seconds: float = 5.0

@@ -56,9 +56,11 @@ class Database:
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.write_engine = create_engine(url, pool_pre_ping=True)
+            # No pre-ping: it costs a round trip per transaction; recycle idle connections instead.
+            self.write_engine = create_engine(url, pool_recycle=1800)
             self.read_engine = self.write_engine
-        self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
+        # No autoflush: use cases flush once at commit (or explicitly when they need ids).
+        self._writer = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Select
 from sqlalchemy import and_
@@ -13,6 +12,7 @@ from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
 
 from engine.persistence.models import HumanTask
 from engine.persistence.models import Milestone
@@ -66,23 +66,16 @@ def user_by_name(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
 
+def user_with_roles(session: Session, username: str) -> User | None:
+    """The user, their unit and roles in one query."""
+    query = select(User).options(joinedload(User.roles)).where(User.username == username)
+    return session.scalars(query).unique().first()
+
+
 def unit_path(session: Session, code: str | None) -> str | None:
     if not code:
         return None
     return session.scalar(select(Unit.path).where(Unit.code == code))
-
-
-def due_instance(session: Session, now: datetime, lock: bool,
-                 exclude: Collection[int] = ()) -> ProcessInstance | None:
-    """The most overdue waiting instance with a due timer, locked and skipping locked rows."""
-    query = (select(ProcessInstance).where(ProcessInstance.status == "waiting",
-                                           ProcessInstance.next_timer_due <= now)
-             .order_by(ProcessInstance.next_timer_due).limit(1))
-    if exclude:
-        query = query.where(ProcessInstance.id.not_in(list(exclude)))
-    if lock:
-        query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).first()
 
 
 def count_with_milestone(session: Session, *, kind: str | None, unit_code: str, year: int | None,

@@ -16,6 +16,7 @@ from engine.runtime.lint import task_properties
 from engine.runtime.specs import FORM_PROPERTY
 from engine.runtime.specs import UI_FORM_PROPERTY
 from engine.runtime.specs import Bundle
+from engine.runtime.xmlsafe import parse_xml
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,10 @@ def _add_references(bundle: Bundle, source: Source, decision_file: dict[str, Sou
 
 
 def split_bundles(sources: list[Source], resolve_form: Callable[[str, str], str | None]) -> list[ProcessBundle]:
-    """One bundle per executable process in ``sources`` (which the lint has parsed and passed)."""
+    """One bundle per executable process in ``sources`` (which the lint has passed)."""
+    for source in sources:
+        if source.tree is None:
+            source.tree = parse_xml(source.content)
     process_file, names, executable, decision_file = _index(sources)
     result = []
     for process_id in executable:

@@ -217,6 +217,10 @@ class ModelCache:
         self._capacity = capacity
         self._lock = threading.Lock()
 
+    def cached(self, version_id: int) -> ParsedModel | None:
+        """The parsed model if it is in the cache (a dict read: safe without the lock)."""
+        return self._items.get(version_id)
+
     def get(self, version_id: int, process_id: str, load_bundle: Any) -> ParsedModel:
         """The parsed model of a version; ``load_bundle()`` is called only on a miss."""
         with self._lock:

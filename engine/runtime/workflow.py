@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -190,11 +191,6 @@ class ProcessRun:
             return None
         return self._describe(task)
 
-    def ready_tasks(self) -> list[ReadyTask]:
-        """Every READY manual task, inside subprocesses and call activities too."""
-        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
-        return [self._describe(task) for task in tasks]
-
     def _describe(self, task: Any) -> ReadyTask:
         meta = self.model.task_meta(task.workflow.spec.name, task.task_spec.name)
         if meta is None:  # a manual task the index does not know: a plain bpmn:task, say
@@ -267,22 +263,17 @@ class ProcessRun:
         return self.workflow.is_completed()
 
     def status(self) -> str:
-        if self.error is not None or self.failed_task() is not None:
-            return "error"
-        if self.completed:
-            return "completed"
-        return "waiting"
+        return self.snapshot().status
 
     def latest_data(self) -> dict[str, Any]:
-        """The data the instance last produced: the last completed task's, or the workflow's at the end."""
-        if self.completed and self.workflow.data:
-            return self.workflow.data
-        ready = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR)
-        for task in ready:
-            if task.data:
-                return task.data
-        last = self.workflow.last_task
-        return last.data if last is not None else {}
+        return self.snapshot().data
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        """Every READY manual task, inside subprocesses and call activities too."""
+        return self.snapshot().ready
+
+    def steps(self) -> list[Step]:
+        return self.snapshot().steps
 
     def next_timer_due(self) -> datetime | None:
         dues = [timers.pending_due(event.value) for event in self.workflow.waiting_events()
@@ -299,38 +290,64 @@ class ProcessRun:
                 names.append(event.name or "timer")
         return names
 
-    def steps(self) -> list[Step]:
-        """The current steps: ready user tasks, waiting catch events (not boundaries), errors."""
-        out: list[Step] = []
-        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR):
-            spec = task.task_spec
+    def _all_tasks(self) -> Iterator[Any]:
+        yield from self.workflow.tasks.values()
+        for subprocess in self.workflow.subprocesses.values():
+            yield from subprocess.tasks.values()
+
+    def snapshot(self, since: float | None = None) -> Snapshot:
+        """Everything the projections need, read in one pass over the task tree.
+
+        ``since`` (a ``time.time()`` value) selects the elements completed after it.
+        """
+        ready: list[ReadyTask] = []
+        steps: list[Step] = []
+        completed_since: set[str] = set()
+        failed = False
+        unfinished = False
+        latest, latest_change = None, -1.0
+        top = self.workflow
+        for task in self._all_tasks():
+            state, spec = task.state, task.task_spec
+            if task.workflow is top and state & TaskState.NOT_FINISHED_MASK:
+                unfinished = True
+            if task.last_state_change > latest_change and task.data:
+                latest, latest_change = task, task.last_state_change
             bpmn_id = getattr(spec, "bpmn_id", None)
             if bpmn_id is None:
                 continue
-            name = spec.bpmn_name or bpmn_id
-            process = task.workflow.spec.name
-            if task.state == TaskState.ERROR:
-                out.append(Step("error", bpmn_id, name, process, str(task.id)))
-            elif task.state == TaskState.READY and spec.manual:
-                out.append(Step("user", bpmn_id, name, process, str(task.id)))
-            elif task.state == TaskState.WAITING and isinstance(spec, CatchingEvent) \
-                    and not isinstance(spec, BoundaryEvent):
+            if state == TaskState.COMPLETED:
+                if since is not None and task.last_state_change >= since:
+                    completed_since.add(bpmn_id)
+            elif state == TaskState.READY and spec.manual:
+                ready.append(self._describe(task))
+                steps.append(Step("user", bpmn_id, spec.bpmn_name or bpmn_id, task.workflow.spec.name, str(task.id)))
+            elif state == TaskState.ERROR:
+                failed = True
+                steps.append(Step("error", bpmn_id, spec.bpmn_name or bpmn_id, task.workflow.spec.name, str(task.id)))
+            elif state == TaskState.WAITING and isinstance(spec, CatchingEvent) and not isinstance(spec, BoundaryEvent):
                 details = spec.event_definition.details(task)
                 kind = "timer" if details.event_type in TIMER_EVENTS else "event"
-                out.append(Step(kind, bpmn_id, name, process, str(task.id), timers.pending_due(details.value)))
-        return out
+                steps.append(Step(kind, bpmn_id, spec.bpmn_name or bpmn_id, task.workflow.spec.name, str(task.id),
+                                  timers.pending_due(details.value)))
+        completed = not unfinished and self.workflow.is_completed()
+        status = "error" if self.error is not None or failed else "completed" if completed else "waiting"
+        data = top.data if completed and top.data else (latest.data if latest is not None else {})
+        size = len(top.tasks) + sum(len(sp.tasks) for sp in top.subprocesses.values())
+        return Snapshot(status, ready, steps, completed_since, data, size)
 
     def tree_size(self) -> int:
         return len(self.workflow.tasks) + sum(len(sp.tasks) for sp in self.workflow.subprocesses.values())
 
-    def completed_steps(self) -> set[str]:
-        """BPMN ids of every completed element, subprocesses included (for milestones)."""
-        done = set()
-        for workflow in (self.workflow, *self.workflow.subprocesses.values()):
-            for task in workflow.tasks.values():
-                if task.state == TaskState.COMPLETED and getattr(task.task_spec, "bpmn_id", None):
-                    done.add(task.task_spec.bpmn_id)
-        return done
+
+@dataclass(frozen=True)
+class Snapshot:
+    status: str
+    ready: list[ReadyTask]
+    steps: list[Step]
+    completed_since: set[str]
+    data: dict[str, Any]
+    tree_size: int
 
 
 def is_spiff_error(error: BaseException) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from engine.errors import NotAllowed
 from engine.persistence import queries
 from engine.persistence.models import HumanTask
+from engine.persistence.records import TaskRecord
 from engine.roles import CITY_WIDE_ROLES
 
 SYSTEM = "system"
@@ -37,7 +38,7 @@ class Actor:
         """True when a unit with ``path`` is the actor's unit or below it, or the actor is city-wide."""
         return self.city_wide or (path is not None and path.startswith(self.unit_path))
 
-    def may_act_on(self, task: HumanTask) -> bool:
+    def may_act_on(self, task: HumanTask | TaskRecord) -> bool:
         """The engine's rule for acting on a task (the inbox query mirrors it in SQL)."""
         if task.assignee:
             return task.assignee == self.username
@@ -58,7 +59,7 @@ def load_actor(session: Session, username: str) -> Actor:
     """
     if username == SYSTEM:
         return SYSTEM_ACTOR
-    user = queries.user_by_name(session, username)
+    user = queries.user_with_roles(session, username)
     if user is None or not user.active:
         raise NotAllowed("Unknown or inactive user %(user)s.", user=username)
     return Actor(user.username, user.display_name or user.username, user.unit_code, user.unit.path,

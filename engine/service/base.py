@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+from sqlalchemy.orm import Session
+
 from engine.persistence.db import Database
 from engine.runtime.specs import ModelCache
+from engine.service.actors import Actor
+from engine.service.actors import load_actor
 from engine.service.runs import RunStore
 from engine.settings import EngineSettings
 
@@ -14,3 +21,27 @@ class ServiceBase:
         self.db = Database(settings.database_url)
         self.models = ModelCache()
         self.runs = RunStore(settings, self.models)
+        self._actors: dict[str, tuple[Actor, float]] = {}
+        self._actors_lock = threading.Lock()
+
+    def actor_in(self, session: Session, username: str) -> Actor:
+        """The active user as an Actor, cached for ``actor_cache_seconds``.
+
+        Changes made through this engine take effect at once; changes made by another process
+        within the cache time.
+
+        :raises NotAllowed: for an unknown or inactive user.
+        """
+        now = time.monotonic()
+        cached = self._actors.get(username)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        actor = load_actor(session, username)
+        with self._actors_lock:
+            self._actors[username] = (actor, now + self.settings.actor_cache_seconds)
+        return actor
+
+    def forget_actors(self) -> None:
+        """Drop cached actors after a change to users, roles or units."""
+        with self._actors_lock:
+            self._actors.clear()

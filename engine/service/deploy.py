@@ -18,7 +18,6 @@ from engine.runtime.bundles import split_bundles
 from engine.runtime.lint import Source
 from engine.runtime.lint import lint
 from engine.service.actors import SYSTEM
-from engine.service.actors import load_actor
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 from forms import find_form
@@ -95,7 +94,7 @@ class DeployUseCases(ServiceBase):
         results = []
         with self.db.write() as session:
             if actor != SYSTEM:
-                require_role(load_actor(session, actor), "admin")
+                require_role(self.actor_in(session, actor), "admin")
             for item in bundles:
                 latest = queries.latest_version(session, item.process_id)
                 if latest is not None and latest.sha256 == item.sha256:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,13 +17,13 @@ from engine.errors import InvalidState
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.persistence import queries
+from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.service.actors import Actor
-from engine.service.actors import load_actor
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 from engine.service.runs import Change
@@ -64,14 +65,9 @@ class InstanceView:
     events: list[EventView]
 
 
-def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
-    """The instance row, locked for this transaction (``FOR UPDATE`` on PostgreSQL).
-
-    :raises NotFound: when it does not exist.
-    """
-    instance = session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                               .with_for_update(of=ProcessInstance)
-                               .execution_options(populate_existing=True)).first()
+def lock_instance(session: Session, instance_id: int) -> records.InstanceRecord:
+    """The instance row, locked for this transaction. :raises NotFound: when it does not exist."""
+    instance = records.lock_instance(session, instance_id)
     if instance is None:
         raise NotFound(what="Process instance", key=instance_id)
     return instance
@@ -110,28 +106,25 @@ class InstanceUseCases(ServiceBase):
         if data is not None and not isinstance(data, dict):
             raise InvalidState("Initial data must be a JSON object.", status="")
         with self.db.write() as session:
-            user = load_actor(session, actor)
+            user = self.actor_in(session, actor)
             version = queries.latest_version(session, process_id)
             if version is None or not version.startable:
                 raise NotFound(what="Process", key=process_id)
-            model = self.runs.model(version)
+            model = self.runs.model(session, version.id)
             if model.starter_roles and not user.has(*model.starter_roles):
                 raise NotAllowed("Only %(roles)s may start %(process)s.",
                                  roles=", ".join(sorted(model.starter_roles)), process=model.name)
             now = clock.now()
-            instance = ProcessInstance(process_id=process_id, version_id=version.id, status="running", state="{}",
-                                       serializer_version="", started_by=user.username, started_at=now,
-                                       updated_at=now, unit_code=user.unit_code, current_steps=[], business={},
-                                       title="")
-            instance.version = version
-            session.add(instance)
-            session.flush()
+            instance = records.insert_instance(session, {
+                "process_id": process_id, "version_id": version.id, "status": "running", "started_by": user.username,
+                "started_at": now, "updated_at": now, "unit_code": user.unit_code})
             seed = dict(data or {})
             seed.update(initiator=user.username, initiator_unit=user.unit_code)
-            run = self.runs.start(session, version, instance, seed)
+            since = time.time()
+            run = self.runs.start(session, instance, seed)
             change = Change(user.username)
             change.add("started", data=seed)
-            self.runs.save(session, instance, run, change)
+            self.runs.save(session, instance, run, change, since=since)
             log.info("started %s as instance %s by %s", process_id, instance.id, user.username)
             return instance.id
 
@@ -141,13 +134,14 @@ class InstanceUseCases(ServiceBase):
         :raises NotFound, NotAllowed: see :func:`visible_instance`.
         """
         with self.db.read() as session:
-            instance = visible_instance(session, load_actor(session, actor), instance_id)
+            instance = visible_instance(session, self.actor_in(session, actor), instance_id)
             events = session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
                                      .order_by(InstanceEvent.at, InstanceEvent.id))
             milestones = session.execute(select(Milestone.key, Milestone.name, Milestone.reached_at)
                                          .where(Milestone.instance_id == instance_id).order_by(Milestone.reached_at))
+            _process, name, number = self.runs.version_info(session, instance.version_id)
             return InstanceView(
-                instance.id, instance.process_id, instance.version.name, instance.version.version, instance.status,
+                instance.id, instance.process_id, name, number, instance.status,
                 instance.title, instance.year, instance.unit_code, list(instance.current_steps or []),
                 instance.started_by, instance.started_at, instance.updated_at, instance.completed_at,
                 instance.error_element, instance.error_message, instance.next_timer_due,
@@ -157,16 +151,17 @@ class InstanceUseCases(ServiceBase):
     def _admin_change(self, actor: str, instance_id: int, allowed: tuple[str, ...], kind: str,
                       reason: str | None, action: Any, data: Any = None) -> str:
         with self.db.write() as session:
-            user = load_actor(session, actor)
+            user = self.actor_in(session, actor)
             require_role(user, "admin")
             instance = lock_instance(session, instance_id)
             if instance.status not in allowed:
                 raise InvalidState(status=instance.status)
             run = self.runs.load(session, instance)
             change = Change(user.username)
+            since = time.time()
             status = action(run)
             change.add(kind, reason=reason, data=data)
-            self.runs.save(session, instance, run, change, status=status)
+            self.runs.save(session, instance, run, change, status=status, since=since)
             return instance.status
 
     def suspend(self, actor: str, instance_id: int, reason: str | None = None) -> str:

@@ -24,7 +24,6 @@ from engine.persistence.models import User
 from engine.persistence.models import UserRole
 from engine.roles import ROLE_CODES
 from engine.service.actors import Actor
-from engine.service.actors import load_actor
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 
@@ -152,7 +151,7 @@ class OrgUseCases(ServiceBase):
     def users(self, actor: str) -> list[UserInfo]:
         """All users (administrators only)."""
         with self.db.read() as session:
-            require_role(load_actor(session, actor), "admin")
+            require_role(self.actor_in(session, actor), "admin")
             return [_user_info(u) for u in session.scalars(select(User).order_by(User.username))]
 
     def user(self, username: str) -> UserInfo:
@@ -165,7 +164,7 @@ class OrgUseCases(ServiceBase):
     def actor(self, username: str) -> Actor:
         """The active user as an Actor. :raises NotAllowed: for unknown or inactive users."""
         with self.db.read() as session:
-            return load_actor(session, username)
+            return self.actor_in(session, username)
 
     def authenticate(self, username: str, password: str) -> Actor:
         """Check a sign-in; count failures and lock the account for a while after too many.
@@ -207,7 +206,7 @@ class OrgUseCases(ServiceBase):
         password = new or random_password()
         _check_password_rule(password)
         with self.db.write() as session:
-            require_role(load_actor(session, actor), "admin")
+            require_role(self.actor_in(session, actor), "admin")
             user = queries.user_by_name(session, username)
             if user is None:
                 raise NotFound(what="User", key=username)
@@ -217,7 +216,7 @@ class OrgUseCases(ServiceBase):
     def set_active(self, actor: str, username: str, active: bool) -> None:
         """An administrator deactivates or reactivates a user (never themselves)."""
         with self.db.write() as session:
-            admin = load_actor(session, actor)
+            admin = self.actor_in(session, actor)
             require_role(admin, "admin")
             if username == admin.username:
                 raise NotAllowed("You cannot deactivate your own account.")
@@ -225,6 +224,7 @@ class OrgUseCases(ServiceBase):
             if user is None:
                 raise NotFound(what="User", key=username)
             user.active = active
+        self.forget_actors()
 
     def issue_api_token(self, username: str) -> str:
         """A new API token for ``username`` (the old one stops working); only its digest is stored."""
@@ -242,7 +242,7 @@ class OrgUseCases(ServiceBase):
             user = session.scalars(select(User).where(User.api_token_hash == token_digest(token or ""))).first()
             if user is None or not user.active:
                 raise NotAllowed("Invalid API token.")
-            return load_actor(session, user.username)
+            return self.actor_in(session, user.username)
 
     def set_language(self, username: str, language: str) -> None:
         with self.db.write() as session:

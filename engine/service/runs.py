@@ -22,12 +22,11 @@ from engine import clock
 from engine.errors import Refused
 from engine.jsonutil import plain_copy
 from engine.persistence import queries
-from engine.persistence.models import HumanTask
-from engine.persistence.models import InstanceEvent
-from engine.persistence.models import Milestone
+from engine.persistence import records
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.persistence.models import Unit
+from engine.persistence.records import InstanceRecord
 from engine.roles import CITY_WIDE_ROLES
 from engine.runtime.due import due_at
 from engine.runtime.serialization import dump_state
@@ -38,6 +37,7 @@ from engine.runtime.specs import ParsedModel
 from engine.runtime.timers import BUSINESS_TZ
 from engine.runtime.workflow import ProcessRun
 from engine.runtime.workflow import ReadyTask
+from engine.runtime.workflow import Snapshot
 from engine.settings import EngineSettings
 from engine.workdays import add_workdays
 
@@ -49,22 +49,22 @@ class Change:
     """What a use case did to an instance, for the audit trail."""
 
     actor: str
-    events: list[InstanceEvent] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, kind: str, *, reason: str | None = None, data: Any = None, task: HumanTask | None = None,
+    def add(self, kind: str, *, reason: str | None = None, data: Any = None, task: Any = None,
             bpmn_id: str | None = None, step: str | None = None) -> None:
-        self.events.append(InstanceEvent(
-            at=clock.now(), actor=self.actor, kind=kind, reason=reason,
-            data=plain_copy(data) if data is not None else None,
-            task_guid=task.task_guid if task is not None else None,
-            bpmn_id=task.bpmn_id if task is not None else bpmn_id,
-            step_name=task.name if task is not None else step))
+        """Record one event; ``task`` is a task row or record (its guid, BPMN id and name are kept)."""
+        self.events.append({
+            "at": clock.now(), "actor": self.actor, "kind": kind, "reason": reason,
+            "data": plain_copy(data) if data is not None else None,
+            "task_guid": task.task_guid if task is not None else None,
+            "bpmn_id": task.bpmn_id if task is not None else bpmn_id,
+            "step_name": task.name if task is not None else step})
 
     def write(self, session: Session, instance_id: int) -> None:
-        """Add the collected events to the session (``RunStore.save`` does this itself)."""
-        for event in self.events:
-            event.instance_id = instance_id
-            session.add(event)
+        """Insert the collected events (``RunStore.save`` does this itself)."""
+        records.insert_events(session, [{**event, "instance_id": instance_id} for event in self.events])
+        self.events = []
 
 
 def diagram_helpers(session: Session, instance_id: int | None) -> dict[str, Callable]:
@@ -117,54 +117,90 @@ class RunStore:
     def __init__(self, settings: EngineSettings, models: ModelCache) -> None:
         self.settings = settings
         self.models = models
+        # Versions and unit paths never change once written: cache them for the process's life.
+        self._versions: dict[int, tuple[str, str, int]] = {}
+        self._unit_paths: dict[str, str | None] = {}
 
-    def model(self, version: ProcessVersion) -> ParsedModel:
-        return self.models.get(version.id, version.process_id, lambda: version.bundle)
+    def version_info(self, session: Session, version_id: int) -> tuple[str, str, int]:
+        """(process id, name, version number) of a deployed version."""
+        info = self._versions.get(version_id)
+        if info is None:
+            row = session.execute(select(ProcessVersion.process_id, ProcessVersion.name, ProcessVersion.version)
+                                  .where(ProcessVersion.id == version_id)).one()
+            info = self._versions[version_id] = (row[0], row[1], row[2])
+        return info
 
-    def start(self, session: Session, version: ProcessVersion, instance: ProcessInstance,
-              data: dict[str, Any]) -> ProcessRun:
-        return ProcessRun.start(self.model(version), data, helpers=diagram_helpers(session, instance.id),
+    def model(self, session: Session, version_id: int) -> ParsedModel:
+        """The parsed model of a version; the files are read only on a cold cache."""
+        model = self.models.cached(version_id)
+        if model is not None:
+            return model
+        process_id = self.version_info(session, version_id)[0]
+        files = select(ProcessVersion.bundle).where(ProcessVersion.id == version_id)
+        return self.models.get(version_id, process_id, lambda: session.scalar(files))
+
+    def unit_path(self, session: Session, code: str | None) -> str | None:
+        if not code:
+            return None
+        if code not in self._unit_paths:
+            path = queries.unit_path(session, code)
+            if path is None:
+                return None  # not cached: the unit may be added later
+            self._unit_paths[code] = path
+        return self._unit_paths[code]
+
+    def start(self, session: Session, instance: InstanceRecord, data: dict[str, Any]) -> ProcessRun:
+        return ProcessRun.start(self.model(session, instance.version_id), data,
+                                helpers=diagram_helpers(session, instance.id),
                                 cpu_seconds=self.settings.script_cpu_seconds)
 
-    def load(self, session: Session, instance: ProcessInstance) -> ProcessRun:
-        model = self.model(instance.version)
+    def load(self, session: Session, instance: InstanceRecord | ProcessInstance) -> ProcessRun:
+        model = self.model(session, instance.version_id)
         workflow = load_state(instance.state, model.spec, model.subprocess_specs)
         return ProcessRun(model, workflow, helpers=diagram_helpers(session, instance.id),
                           cpu_seconds=self.settings.script_cpu_seconds)
 
     # -- saving ------------------------------------------------------------------------------
 
-    def save(self, session: Session, instance: ProcessInstance, run: ProcessRun, change: Change,
-             status: str | None = None) -> None:
-        """Write state and projections of ``run`` into ``instance``; add ``change``'s events."""
-        now = clock.now()
-        instance.state = dump_state(run.workflow)
-        instance.serializer_version = serializer_version()
-        previous_status = instance.status
-        instance.status = status or run.status()
-        instance.updated_at = now
-        instance.next_timer_due = run.next_timer_due() if instance.status == "waiting" else None
-        if run.error is not None:
-            instance.error_element, instance.error_message = run.error.element, run.error.message
-            change.add("error", reason=run.error.message, bpmn_id=run.error.element, step=run.error.element_name)
-        elif instance.status != "error":
-            instance.error_element = instance.error_message = None
-        self._business_fields(session, instance, run)
-        self._sync_tasks(session, instance, run, now)
-        self._steps(session, instance, run, now)
-        self._milestones(session, instance, run, change, now)
-        if instance.status == "completed" and instance.completed_at is None:
-            instance.completed_at = now
-            change.add("completed")
-        if run.tree_size() > self.settings.tree_size_alarm:
-            log.warning("instance %s has %s tasks in its tree", instance.id, run.tree_size())
-        change.write(session, instance.id)
-        if previous_status != instance.status:
-            log.info("instance %s: %s -> %s", instance.id, previous_status, instance.status)
+    def save(self, session: Session, instance: InstanceRecord, run: ProcessRun, change: Change,
+             status: str | None = None, since: float | None = None, handled: str | None = None) -> None:
+        """Write state and projections of ``run`` into ``instance``; insert ``change``'s events.
 
-    def _business_fields(self, session: Session, instance: ProcessInstance, run: ProcessRun) -> None:
-        data = run.latest_data()
+        ``since`` is when the use case started running the workflow (elements completed after it
+        may be milestones); ``handled`` is the guid of the task the use case completed itself.
+
+        :raises StaleInstance: when the row changed since it was read.
+        """
+        now = clock.now()
+        snap = run.snapshot(since)
+        new_status = status or snap.status
+        values: dict[str, Any] = {
+            "state": dump_state(run.workflow), "serializer_version": serializer_version(), "status": new_status,
+            "updated_at": now, "next_timer_due": run.next_timer_due() if new_status == "waiting" else None}
+        if run.error is not None:
+            values.update(error_element=run.error.element, error_message=run.error.message)
+            change.add("error", reason=run.error.message, bpmn_id=run.error.element, step=run.error.element_name)
+        elif new_status != "error":
+            values.update(error_element=None, error_message=None)
+        values.update(self._business_fields(session, instance, snap.data))
+        unit_code = values.get("unit_code", instance.unit_code)
+        self._sync_tasks(session, instance, run, snap, now, handled, new_status, unit_code)
+        values["current_steps"] = self._steps(instance, snap, now, new_status)
+        self._milestones(session, instance, run.model, snap.completed_since, change, now)
+        if new_status == "completed" and instance.completed_at is None:
+            values["completed_at"] = now
+            change.add("completed")
+        if snap.tree_size > self.settings.tree_size_alarm:
+            log.warning("instance %s has %s tasks in its tree", instance.id, snap.tree_size)
+        previous_status = instance.status
+        records.update_instance(session, instance, values)
+        change.write(session, instance.id)
+        if previous_status != new_status:
+            log.info("instance %s: %s -> %s", instance.id, previous_status, new_status)
+
+    def _business_fields(self, session: Session, instance: InstanceRecord, data: dict[str, Any]) -> dict[str, Any]:
         business = dict(instance.business or {})
+        values: dict[str, Any] = {}
         for column, key in self.settings.business_fields.items():
             value = data.get(key)
             if value is None or value == "":
@@ -172,41 +208,48 @@ class RunStore:
             business[column] = plain_copy(value)
             if column == "year":
                 try:
-                    instance.year = int(value)
+                    values["year"] = int(value)
                 except (TypeError, ValueError):
                     continue
             elif column in ("title", "sector", "kind", "unit_code", "responsible"):
-                setattr(instance, column, str(value)[:300])
-        instance.business = business
-        instance.unit_path = queries.unit_path(session, instance.unit_code)
+                values[column] = str(value)[:300]
+        if business != instance.business:
+            values["business"] = business
+        unit_code = values.get("unit_code", instance.unit_code)
+        path = self.unit_path(session, unit_code)
+        if path != instance.unit_path:
+            values["unit_path"] = path
+        return values
 
-    def _sync_tasks(self, session: Session, instance: ProcessInstance, run: ProcessRun, now: Any) -> None:
-        if instance.status == "suspended":
+    def _sync_tasks(self, session: Session, instance: InstanceRecord, run: ProcessRun, snap: Snapshot,
+                    now: Any, handled: str | None, status: str, unit_code: str | None) -> None:
+        """Open a row per newly READY task; cancel rows whose task went away (boundary, terminate)."""
+        if status == "suspended":
             return  # the tasks stay as they are, hidden from inboxes until the instance resumes
-        ready = {task.id: task for task in run.ready_tasks()} if instance.status in ("waiting", "error") else {}
-        open_rows = {row.task_guid: row for row in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
-        for guid, row in open_rows.items():
-            if guid not in ready:
-                row.status, row.completed_at = "cancelled", now
-        for guid, task in ready.items():
-            if guid not in open_rows:
-                session.add(self._new_task_row(session, instance, run, task, now))
+        ready = {task.id: task for task in snap.ready} if status in ("waiting", "error") else {}
+        # The previous steps name the open rows, which saves a query on every step.
+        was_open = {step["task_id"] for step in instance.current_steps or [] if step.get("kind") == "user"}
+        was_open.discard(handled)
+        gone = was_open - set(ready)
+        if gone:
+            records.cancel_open_tasks(session, instance.id, gone, now)
+        rows = [self._new_task_row(session, instance.id, unit_code, run, task, now)
+                for guid, task in ready.items() if guid not in was_open and guid != handled]
+        records.insert_tasks(session, rows)
 
-    def _new_task_row(self, session: Session, instance: ProcessInstance, run: ProcessRun, task: ReadyTask,
-                      now: Any) -> HumanTask:
+    def _new_task_row(self, session: Session, instance_id: int, unit_code: str | None, run: ProcessRun,
+                      task: ReadyTask, now: Any) -> dict[str, Any]:
         meta = task.meta
 
         def evaluate(expression: str) -> Any:
             return run.evaluate(task.id, expression)
 
-        assignee = self._assignee(task, evaluate)
-        scope_unit = self._scope(instance, task, evaluate)
-        return HumanTask(
-            instance_id=instance.id, task_guid=task.id, bpmn_id=meta.bpmn_id, name=meta.name,
-            process=meta.process, lane=meta.lane, role=meta.role, scope_unit=scope_unit,
-            scope_path=queries.unit_path(session, scope_unit), assignee=assignee, form=meta.form,
-            status="open", created_at=now, due_at=due_at(meta, now, evaluate))
+        scope_unit = self._scope(unit_code, task, evaluate)
+        return {"instance_id": instance_id, "task_guid": task.id, "bpmn_id": meta.bpmn_id, "name": meta.name,
+                "process": meta.process, "lane": meta.lane, "role": meta.role, "scope_unit": scope_unit,
+                "scope_path": self.unit_path(session, scope_unit), "assignee": self._assignee(task, evaluate),
+                "form": meta.form, "status": "open", "created_at": now, "due_at": due_at(meta, now, evaluate),
+                "ever_overdue": False}
 
     @staticmethod
     def _assignee(task: ReadyTask, evaluate: Callable[[str], Any]) -> str | None:
@@ -217,7 +260,7 @@ class RunStore:
         return str(value) if isinstance(value, str) and value else None
 
     @staticmethod
-    def _scope(instance: ProcessInstance, task: ReadyTask, evaluate: Callable[[str], Any]) -> str | None:
+    def _scope(unit_code: str | None, task: ReadyTask, evaluate: Callable[[str], Any]) -> str | None:
         expression = task.meta.prop("scope")
         if expression:
             value = _safely(evaluate, expression)
@@ -225,31 +268,34 @@ class RunStore:
                 return value
         if task.meta.role in CITY_WIDE_ROLES:
             return None
-        return instance.unit_code
+        return unit_code
 
-    def _steps(self, session: Session, instance: ProcessInstance, run: ProcessRun, now: Any) -> None:
-        if instance.status in ("completed", "terminated"):
-            instance.current_steps = []
-            return
+    @staticmethod
+    def _steps(instance: InstanceRecord, snap: Snapshot, now: Any, status: str) -> list[dict[str, Any]]:
+        if status in ("completed", "terminated"):
+            return []
         since = {step.get("task_id"): step.get("since") for step in instance.current_steps or []}
-        steps = []
-        for step in run.steps():
-            steps.append({"kind": step.kind, "id": step.bpmn_id, "name": step.name, "task_id": step.task_id,
-                          "process": step.process, "since": since.get(step.task_id) or now.isoformat(),
-                          "due": step.due.isoformat() if step.due else None})
-        instance.current_steps = steps
+        return [{"kind": step.kind, "id": step.bpmn_id, "name": step.name, "task_id": step.task_id,
+                 "process": step.process, "since": since.get(step.task_id) or now.isoformat(),
+                 "due": step.due.isoformat() if step.due else None}
+                for step in snap.steps]
 
-    def _milestones(self, session: Session, instance: ProcessInstance, run: ProcessRun, change: Change,
-                    now: Any) -> None:
-        done = run.completed_steps()
-        reached = set(session.scalars(select(Milestone.key).where(Milestone.instance_id == instance.id)))
-        for meta in run.model.tasks.values():
+    @staticmethod
+    def _milestones(session: Session, instance: InstanceRecord, model: ParsedModel, done: set[str],
+                    change: Change, now: Any) -> None:
+        candidates = [meta for meta in model.tasks.values() if meta.prop("milestone") and meta.bpmn_id in done]
+        if not candidates:
+            return
+        reached = records.milestone_keys(session, instance.id)
+        rows = []
+        for meta in candidates:
             key = meta.prop("milestone")
-            if key and key not in reached and meta.bpmn_id in done:
-                session.add(Milestone(instance_id=instance.id, key=key, name=meta.name, bpmn_id=meta.bpmn_id,
-                                      reached_at=now))
+            if key not in reached:
+                rows.append({"instance_id": instance.id, "key": key, "name": meta.name, "bpmn_id": meta.bpmn_id,
+                             "reached_at": now})
                 reached.add(key)
                 change.add("milestone", reason=key, bpmn_id=meta.bpmn_id, step=meta.name)
+        records.insert_milestones(session, rows)
 
 
 def _safely(evaluate: Callable[[str], Any], expression: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,13 +20,12 @@ from engine.errors import NotFound
 from engine.errors import TaskAlreadyHandled
 from engine.errors import TaskClaimedByOther
 from engine.persistence import queries
+from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import ProcessInstance
 from engine.service.actors import Actor
-from engine.service.actors import load_actor
 from engine.service.base import ServiceBase
-from engine.service.instances import lock_instance
 from engine.service.runs import Change
 from forms import validate_submission
 from forms.validation import strip_readonly
@@ -104,14 +104,18 @@ def _visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTa
     task = session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(what="Task", key=task_id)
-    instance = session.get(ProcessInstance, task.instance_id)
+    _check_visible(actor, task)
+    return task, session.get(ProcessInstance, task.instance_id)
+
+
+def _check_visible(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
+    """:raises NotAllowed: unless the actor may act on the task, did it, or supervises city-wide."""
     if not (actor.may_act_on(task) or task.completed_by == actor.username or task.claimed_by == actor.username
             or actor.has("supervisor", "admin")):
         raise NotAllowed("This task is not yours to handle.")
-    return task, instance
 
 
-def _check_actionable(actor: Actor, task: HumanTask) -> None:
+def _check_actionable(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
     if task.status != "open":
         raise TaskAlreadyHandled(by=task.completed_by or "系统", at=_stamp(task.completed_at))
     if not actor.may_act_on(task) and task.claimed_by != actor.username:
@@ -134,7 +138,7 @@ class TaskUseCases(ServiceBase):
         tab = tab if tab in TABS else "mine"
         page = max(1, int(page))
         with self.db.read() as session:
-            viewer = load_actor(session, actor).viewer
+            viewer = self.actor_in(session, actor).viewer
             queries_by_tab = {name: queries.inbox_query(viewer, name) for name in TABS}
             if search.strip():
                 pattern = f"%{search.strip()}%"
@@ -159,9 +163,9 @@ class TaskUseCases(ServiceBase):
         :raises NotFound, NotAllowed:
         """
         with self.db.read() as session:
-            user = load_actor(session, actor)
+            user = self.actor_in(session, actor)
             task, instance = _visible_task(session, user, task_id)
-            model = self.runs.model(instance.version)
+            model = self.runs.model(session, instance.version_id)
             meta = model.meta_for(task.process, task.bpmn_id)
             form = model.forms.get(task.form) if task.form else None
             values: dict[str, Any] = {}
@@ -177,21 +181,27 @@ class TaskUseCases(ServiceBase):
             may_act = task.status == "open" and (user.may_act_on(task) or task.claimed_by == user.username) \
                 and task.claimed_by in (None, user.username)
             may_claim = may_act and task.assignee is None and task.claimed_by is None
-            return TaskDetail(_row(task, instance), instance.version.name, meta.documentation if meta else "",
+            process_name = self.runs.version_info(session, instance.version_id)[1]
+            return TaskDetail(_row(task, instance), process_name, meta.documentation if meta else "",
                               form, values, task.draft if task.claimed_by in (None, user.username) else None,
                               may_act, may_claim, history, instance.status)
+
+    def _locked(self, session: Session, task_id: int) -> tuple[records.TaskRecord, records.InstanceRecord]:
+        found = records.lock_task(session, task_id)
+        if found is None:
+            raise NotFound(what="Task", key=task_id)
+        return found
 
     def claim(self, actor: str, task_id: int) -> None:
         """Take a group task for yourself. :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:"""
         with self.db.write() as session:
-            user = load_actor(session, actor)
-            task, instance = _visible_task(session, user, task_id)
-            lock_instance(session, instance.id)
-            session.refresh(task)
+            user = self.actor_in(session, actor)
+            task, instance = self._locked(session, task_id)
+            _check_visible(user, task)
             _check_actionable(user, task)
             if task.assignee:
                 raise InvalidState("This task is assigned to %(user)s and cannot be claimed.", user=task.assignee)
-            task.claimed_by, task.claimed_at = user.username, clock.now()
+            records.update_task(session, task.id, {"claimed_by": user.username, "claimed_at": clock.now()})
             change = Change(user.username)
             change.add("claimed", task=task)
             change.write(session, instance.id)
@@ -199,15 +209,14 @@ class TaskUseCases(ServiceBase):
     def unclaim(self, actor: str, task_id: int) -> None:
         """Give a claimed task back to the group. :raises NotAllowed: unless you hold it."""
         with self.db.write() as session:
-            user = load_actor(session, actor)
-            task, instance = _visible_task(session, user, task_id)
-            lock_instance(session, instance.id)
-            session.refresh(task)
+            user = self.actor_in(session, actor)
+            task, instance = self._locked(session, task_id)
+            _check_visible(user, task)
             if task.status != "open":
                 raise TaskAlreadyHandled(by=task.completed_by or "系统", at=_stamp(task.completed_at))
             if task.claimed_by != user.username:
                 raise NotAllowed("Only the user who claimed this task can release it.")
-            task.claimed_by = task.claimed_at = None
+            records.update_task(session, task.id, {"claimed_by": None, "claimed_at": None})
             change = Change(user.username)
             change.add("unclaimed", task=task)
             change.write(session, instance.id)
@@ -217,7 +226,7 @@ class TaskUseCases(ServiceBase):
         if not isinstance(data, dict):
             raise InvalidSubmission([])
         with self.db.write() as session:
-            user = load_actor(session, actor)
+            user = self.actor_in(session, actor)
             task, _instance = _visible_task(session, user, task_id)
             _check_actionable(user, task)
             task.draft = data
@@ -236,14 +245,13 @@ class TaskUseCases(ServiceBase):
         if not isinstance(data, dict):
             raise InvalidSubmission([])
         with self.db.write() as session:
-            user = load_actor(session, actor)
-            task, instance = _visible_task(session, user, task_id)
-            instance = lock_instance(session, instance.id)
-            session.refresh(task)
+            user = self.actor_in(session, actor)
+            task, instance = self._locked(session, task_id)
+            _check_visible(user, task)
             _check_actionable(user, task)
             if instance.status not in ("waiting", "error"):
                 raise InvalidState(status=instance.status)
-            model = self.runs.model(instance.version)
+            model = self.runs.model(session, instance.version_id)
             form = model.forms.get(task.form) if task.form else None
             if form is not None:
                 errors = validate_submission(form, data)
@@ -253,19 +261,20 @@ class TaskUseCases(ServiceBase):
             elif data:
                 raise InvalidSubmission([])
             run = self.runs.load(session, instance)
+            since = time.time()
             try:
                 run.complete(task.task_guid, data)
             except LookupError:
                 raise TaskAlreadyHandled(by="系统", at=_stamp(clock.now())) from None
             now = clock.now()
-            task.status, task.completed_at, task.completed_by = "completed", now, user.username
-            task.claimed_by = task.claimed_by or user.username
-            task.draft = None
+            values = {"status": "completed", "completed_at": now, "completed_by": user.username,
+                      "claimed_by": task.claimed_by or user.username, "draft": None}
             if task.due_at is not None and now > task.due_at:
-                task.ever_overdue = True
+                values["ever_overdue"] = True
+            records.update_task(session, task.id, values)
             change = Change(user.username)
             change.add("task_completed", task=task, data=data, reason=comment)
-            self.runs.save(session, instance, run, change)
+            self.runs.save(session, instance, run, change, since=since, handled=task.task_guid)
             log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
             return instance.id
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from engine import clock
-from engine.persistence import queries
+from engine.persistence import records
 from engine.service.actors import SYSTEM
 from engine.service.base import ServiceBase
 from engine.service.runs import Change
@@ -25,12 +26,13 @@ class TimerUseCases(ServiceBase):
         skip: set[int] = set()
         while advanced < limit:
             with self.db.write() as session:
-                instance = queries.due_instance(session, clock.now(), lock=True, exclude=skip)
+                instance = records.due_instance(session, clock.now(), exclude=skip)
                 if instance is None:
                     break
                 try:
                     run = self.runs.load(session, instance)
                     due = run.due_timer_names(clock.now())
+                    since = time.time()
                     run.advance()
                 except Exception:  # one broken instance must not stop the worker
                     log.exception("timers of instance %s failed", instance.id)
@@ -38,6 +40,6 @@ class TimerUseCases(ServiceBase):
                     continue
                 change = Change(SYSTEM)
                 change.add("timer_fired", reason=", ".join(due) or None)
-                self.runs.save(session, instance, run, change)
+                self.runs.save(session, instance, run, change, since=since)
                 advanced += 1
         return advanced
