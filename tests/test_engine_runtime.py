@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 
@@ -14,10 +15,13 @@ from engine.errors import NotFound
 from engine.errors import Refused
 from engine.errors import TaskAlreadyHandled
 from engine.errors import TaskClaimedByOther
+from engine.runtime.specs import parse_model
+from engine.runtime.workflow import ProcessRun
 from tests.helpers import do
 from tests.helpers import open_tasks
 from tests.helpers import steps
 from tests.helpers import task_named
+from tests.test_serialization import CASES
 
 APPLICATION = {"title": "党员党性定期分析试点", "plan": "目标体系、保证体系、考核体系、支撑体系、效益评估体系"}
 
@@ -207,3 +211,32 @@ def test_call_activity_task_is_found_and_continues(deployed):
     assert steps(deployed, instance_id) == ["after"]
     do(deployed, "city", "after")
     assert deployed.instance("admin", instance_id).status == "completed"
+
+
+def test_assignee_expression_names_the_one_user(deployed):
+    instance_id = deployed.start("parent", "city", {})
+    deployed.add_user("city2", "511800", ["city_org"], password="password-123")
+    do(deployed, "city", "child_task")
+    row = task_named(deployed, "city", "after", instance_id)
+    assert row.assignee == "city" and [r.id for r in deployed.inbox("city", "mine").rows] == [row.id]
+    assert open_tasks(deployed, "city2") == []
+    with pytest.raises(NotAllowed):
+        deployed.complete("city2", row.id, {})
+
+
+def test_runtime_refuses_tasks_that_are_not_ready():
+    bundle = next(case[1] for case in CASES if case[0].endswith("/approval"))
+    model = parse_model(bundle, "approval")
+    helpers = {"count_projects": lambda *a, **k: 0, "refuse": lambda r: None}
+    run = ProcessRun.start(model, {"applicant_unit": "x", "year": 2008}, helpers=helpers)
+    future = [t for t in run.workflow.get_tasks() if t.task_spec.name == "county_review"][0]
+    with pytest.raises(LookupError):
+        run.complete(str(future.id), {"decision": "approve"})  # FUTURE: SpiffWorkflow would run it
+    ready = run.ready_tasks()[0]
+    nested = {"title": "嵌套数据", "plan": "方案", "items": [{"name": "子项一"}]}
+    run.complete(ready.id, nested)
+    nested["items"].append({"name": "之后修改"})
+    submitted = run.workflow.get_task_from_id(UUID(ready.id))
+    assert submitted.data["items"] == [{"name": "子项一"}]
+    with pytest.raises(LookupError):
+        run.complete(ready.id, nested)  # already completed

@@ -109,7 +109,7 @@ def parent() -> Process:
     p = Process("parent", "测试调用父流程", lanes=[CITY])
     p.start("start", lane="lane_city")
     p.call("call_child", "调用子流程", "child", "lane_city")
-    p.user("after", "子流程后确认", "lane_city", form="report.json")
+    p.user("after", "子流程后确认", "lane_city", form="report.json", assignee="initiator")
     p.end("end", "结束", "lane_city")
     p.chain("start", "call_child", "after", "end")
     return p
