@@ -229,7 +229,7 @@ def test_runtime_refuses_tasks_that_are_not_ready():
     model = parse_model(bundle, "approval")
     helpers = {"count_projects": lambda *a, **k: 0, "refuse": lambda r: None}
     run = ProcessRun.start(model, {"applicant_unit": "x", "year": 2008}, helpers=helpers)
-    future = [t for t in run.workflow.get_tasks() if t.task_spec.name == "county_review"][0]
+    future = next(t for t in run.workflow.get_tasks() if t.task_spec.name == "county_review")
     with pytest.raises(LookupError):
         run.complete(str(future.id), {"decision": "approve"})  # FUTURE: SpiffWorkflow would run it
     ready = run.ready_tasks()[0]
