@@ -1,4 +1,4 @@
-"""The background worker: fire due timers (and, later, reminders) on a fixed interval."""
+"""The background worker: fire due timers and send deadline reminders on a fixed interval."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ log = logging.getLogger(__name__)
 
 
 def work_once(engine: Engine) -> int:
-    """One pass: every due timer fired; returns how many instances advanced."""
+    """One pass: every due timer fired, then deadline reminders sent; returns instances advanced."""
     total = 0
     while True:
         advanced = engine.fire_due_timers(limit=100)
         total += advanced
         if advanced < 100:
-            return total
+            break
+    engine.process_deadlines()
+    return total
 
 
 def run_worker(engine: Engine, interval: float = 30.0, stop: threading.Event | None = None) -> None:

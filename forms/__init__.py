@@ -2,8 +2,11 @@
 
 from forms.errors import FieldError
 from forms.errors import FormSchemaError
+from forms.options import needs_options
+from forms.options import with_options
 from forms.schema import find_form
 from forms.schema import parse_form
 from forms.validation import validate_submission
 
-__all__ = ["FieldError", "FormSchemaError", "find_form", "parse_form", "validate_submission"]
+__all__ = ["FieldError", "FormSchemaError", "find_form", "needs_options", "parse_form", "validate_submission",
+           "with_options"]

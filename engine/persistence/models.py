@@ -244,3 +244,14 @@ class Notification(Base):
     sender: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReferenceData(Base):
+    """Configuration diagrams read through the ``reference(key)`` helper, e.g. a year's plan and calendar."""
+
+    __tablename__ = "reference_data"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

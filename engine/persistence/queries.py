@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select
 from sqlalchemy import and_
@@ -20,6 +21,7 @@ from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.persistence.models import Unit
 from engine.persistence.models import User
+from engine.persistence.models import UserRole
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,23 @@ def count_with_milestone(session: Session, *, kind: str | None, unit_code: str, 
     if exclude_instance is not None:
         query = query.where(ProcessInstance.id != exclude_instance)
     return session.scalar(query) or 0
+
+
+def holders_in_scope(session: Session, role: str, scope_path: str | None, city_wide: bool) -> list[str]:
+    """User names holding ``role`` whose unit contains ``scope_path`` (every holder when city-wide)."""
+    query = select(User.username).join(UserRole, UserRole.user_id == User.id).join(Unit, Unit.code == User.unit_code)
+    query = query.where(UserRole.role == role, User.active.is_(True))
+    names = []
+    for username, path in session.execute(query.add_columns(Unit.path)).all():
+        if city_wide or (scope_path is not None and scope_path.startswith(path)):
+            names.append(username)
+    return sorted(set(names))
+
+
+def open_tasks_due_before(session: Session, moment: datetime) -> list[HumanTask]:
+    """Open tasks of running instances whose due time is before ``moment``."""
+    query = (select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+             .where(HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at < moment,
+                    ProcessInstance.status.in_(("waiting", "error")))
+             .order_by(HumanTask.due_at))
+    return list(session.scalars(query))

@@ -1,6 +1,7 @@
 """The engine's use cases, one transaction each, behind one facade."""
 
 from engine.persistence.schema import upgrade
+from engine.service.deadlines import DeadlineUseCases
 from engine.service.deploy import DeployUseCases
 from engine.service.instances import InstanceUseCases
 from engine.service.org import OrgUseCases
@@ -8,7 +9,7 @@ from engine.service.tasks import TaskUseCases
 from engine.service.timers import TimerUseCases
 
 
-class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, TimerUseCases, OrgUseCases):
+class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, TimerUseCases, DeadlineUseCases, OrgUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:

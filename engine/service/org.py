@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from engine.passwords import check_password
 from engine.passwords import hash_password
 from engine.passwords import random_password
 from engine.persistence import queries
+from engine.persistence.models import ReferenceData
 from engine.persistence.models import Unit
 from engine.persistence.models import User
 from engine.persistence.models import UserRole
@@ -243,6 +245,23 @@ class OrgUseCases(ServiceBase):
             if user is None or not user.active:
                 raise NotAllowed("Invalid API token.")
             return self.actor_in(session, user.username)
+
+    def set_reference(self, actor: str, key: str, value: Any) -> None:
+        """Store configuration diagrams read with ``reference(key)`` (administrators only)."""
+        with self.db.write() as session:
+            user = self.actor_in(session, actor)
+            require_role(user, "admin")
+            row = session.get(ReferenceData, key)
+            if row is None:
+                session.add(ReferenceData(key=key, value=value, updated_by=user.username, updated_at=clock.now()))
+            else:
+                row.value, row.updated_by, row.updated_at = value, user.username, clock.now()
+
+    def reference(self, key: str) -> Any:
+        """A stored configuration value, or None."""
+        with self.db.read() as session:
+            row = session.get(ReferenceData, key)
+            return row.value if row is not None else None
 
     def set_language(self, username: str, language: str) -> None:
         with self.db.write() as session:

@@ -12,20 +12,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.errors import Refused
 from engine.jsonutil import plain_copy
 from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
-from engine.persistence.models import Unit
 from engine.persistence.records import InstanceRecord
 from engine.roles import CITY_WIDE_ROLES
 from engine.runtime.due import due_at
@@ -34,12 +31,11 @@ from engine.runtime.serialization import load_state
 from engine.runtime.serialization import serializer_version
 from engine.runtime.specs import ModelCache
 from engine.runtime.specs import ParsedModel
-from engine.runtime.timers import BUSINESS_TZ
 from engine.runtime.workflow import ProcessRun
 from engine.runtime.workflow import ReadyTask
 from engine.runtime.workflow import Snapshot
+from engine.service.helpers import diagram_helpers
 from engine.settings import EngineSettings
-from engine.workdays import add_workdays
 
 log = logging.getLogger(__name__)
 
@@ -65,50 +61,6 @@ class Change:
         """Insert the collected events (``RunStore.save`` does this itself)."""
         records.insert_events(session, [{**event, "instance_id": instance_id} for event in self.events])
         self.events = []
-
-
-def diagram_helpers(session: Session, instance_id: int | None) -> dict[str, Callable]:
-    """Functions diagrams may call; each takes explicit arguments and reads only what it needs."""
-
-    def count_projects(kind: str, unit_code: str, year: int | None = None, milestone: str = "submitted") -> int:
-        # Lock the unit row so two submissions of one unit count one after the other.
-        session.scalars(select(Unit).where(Unit.code == unit_code).with_for_update()).first()
-        return queries.count_with_milestone(session, kind=kind, unit_code=unit_code, year=year,
-                                            milestone=milestone, exclude_instance=instance_id)
-
-    def refuse(reason: str) -> None:
-        raise Refused(reason=str(reason))
-
-    def unit_of_kind(unit_code: str, kind: str) -> str | None:
-        unit = session.get(Unit, unit_code)
-        while unit is not None and unit.kind != kind:
-            unit = session.get(Unit, unit.parent_code) if unit.parent_code else None
-        return unit.code if unit is not None else None
-
-    def county_of(unit_code: str) -> str | None:
-        return unit_of_kind(unit_code, "county")
-
-    def unit_kind(unit_code: str) -> str | None:
-        unit = session.get(Unit, unit_code)
-        return unit.kind if unit is not None else None
-
-    def unit_name(unit_code: str) -> str:
-        unit = session.get(Unit, unit_code)
-        return unit.name if unit is not None else str(unit_code)
-
-    def today() -> str:
-        return clock.now().astimezone(BUSINESS_TZ).date().isoformat()
-
-    def workdays_after(day: str, count: int) -> str:
-        return add_workdays(date.fromisoformat(str(day)[:10]), int(count)).isoformat()
-
-    def mean(values: list) -> float | None:
-        numbers = [float(v) for v in values if v is not None]
-        return round(sum(numbers) / len(numbers), 2) if numbers else None
-
-    return {"count_projects": count_projects, "refuse": refuse, "county_of": county_of,
-            "unit_of_kind": unit_of_kind, "unit_kind": unit_kind, "unit_name": unit_name, "today": today,
-            "workdays_after": workdays_after, "mean": mean}
 
 
 class RunStore:

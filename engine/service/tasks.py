@@ -24,10 +24,13 @@ from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import ProcessInstance
+from engine.runtime.workflow import ProcessRun
 from engine.service.actors import Actor
 from engine.service.base import ServiceBase
 from engine.service.runs import Change
+from forms import needs_options
 from forms import validate_submission
+from forms import with_options
 from forms.validation import strip_readonly
 
 log = logging.getLogger(__name__)
@@ -170,10 +173,11 @@ class TaskUseCases(ServiceBase):
             form = model.forms.get(task.form) if task.form else None
             values: dict[str, Any] = {}
             if task.status == "open" and form is not None:
-                data = self.runs.load(session, instance).ready_task(task.task_guid)
-                if data is not None:
+                ready = self.runs.load(session, instance).ready_task(task.task_guid)
+                if ready is not None:
+                    form = with_options(form, ready.data)
                     fields = form.get("properties", {})
-                    values = {key: value for key, value in data.data.items() if key in fields}
+                    values = {key: value for key, value in ready.data.items() if key in fields}
             history = [Submission(e.step_name, e.actor, e.at, e.data) for e in session.scalars(
                 select(InstanceEvent).where(InstanceEvent.instance_id == instance.id,
                                             InstanceEvent.kind == "task_completed")
@@ -231,6 +235,25 @@ class TaskUseCases(ServiceBase):
             _check_actionable(user, task)
             task.draft = data
 
+    @staticmethod
+    def _validated(run: ProcessRun, task: records.TaskRecord, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` checked against the task's form (choices resolved from the process data).
+
+        :raises InvalidSubmission: with the problems per field.
+        """
+        form = run.model.forms.get(task.form) if task.form else None
+        if form is None:
+            if data:
+                raise InvalidSubmission([])
+            return data
+        if needs_options(form):
+            ready = run.ready_task(task.task_guid)
+            form = with_options(form, ready.data if ready is not None else {})
+        errors = validate_submission(form, data)
+        if errors:
+            raise InvalidSubmission(errors)
+        return strip_readonly(form, data)
+
     def complete(self, actor: str, task_id: int, data: dict[str, Any], comment: str | None = None) -> int:
         """Validate ``data`` against the task's form, complete the task and run the process on.
 
@@ -251,16 +274,8 @@ class TaskUseCases(ServiceBase):
             _check_actionable(user, task)
             if instance.status not in ("waiting", "error"):
                 raise InvalidState(status=instance.status)
-            model = self.runs.model(session, instance.version_id)
-            form = model.forms.get(task.form) if task.form else None
-            if form is not None:
-                errors = validate_submission(form, data)
-                if errors:
-                    raise InvalidSubmission(errors)
-                data = strip_readonly(form, data)
-            elif data:
-                raise InvalidSubmission([])
             run = self.runs.load(session, instance)
+            data = self._validated(run, task, data)
             since = time.time()
             try:
                 run.complete(task.task_guid, data)

@@ -1,0 +1,83 @@
+"""Deadline supervision the worker runs: reminders before a task falls due (临期提醒), a formal
+notice the day it is overdue (催办), and escalation to the unit's leaders and the supervisors when
+it is still open some working days later (督办). Each happens once per task and is audited."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.persistence import queries
+from engine.persistence.models import HumanTask
+from engine.persistence.models import Notification
+from engine.roles import CITY_WIDE_ROLES
+from engine.runtime.timers import BUSINESS_TZ
+from engine.service.actors import SYSTEM
+from engine.service.base import ServiceBase
+from engine.service.runs import Change
+from engine.workdays import add_workdays
+
+log = logging.getLogger(__name__)
+
+
+def task_recipients(session: Session, task: HumanTask) -> list[str]:
+    """Who should hear about a task: its assignee or claimant, else everyone who may take it."""
+    if task.assignee:
+        return [task.assignee]
+    if task.claimed_by:
+        return [task.claimed_by]
+    if task.role is None:
+        return []
+    return queries.holders_in_scope(session, task.role, task.scope_path, task.role in CITY_WIDE_ROLES)
+
+
+def escalation_recipients(session: Session, task: HumanTask) -> list[str]:
+    """The leaders of the task's unit (and the units above it) and every supervisor."""
+    leaders = queries.holders_in_scope(session, "unit_leader", task.scope_path, False) if task.scope_path else []
+    return sorted(set(leaders) | set(queries.holders_in_scope(session, "supervisor", None, True)))
+
+
+def escalation_due(task: HumanTask, workdays: int) -> datetime:
+    """When an overdue task is escalated: ``workdays`` official working days after its due day."""
+    due_day = task.due_at.astimezone(BUSINESS_TZ).date()
+    return datetime.combine(add_workdays(due_day, workdays), task.due_at.astimezone(BUSINESS_TZ).timetz())
+
+
+class DeadlineUseCases(ServiceBase):
+    def process_deadlines(self) -> int:
+        """Send every reminder, overdue notice and escalation that is due now; returns how many."""
+        now = clock.now()
+        sent = 0
+        with self.db.write() as session:
+            soon = now + timedelta(days=self.settings.remind_days_before)
+            for task in queries.open_tasks_due_before(session, soon):
+                if task.due_at > now and task.reminded_at is None:
+                    sent += self._notify(session, task, "due_soon", task_recipients(session, task), now)
+                    task.reminded_at = now
+                elif task.due_at <= now and task.overdue_noticed_at is None:
+                    sent += self._notify(session, task, "overdue", task_recipients(session, task), now)
+                    task.overdue_noticed_at, task.ever_overdue = now, True
+                    if task.reminded_at is None:
+                        task.reminded_at = now
+                elif (task.due_at <= now and task.escalated_at is None
+                      and escalation_due(task, self.settings.escalate_workdays_after) <= now):
+                    sent += self._notify(session, task, "escalated", escalation_recipients(session, task), now)
+                    task.escalated_at = now
+        if sent:
+            log.info("sent %s deadline notification(s)", sent)
+        return sent
+
+    @staticmethod
+    def _notify(session: Session, task: HumanTask, kind: str, recipients: list[str], now: datetime) -> int:
+        for username in recipients:
+            session.add(Notification(username=username, kind=kind, instance_id=task.instance_id,
+                                     human_task_id=task.id, message="", sender=SYSTEM, created_at=now))
+        if kind != "due_soon":
+            change = Change(SYSTEM)
+            change.add(kind, task=task, reason=", ".join(recipients) or None)
+            change.write(session, task.instance_id)
+        return len(recipients)
