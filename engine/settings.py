@@ -17,6 +17,7 @@ DEFAULT_BUSINESS_FIELDS = {
     "kind": "application_kind",
     "unit_code": "applicant_unit",
     "responsible": "responsible_person",
+    "status_text": "status_text",
 }
 
 

@@ -96,15 +96,18 @@ class Process:
     def start(self, node_id: str = "start", name: str = "", lane: str | None = None) -> Node:
         return self._add(Node(node_id, "start", name, lane))
 
-    def end(self, node_id: str, name: str = "", lane: str | None = None, terminate: bool = False) -> Node:
-        return self._add(Node(node_id, "end", name, lane, terminate=terminate))
+    def end(self, node_id: str, name: str = "", lane: str | None = None, terminate: bool = False,
+            **props: str) -> Node:
+        return self._add(Node(node_id, "end", name, lane, dict(props), terminate=terminate))
 
     def user(self, node_id: str, name: str, lane: str | None = None, form: str | None = None,
-             documentation: str = "", multi: dict[str, str] | None = None, **props: str) -> Node:
+             documentation: str = "", multi: dict[str, str] | None = None, post_script: str | None = None,
+             **props: str) -> Node:
         properties = dict(props)
         if form:
             properties["formJsonSchemaFilename"] = form
-        return self._add(Node(node_id, "user", name, lane, properties, documentation, multi=multi))
+        return self._add(Node(node_id, "user", name, lane, properties, documentation, multi=multi,
+                              post_script=post_script))
 
     def manual(self, node_id: str, name: str, lane: str | None = None, **props: str) -> Node:
         return self._add(Node(node_id, "manual", name, lane, dict(props)))
@@ -379,8 +382,10 @@ class Process:
 
 
 def _multi_xml(multi: dict[str, str]) -> str:
-    sequential = ' isSequential="true"' if multi.get("sequential") else ""
-    parts = [f"<bpmn:multiInstanceLoopCharacteristics{sequential}>"]
+    attrs = ' isSequential="true"' if multi.get("sequential") else ""
+    if multi.get("scripts_on_instances"):
+        attrs += ' spiffworkflow:scriptsOnInstances="true"'  # pre/post scripts run per instance
+    parts = [f"<bpmn:multiInstanceLoopCharacteristics{attrs}>"]
     # The XSD fixes this order.
     if "cardinality" in multi:
         parts.append(f"<bpmn:loopCardinality>{escape(multi['cardinality'])}</bpmn:loopCardinality>")

@@ -210,6 +210,8 @@ _BASE_GLOBALS: dict[str, Any] = {
     "_mul_": _guarded_mul,
     "_add_": _guarded_add,
     "_lshift_": _guarded_lshift,
+    # Calls with *args / **kwargs go through _apply_; the callee is already a permitted object.
+    "_apply_": lambda function, *args, **kwargs: function(*args, **kwargs),
 }
 
 

@@ -89,6 +89,7 @@ class ParsedModel:
     forms: dict[str, dict]
     element_names: dict[str, str] = field(default_factory=dict)
     starter_roles: frozenset[str] = frozenset()
+    milestones: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def task_meta(self, process: str, spec_name: str) -> TaskMeta | None:
         return self.tasks.get((process, spec_name))
@@ -163,6 +164,17 @@ def build_task_index(spec: Any, subprocess_specs: dict[str, Any]) -> dict[tuple[
     return index
 
 
+def milestone_elements(spec: Any, subprocess_specs: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(process, BPMN id) -> (milestone key, element name) of every element with a ``milestone`` property."""
+    found = {}
+    for process in all_specs(spec, subprocess_specs):
+        for task_spec in process.task_specs.values():
+            key = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("milestone")
+            if key and getattr(task_spec, "bpmn_id", None):
+                found[(process.name, task_spec.bpmn_id)] = (key.strip(), task_spec.bpmn_name or task_spec.bpmn_id)
+    return found
+
+
 def element_names(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, str]:
     """BPMN id -> display name of every named element, for status lines and errors."""
     names = {}
@@ -206,6 +218,7 @@ def parse_model(bundle: Bundle, process_id: str) -> ParsedModel:
         forms=forms,
         element_names=element_names(spec, subprocess_specs),
         starter_roles=starter_roles(spec),
+        milestones=milestone_elements(spec, subprocess_specs),
     )
 
 

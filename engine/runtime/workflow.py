@@ -302,7 +302,7 @@ class ProcessRun:
         """
         ready: list[ReadyTask] = []
         steps: list[Step] = []
-        completed_since: set[str] = set()
+        completed_since: set[tuple[str, str]] = set()
         failed = False
         unfinished = False
         latest, latest_change = None, -1.0
@@ -318,7 +318,7 @@ class ProcessRun:
                 continue
             if state == TaskState.COMPLETED:
                 if since is not None and task.last_state_change >= since:
-                    completed_since.add(bpmn_id)
+                    completed_since.add((task.workflow.spec.name, bpmn_id))
             elif state == TaskState.READY and spec.manual:
                 ready.append(self._describe(task))
                 steps.append(Step("user", bpmn_id, spec.bpmn_name or bpmn_id, task.workflow.spec.name, str(task.id)))
@@ -345,7 +345,7 @@ class Snapshot:
     status: str
     ready: list[ReadyTask]
     steps: list[Step]
-    completed_since: set[str]
+    completed_since: set[tuple[str, str]]  # (process, BPMN id)
     data: dict[str, Any]
     tree_size: int
 

@@ -233,20 +233,19 @@ class RunStore:
                 for step in snap.steps]
 
     @staticmethod
-    def _milestones(session: Session, instance: InstanceRecord, model: ParsedModel, done: set[str],
+    def _milestones(session: Session, instance: InstanceRecord, model: ParsedModel, done: set[tuple[str, str]],
                     change: Change, now: Any) -> None:
-        candidates = [meta for meta in model.tasks.values() if meta.prop("milestone") and meta.bpmn_id in done]
+        candidates = [(element[1], key, name) for element, (key, name) in model.milestones.items() if element in done]
         if not candidates:
             return
         reached = records.milestone_keys(session, instance.id)
         rows = []
-        for meta in candidates:
-            key = meta.prop("milestone")
+        for bpmn_id, key, name in candidates:
             if key not in reached:
-                rows.append({"instance_id": instance.id, "key": key, "name": meta.name, "bpmn_id": meta.bpmn_id,
+                rows.append({"instance_id": instance.id, "key": key, "name": name, "bpmn_id": bpmn_id,
                              "reached_at": now})
                 reached.add(key)
-                change.add("milestone", reason=key, bpmn_id=meta.bpmn_id, step=meta.name)
+                change.add("milestone", reason=key, bpmn_id=bpmn_id, step=name)
         records.insert_milestones(session, rows)
 
 

@@ -1,0 +1,197 @@
+"""Drive party-building projects through the engine the way the users would, with a moving clock.
+
+Used by ``dangjian demo`` to create the demonstration projects at every stage, and by the
+workflow tests, which assert what happened after each step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine import Engine
+from engine import clock
+from engine.runtime.timers import BUSINESS_TZ
+from engine.service.tasks import TaskRow
+from engine.worker import work_once
+
+FIVE_SYSTEMS = {
+    "goal_system": "全面推进项目实施，年内覆盖全部村(社区)党组织，形成可复制推广的工作机制和制度成果。",
+    "assurance_system": "成立由分管领导任组长的项目领导小组，明确责任科室和经办人，落实专项工作经费和督查制度。",
+    "assessment_system": "实行季度汇报、年中检查和三阶段验收，按考核指标逐项打分，结果纳入年度党建目标考核。",
+    "support_system": "整合宣传、民政、农业等部门资源，依托党员远程教育网络和信息平台，建立部门协作联席会议。",
+    "benefit_system": "采取群众测评、实地查看和数据比对相结合的方式，评估项目的政治效益、经济效益和社会效益。",
+}
+INDICATORS = [{"name": "党组织覆盖率", "target": "100%"}, {"name": "群众满意度", "target": "不低于90%"}]
+
+
+def key_application(title: str, catalogue: str = "P03", sector: str = "quality") -> dict[str, Any]:
+    return {"catalogue_project": catalogue, "title": title, "sector": sector, "brands": ["xuanyou", "huimin"],
+            **FIVE_SYSTEMS, "indicators": INDICATORS, "contact_person": "王芳", "contact_phone": "0835-2222333"}
+
+
+def demonstration_application(title: str) -> dict[str, Any]:
+    return {"title": title, "demonstration_type": "belt", "corridor": "交通枢纽线",
+            "sites": "沿线3个乡镇、8个村党支部和2家企业党组织", **FIVE_SYSTEMS, "indicators": INDICATORS,
+            "contact_person": "李强", "contact_phone": "0835-2333444"}
+
+
+def approval(responsible: str, leader: str, collaborator: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "responsible_person": responsible, "leader_in_charge": leader,
+        "sub_items": [{"name": "制度建设", "owner": "组织科"}, {"name": "示范点培育", "owner": "基层办"}],
+        "nodes": [{"name": "制定实施细则", "sub_item": "制度建设", "planned_date": "2008-05-15"},
+                  {"name": "完成示范点选定", "sub_item": "示范点培育", "planned_date": "2008-07-31"},
+                  {"name": "形成总结报告", "sub_item": "制度建设", "planned_date": "2008-11-30"}],
+        "approval_note": "同意立项，按矩阵管理图组织实施。"}
+    if collaborator:
+        data["collaborators"] = [{"unit": collaborator, "duties": "提供政策和资源支持", "entry_date": "2008-05-01"}]
+    return data
+
+
+GOOD_SCORE = {"recuse": False, "goals": 36, "process": 18, "innovation": 13, "support": 5, "benefit": 17,
+              "methods": ["听取汇报", "实地查看"], "opinion": "目标明确，推进有力。"}
+POOR_SCORE = {"recuse": False, "goals": 20, "process": 10, "innovation": 6, "support": 2, "benefit": 8,
+              "methods": ["查阅资料"], "opinion": "节点严重滞后，指标未完成。"}
+
+
+def moment(text: str) -> datetime:
+    """``2008-04-21`` or ``2008-04-21 10:00`` in Beijing time."""
+    fmt = "%Y-%m-%d %H:%M" if " " in text else "%Y-%m-%d"
+    parsed = datetime.strptime(text, fmt)
+    if " " not in text:
+        parsed = parsed.replace(hour=10)
+    return parsed.replace(tzinfo=BUSINESS_TZ)
+
+
+def leader_of(applicant: str) -> str:
+    return applicant.replace("_applicant", "_leader")
+
+
+def county_org_of(applicant: str) -> str | None:
+    prefix = applicant.split("_", 1)[0]
+    return f"{prefix}_org" if prefix.startswith("county") else None
+
+
+class ProjectDriver:
+    """Step a project forward as its users would; every method is one or a few user actions."""
+
+    def __init__(self, engine: Engine, panel: tuple[str, ...] = ("panel1", "panel2", "panel3")) -> None:
+        self.engine = engine
+        self.panel = list(panel)
+
+    # -- time and tasks ----------------------------------------------------------------------
+
+    def at(self, when: str) -> None:
+        """Move the clock to ``when`` (Beijing time) and let the worker catch up."""
+        clock.travel_to(moment(when))
+        work_once(self.engine)
+
+    def tasks(self, user: str, instance_id: int | None = None) -> list[TaskRow]:
+        rows = []
+        for tab in ("mine", "claimable"):
+            rows += self.engine.inbox(user, tab=tab, page_size=1000).rows
+        return [row for row in rows if instance_id is None or row.instance_id == instance_id]
+
+    def task(self, user: str, bpmn_id: str, instance_id: int) -> TaskRow:
+        matches = [row for row in self.tasks(user, instance_id) if row.bpmn_id == bpmn_id]
+        if not matches:
+            have = [row.bpmn_id for row in self.tasks(user, instance_id)]
+            raise AssertionError(f"{user} has no task {bpmn_id} in instance {instance_id}; has {have}")
+        return matches[0]
+
+    def do(self, user: str, bpmn_id: str, instance_id: int, data: dict[str, Any]) -> None:
+        self.engine.complete(user, self.task(user, bpmn_id, instance_id).id, data)
+
+    def steps(self, instance_id: int) -> list[str]:
+        return sorted(step["id"] for step in self.engine.instance("admin", instance_id).steps)
+
+    # -- application and review ---------------------------------------------------------------
+
+    def start(self, applicant: str, kind: str = "key_project") -> int:
+        return self.engine.start(kind, applicant, {})
+
+    def submit(self, applicant: str, instance_id: int, data: dict[str, Any]) -> None:
+        form = "submit_demo" if "demonstration_type" in data else "submit_key"
+        self.do(applicant, form, instance_id, data)
+
+    def apply(self, applicant: str, title: str, kind: str = "key_project") -> int:
+        instance_id = self.start(applicant, kind)
+        data = demonstration_application(title) if kind == "demonstration_project" else key_application(title)
+        self.submit(applicant, instance_id, data)
+        return instance_id
+
+    def pass_review(self, applicant: str, instance_id: int) -> None:
+        """Unit leader, county organisation department (for county units) and city all pass."""
+        self.do(leader_of(applicant), "leader_approval", instance_id, {"decision": "pass", "opinion": "同意上报"})
+        county = county_org_of(applicant)
+        if county:
+            self.do(county, "county_review", instance_id, {"decision": "pass", "opinion": "初审通过"})
+        self.do("city_org", "city_review", instance_id, {"decision": "pass", "opinion": "审核通过"})
+
+    # -- argumentation and approval ----------------------------------------------------------
+
+    def assign_panel(self, instance_id: int) -> None:
+        self.do("city_org", "assign_panel", instance_id, {"panel": self.panel, "meeting_date": "2008-04-15"})
+
+    def score_argumentation(self, instance_id: int, scores: dict[str, int | None]) -> None:
+        """``None`` as a score means the member recuses."""
+        for member, value in scores.items():
+            if value is None:
+                data: dict[str, Any] = {"recuse": True, "recuse_reason": "本人曾在申报单位任职"}
+            else:
+                data = {"recuse": False, "score": value, "opinion": "方案可行，建议立项。"}
+            self.do(member, "panel_score", instance_id, data)
+
+    def decide(self, instance_id: int, decision: str = "approve") -> None:
+        opinion = {"approve": "同意立项", "return": "请进一步细化考核指标", "reject": "与年度重点不符"}[decision]
+        self.do("city_org", "decide", instance_id, {"decision": decision, "opinion": opinion})
+
+    def approve(self, instance_id: int, responsible: str, collaborator: str | None = "511800D01") -> None:
+        self.do("city_org", "approve", instance_id, approval(responsible, leader_of(responsible), collaborator))
+
+    def argue_and_approve(self, instance_id: int, responsible: str, collaborator: str | None = "511800D01") -> None:
+        self.assign_panel(instance_id)
+        self.score_argumentation(instance_id, dict(zip(self.panel, (86, 90, 88), strict=True)))
+        self.decide(instance_id, "approve")
+        self.approve(instance_id, responsible, collaborator)
+
+    # -- implementation ----------------------------------------------------------------------
+
+    def report(self, instance_id: int, responsible: str, review: str = "pass") -> None:
+        self.do(responsible, "report", instance_id, {"progress": "本季度按节点推进，完成了制度建设和示范点培育工作。",
+                                                     "nodes_done": ["制定实施细则"]})
+        self.do("city_org", "review", instance_id, {"decision": review, "opinion": "请补充佐证材料"
+                                                    if review == "return" else "同意"})
+
+    def score_stage(self, instance_id: int, score: dict[str, Any]) -> None:
+        for member in self.panel:
+            self.do(member, "score", instance_id, score)
+
+    def rectify(self, instance_id: int, responsible: str) -> None:
+        self.do(responsible, "rectify", instance_id, {"measures": "针对验收指出的问题逐项制定整改措施，补齐工作短板。",
+                                                      "result": "各项问题已整改到位。"})
+
+    def midyear(self, instance_id: int) -> None:
+        self.do("city_org", "midyear", instance_id, {"rating": "good", "findings": "项目推进正常，节点按期完成。"})
+
+    # -- evaluation and accountability -----------------------------------------------------------
+
+    def benefit(self, instance_id: int, applicant: str, rating: str = "良好",
+                collaborator: str | None = "dept1_applicant") -> None:
+        if collaborator:
+            self.do(collaborator, "collaborator_input", instance_id,
+                    {"contribution": "按约定提供政策支持并参与示范点建设。", "assessment": "good"})
+        county = county_org_of(applicant)
+        if county:
+            self.do(county, "county_assessment", instance_id, {"assessment": "good", "summary": "效益明显，群众认可。"})
+        summary = "综合协作单位和县(区)委组织部的评估意见，对照项目目标作出综合评定。"
+        self.do("city_org", "evaluate", instance_id, {"rating": rating, "summary": summary})
+
+    def account(self, instance_id: int, responsible: str, outcome: str = "criticism",
+                with_statement: bool = True) -> None:
+        self.do("city_org", "open_case", instance_id, {"facts": "项目未按要求完成，经核实属实。",
+                                                       "basis": "项目立项书和年度考核办法"})
+        if with_statement:
+            self.do(responsible, "statement", instance_id, {"statement": "因客观原因导致进度滞后，已组织整改。"})
+        self.do("city_org", "decide_case", instance_id, {"outcome": outcome, "reasons": "依据事实和申辩情况作出处理。"})
