@@ -25,6 +25,7 @@ class ProcessBundle:
     name: str
     bundle: Bundle
     sha256: str
+    startable: bool  # False for processes that other processes call: they are parts, not cases
 
 
 def bundle_digest(bundle: Bundle) -> str:
@@ -80,13 +81,16 @@ def split_bundles(sources: list[Source], resolve_form: Callable[[str, str], str 
         if source.tree is None:
             source.tree = parse_xml(source.content)
     process_file, names, executable, decision_file = _index(sources)
+    called = {call.get("calledElement") for source in sources if source.kind == "bpmn"
+              for call in source.tree.getroot().iter(f"{{{BPMN}}}callActivity")}
     result = []
     for process_id in executable:
         bundle: Bundle = {"bpmn": {}, "dmn": {}, "forms": {}}
         for source in _closure(process_id, process_file):
             bundle["bpmn"][source.name] = _text(source)
             _add_references(bundle, source, decision_file, resolve_form)
-        result.append(ProcessBundle(process_id, names[process_id], bundle, bundle_digest(bundle)))
+        result.append(ProcessBundle(process_id, names[process_id], bundle, bundle_digest(bundle),
+                                    process_id not in called))
     return result
 
 

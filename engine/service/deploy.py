@@ -97,11 +97,12 @@ class DeployUseCases(ServiceBase):
                 require_role(self.actor_in(session, actor), "admin")
             for item in bundles:
                 latest = queries.latest_version(session, item.process_id)
-                if latest is not None and latest.sha256 == item.sha256:
+                if latest is not None and latest.sha256 == item.sha256 and latest.startable == item.startable:
                     results.append(Deployed(item.process_id, latest.name, latest.version, False))
                     continue
-                version = ProcessVersion(process_id=item.process_id, version=(latest.version + 1) if latest else 1,
-                                         name=item.name, sha256=item.sha256, bundle=item.bundle,
+                number = (latest.version + 1) if latest else 1
+                version = ProcessVersion(process_id=item.process_id, version=number, name=item.name,
+                                         sha256=item.sha256, bundle=item.bundle, startable=item.startable,
                                          deployed_by=actor, deployed_at=clock.now())
                 session.add(version)
                 results.append(Deployed(item.process_id, item.name, version.version, True))
