@@ -86,7 +86,8 @@ def collect() -> list[tuple[str, dict, str]]:
 
 
 CASES = collect()
-INITIAL = {"initiator": "u1", "initiator_unit": "511802", "passes": 3, "panel": ["p1", "p2"], "deadline": "2008-12-31T00:00:00+08:00", "total": 1, "count": 1,
+INITIAL = {"initiator": "u1", "initiator_unit": "511802",
+           "passes": 3, "panel": ["p1", "p2"], "deadline": "2008-12-31T00:00:00+08:00", "total": 1, "count": 1,
            "applicant_unit": "511802", "year": 2008, "review_deadline": "2008-04-30"}
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
 
 from engine import Engine
 from engine import EngineSettings
+from engine import clock
 from web.config import load_config
 
 
@@ -15,6 +17,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; ``config`` overrides defaults and environment (tests pass a dict)."""
     app = Flask(__name__)
     app.config.update(load_config(config))
+    if app.config["DANGJIAN_CLOCK"]:
+        clock.travel_to(datetime.fromisoformat(app.config["DANGJIAN_CLOCK"]), frozen=False)
     app.extensions["engine"] = config.get("ENGINE") if config and config.get("ENGINE") else Engine(
         EngineSettings(database_url=app.config["DATABASE_URL"]))
 

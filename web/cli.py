@@ -229,6 +229,19 @@ def worker(once: bool, interval: float) -> None:
 
 
 @main.command()
+@reports_errors
+def demo() -> None:
+    """Seed the demonstration data (idempotent): organisation, 2008 plan, workflows, ~20 projects."""
+    from web.demo import DEMO_TODAY
+    from web.demo import seed_demo
+
+    click.echo("正在生成演示数据（约半分钟）……")
+    created = seed_demo(make_engine())
+    click.echo("演示数据已生成。" if created else "演示数据已存在，未作改动。")
+    click.echo(f"演示日期：{DEMO_TODAY}（运行时请设置 DANGJIAN_CLOCK，bin/run 已自动设置）")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--no-worker", is_flag=True, help="Do not start the timer worker beside the web app.")

@@ -15,6 +15,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SESSION_COOKIE_SECURE": (False, "Send the session cookie over HTTPS only (set true behind TLS)."),
     "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, "Largest accepted request body in bytes (uploads included)."),
     "WORKER_INTERVAL": (30, "Seconds between passes of the timer worker started with the app."),
+    "DANGJIAN_CLOCK": ("", "Start the application clock at this ISO time and let it tick (the 2008 demo); "
+                           "empty: the real time."),
 }
 
 

@@ -1,0 +1,27 @@
+"""``dangjian demo``: projects at every stage, created through the engine, seeded only once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from web.demo import PLANS
+from web.demo import seed_demo
+from web.demo_org import demo_users
+
+
+def test_demo_creates_projects_at_every_stage_once(engine):
+    assert seed_demo(engine) is True
+    views = [engine.instance("admin", plan.instance_id) for plan in PLANS]
+    assert all(view.error_message is None for view in views)
+    statuses = Counter(view.business.get("status_text", "").split("（")[0] for view in views)
+    for stage in ("申报中", "审核中", "论证中", "实施中", "效益评估", "已结项", "责任追究", "不予立项", "未通过审核"):
+        assert statuses[stage] >= 1, (stage, statuses)
+    steps = {step["name"] for view in views for step in view.steps}
+    assert {"填写重点项目申报书", "分管领导审批", "市委组织部审核", "专家论证评分", "验收评分", "限期整改",
+            "填写季度推进情况", "责任追究立案", "协作单位评估意见", "综合效益评估"} <= steps
+    events_before = sum(len(view.events) for view in views)
+    assert seed_demo(engine) is False  # idempotent
+    assert sum(len(engine.instance("admin", plan.instance_id).events) for plan in PLANS) == events_before
+    # every demo account can sign in with the documented password
+    for user in demo_users()[:5]:
+        assert engine.authenticate(user.username, "demo-password").username == user.username
