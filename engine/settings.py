@@ -35,3 +35,4 @@ class EngineSettings:
     tree_size_alarm: int = 5000
     # How long a user's roles and unit are trusted before they are read again.
     actor_cache_seconds: float = 5.0
+    max_upload_bytes: int = 20 * 1024 * 1024

@@ -1,6 +1,7 @@
 """The engine's use cases, one transaction each, behind one facade."""
 
 from engine.persistence.schema import upgrade
+from engine.service.collaboration import CollaborationUseCases
 from engine.service.deadlines import DeadlineUseCases
 from engine.service.deploy import DeployUseCases
 from engine.service.instances import InstanceUseCases
@@ -9,7 +10,8 @@ from engine.service.tasks import TaskUseCases
 from engine.service.timers import TimerUseCases
 
 
-class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, TimerUseCases, DeadlineUseCases, OrgUseCases):
+class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCases, TimerUseCases, DeadlineUseCases,
+             OrgUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:

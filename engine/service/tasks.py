@@ -18,14 +18,16 @@ from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.errors import TaskAlreadyHandled
-from engine.errors import TaskClaimedByOther
 from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import ProcessInstance
 from engine.runtime.workflow import ProcessRun
-from engine.service.actors import Actor
+from engine.service.access import check_actionable
+from engine.service.access import check_visible
+from engine.service.access import stamp
+from engine.service.access import visible_task
 from engine.service.base import ServiceBase
 from engine.service.runs import Change
 from forms import needs_options
@@ -99,38 +101,6 @@ def _row(task: HumanTask, instance: ProcessInstance) -> TaskRow:
                    task.due_at, task.completed_at, task.completed_by, task.ever_overdue)
 
 
-def _visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTask, ProcessInstance]:
-    """The task if the actor may see it: they may act on it, did it, or supervise city-wide.
-
-    :raises NotFound, NotAllowed:
-    """
-    task = session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(what="Task", key=task_id)
-    _check_visible(actor, task)
-    return task, session.get(ProcessInstance, task.instance_id)
-
-
-def _check_visible(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
-    """:raises NotAllowed: unless the actor may act on the task, did it, or supervises city-wide."""
-    if not (actor.may_act_on(task) or task.completed_by == actor.username or task.claimed_by == actor.username
-            or actor.has("supervisor", "admin")):
-        raise NotAllowed("This task is not yours to handle.")
-
-
-def _check_actionable(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
-    if task.status != "open":
-        raise TaskAlreadyHandled(by=task.completed_by or "系统", at=_stamp(task.completed_at))
-    if not actor.may_act_on(task) and task.claimed_by != actor.username:
-        raise NotAllowed("This task is not yours to handle.")
-    if task.claimed_by and task.claimed_by != actor.username:
-        raise TaskClaimedByOther(by=task.claimed_by)
-
-
-def _stamp(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment else ""
-
-
 class TaskUseCases(ServiceBase):
     def inbox(self, actor: str, tab: str = "mine", search: str = "", page: int = 1,
               page_size: int = PAGE_SIZE, sort: str = "due") -> TaskPage:
@@ -167,7 +137,7 @@ class TaskUseCases(ServiceBase):
         """
         with self.db.read() as session:
             user = self.actor_in(session, actor)
-            task, instance = _visible_task(session, user, task_id)
+            task, instance = visible_task(session, user, task_id)
             model = self.runs.model(session, instance.version_id)
             meta = model.meta_for(task.process, task.bpmn_id)
             form = model.forms.get(task.form) if task.form else None
@@ -201,8 +171,8 @@ class TaskUseCases(ServiceBase):
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, instance = self._locked(session, task_id)
-            _check_visible(user, task)
-            _check_actionable(user, task)
+            check_visible(user, task)
+            check_actionable(user, task)
             if task.assignee:
                 raise InvalidState("This task is assigned to %(user)s and cannot be claimed.", user=task.assignee)
             records.update_task(session, task.id, {"claimed_by": user.username, "claimed_at": clock.now()})
@@ -215,9 +185,9 @@ class TaskUseCases(ServiceBase):
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, instance = self._locked(session, task_id)
-            _check_visible(user, task)
+            check_visible(user, task)
             if task.status != "open":
-                raise TaskAlreadyHandled(by=task.completed_by or "系统", at=_stamp(task.completed_at))
+                raise TaskAlreadyHandled(by=task.completed_by or "系统", at=stamp(task.completed_at))
             if task.claimed_by != user.username:
                 raise NotAllowed("Only the user who claimed this task can release it.")
             records.update_task(session, task.id, {"claimed_by": None, "claimed_at": None})
@@ -231,8 +201,8 @@ class TaskUseCases(ServiceBase):
             raise InvalidSubmission([])
         with self.db.write() as session:
             user = self.actor_in(session, actor)
-            task, _instance = _visible_task(session, user, task_id)
-            _check_actionable(user, task)
+            task, _instance = visible_task(session, user, task_id)
+            check_actionable(user, task)
             task.draft = data
 
     @staticmethod
@@ -270,8 +240,8 @@ class TaskUseCases(ServiceBase):
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, instance = self._locked(session, task_id)
-            _check_visible(user, task)
-            _check_actionable(user, task)
+            check_visible(user, task)
+            check_actionable(user, task)
             if instance.status not in ("waiting", "error"):
                 raise InvalidState(status=instance.status)
             run = self.runs.load(session, instance)
@@ -280,7 +250,7 @@ class TaskUseCases(ServiceBase):
             try:
                 run.complete(task.task_guid, data)
             except LookupError:
-                raise TaskAlreadyHandled(by="系统", at=_stamp(clock.now())) from None
+                raise TaskAlreadyHandled(by="系统", at=stamp(clock.now())) from None
             now = clock.now()
             values = {"status": "completed", "completed_at": now, "completed_by": user.username,
                       "claimed_by": task.claimed_by or user.username, "draft": None}

@@ -1,0 +1,49 @@
+"""Who may see and act on a task: the checks every task use case shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from engine.errors import NotAllowed
+from engine.errors import NotFound
+from engine.errors import TaskAlreadyHandled
+from engine.errors import TaskClaimedByOther
+from engine.persistence import records
+from engine.persistence.models import HumanTask
+from engine.persistence.models import ProcessInstance
+from engine.service.actors import Actor
+
+
+def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTask, ProcessInstance]:
+    """The task if the actor may see it: they may act on it, did it, or supervise city-wide.
+
+    :raises NotFound, NotAllowed:
+    """
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(what="Task", key=task_id)
+    check_visible(actor, task)
+    return task, session.get(ProcessInstance, task.instance_id)
+
+
+def check_visible(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
+    """:raises NotAllowed: unless the actor may act on the task, did it, or supervises city-wide."""
+    if not (actor.may_act_on(task) or task.completed_by == actor.username or task.claimed_by == actor.username
+            or actor.has("supervisor", "admin")):
+        raise NotAllowed("This task is not yours to handle.")
+
+
+def check_actionable(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
+    """:raises TaskAlreadyHandled, NotAllowed, TaskClaimedByOther: unless the actor may complete it now."""
+    if task.status != "open":
+        raise TaskAlreadyHandled(by=task.completed_by or "系统", at=stamp(task.completed_at))
+    if not actor.may_act_on(task) and task.claimed_by != actor.username:
+        raise NotAllowed("This task is not yours to handle.")
+    if task.claimed_by and task.claimed_by != actor.username:
+        raise TaskClaimedByOther(by=task.claimed_by)
+
+
+def stamp(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""

@@ -1,0 +1,321 @@
+"""Use cases around a task: attachments, comments, extension requests (延期申请), notifications
+(催办), and the list of processes a user may start."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+
+from engine import clock
+from engine.errors import EngineError
+from engine.errors import InvalidState
+from engine.errors import NotFound
+from engine.persistence.models import Attachment
+from engine.persistence.models import AttachmentBlob
+from engine.persistence.models import Comment
+from engine.persistence.models import ExtensionRequest
+from engine.persistence.models import HumanTask
+from engine.persistence.models import Notification
+from engine.persistence.models import ProcessInstance
+from engine.persistence.models import ProcessVersion
+from engine.runtime.due import end_of_day
+from engine.service.access import check_actionable
+from engine.service.access import visible_task
+from engine.service.actors import require_role
+from engine.service.base import ServiceBase
+from engine.service.deadlines import task_recipients
+from engine.service.instances import visible_instance
+from engine.service.runs import Change
+from engine.uploads import UploadRefused
+from engine.uploads import check_upload
+from engine.uploads import clean_name
+
+MAX_COMMENT = 2000
+
+
+class InvalidUpload(EngineError):
+    code = "invalid_upload"
+    template = "%(reason)s"
+
+
+class InvalidRequest(EngineError):
+    code = "invalid_request"
+    template = "%(reason)s"
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    instance_id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+    def reference(self) -> dict:
+        """What a form's file field stores."""
+        return {"id": self.id, "name": self.name, "sha256": self.sha256, "size": self.size,
+                "content_type": self.content_type}
+
+
+@dataclass(frozen=True)
+class CommentView:
+    author: str
+    body: str
+    created_at: datetime
+    step_name: str | None
+
+
+@dataclass(frozen=True)
+class ExtensionView:
+    id: int
+    task_id: int
+    task_name: str
+    instance_id: int
+    title: str
+    requested_by: str
+    requested_at: datetime
+    current_due: datetime
+    requested_due: datetime
+    reason: str
+    status: str
+    decided_by: str | None
+    decision_note: str | None
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    task_id: int | None
+    task_name: str | None
+    instance_id: int | None
+    title: str | None
+    due_at: datetime | None
+    sender: str
+    message: str
+    created_at: datetime
+    read: bool
+
+
+def _attachment_info(row: Attachment) -> AttachmentInfo:
+    return AttachmentInfo(row.id, row.instance_id, row.name, row.content_type, row.size, row.sha256,
+                          row.uploaded_by, row.uploaded_at)
+
+
+class CollaborationUseCases(ServiceBase):
+    # -- attachments -------------------------------------------------------------------------
+
+    def upload(self, actor: str, task_id: int, filename: str, data: bytes) -> AttachmentInfo:
+        """Store a file for an open task the actor may act on.
+
+        :raises InvalidUpload: empty, too large, not an allowed kind, or content not matching its name.
+        :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:
+        """
+        try:
+            kind = check_upload(filename, data, self.settings.max_upload_bytes)
+        except UploadRefused as refused:
+            raise InvalidUpload(refused.reason, **refused.params) from None
+        digest = hashlib.sha256(data).hexdigest()
+        with self.db.write() as session:
+            user = self.actor_in(session, actor)
+            task, _instance = visible_task(session, user, task_id)
+            check_actionable(user, task)
+            if session.get(AttachmentBlob, digest) is None:
+                session.add(AttachmentBlob(sha256=digest, data=data, size=len(data)))
+            row = Attachment(instance_id=task.instance_id, human_task_id=task.id, name=clean_name(filename),
+                             content_type=kind.content_type, size=len(data), sha256=digest,
+                             uploaded_by=user.username, uploaded_at=clock.now())
+            session.add(row)
+            session.flush()
+            return _attachment_info(row)
+
+    def download(self, actor: str, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
+        """A file and its contents, for users who may see its instance. :raises NotFound, NotAllowed:"""
+        with self.db.read() as session:
+            row = session.get(Attachment, attachment_id)
+            if row is None:
+                raise NotFound(what="Attachment", key=attachment_id)
+            visible_instance(session, self.actor_in(session, actor), row.instance_id)
+            data = session.scalar(select(AttachmentBlob.data).where(AttachmentBlob.sha256 == row.sha256))
+            return _attachment_info(row), data
+
+    def attachments_of(self, actor: str, instance_id: int) -> list[AttachmentInfo]:
+        with self.db.read() as session:
+            visible_instance(session, self.actor_in(session, actor), instance_id)
+            rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
+                                   .order_by(Attachment.uploaded_at, Attachment.id))
+            return [_attachment_info(row) for row in rows]
+
+    # -- comments ----------------------------------------------------------------------------
+
+    def comment(self, actor: str, task_id: int, body: str) -> None:
+        """Add a remark to the task's instance. :raises InvalidRequest: for an empty or overlong text."""
+        body = (body or "").strip()
+        if not body or len(body) > MAX_COMMENT:
+            raise InvalidRequest(reason="A comment needs 1 to 2000 characters.")
+        with self.db.write() as session:
+            user = self.actor_in(session, actor)
+            task, _instance = visible_task(session, user, task_id)
+            session.add(Comment(instance_id=task.instance_id, human_task_id=task.id, author=user.username, body=body,
+                                created_at=clock.now()))
+
+    def comments(self, actor: str, instance_id: int) -> list[CommentView]:
+        with self.db.read() as session:
+            visible_instance(session, self.actor_in(session, actor), instance_id)
+            query = (select(Comment, HumanTask.name).outerjoin(HumanTask, HumanTask.id == Comment.human_task_id)
+                     .where(Comment.instance_id == instance_id).order_by(Comment.created_at, Comment.id))
+            rows = session.execute(query)
+            return [CommentView(c.author, c.body, c.created_at, name) for c, name in rows]
+
+    # -- extension requests (延期申请) ----------------------------------------------------------
+
+    def request_extension(self, actor: str, task_id: int, new_due: date, reason: str) -> int:
+        """Ask to move an open task's due date; only before it falls due, one request at a time.
+
+        :raises InvalidRequest: after the due date, for a date not later than the current one, a
+            missing reason, or when a request is already pending.
+        """
+        reason = (reason or "").strip()
+        with self.db.write() as session:
+            user = self.actor_in(session, actor)
+            task, instance = visible_task(session, user, task_id)
+            check_actionable(user, task)
+            now = clock.now()
+            if task.due_at is None:
+                raise InvalidRequest(reason="This task has no due date.")
+            if now >= task.due_at:
+                raise InvalidRequest(reason="An extension must be requested before the due date.")
+            requested = end_of_day(new_due)
+            if requested <= task.due_at:
+                raise InvalidRequest(reason="The new due date must be later than the current one.")
+            if not reason or len(reason) > MAX_COMMENT:
+                raise InvalidRequest(reason="Give the reason for the extension (up to 2000 characters).")
+            pending = session.scalar(select(func.count()).select_from(ExtensionRequest).where(
+                ExtensionRequest.human_task_id == task.id, ExtensionRequest.status == "pending"))
+            if pending:
+                raise InvalidRequest(reason="An extension request for this task is already waiting for a decision.")
+            request = ExtensionRequest(human_task_id=task.id, instance_id=task.instance_id, requested_by=user.username,
+                                       requested_at=now, current_due=task.due_at, requested_due=requested,
+                                       reason=reason, status="pending")
+            session.add(request)
+            session.flush()
+            change = Change(user.username)
+            change.add("extension_requested", task=task, reason=reason, data={"requested_due": requested.isoformat()})
+            change.write(session, instance.id)
+            return request.id
+
+    def decide_extension(self, actor: str, request_id: int, approve: bool, note: str = "") -> None:
+        """The city organisation department grants or refuses an extension.
+
+        :raises NotAllowed: for other roles. :raises InvalidState: when already decided.
+        """
+        with self.db.write() as session:
+            user = self.actor_in(session, actor)
+            require_role(user, "city_org")
+            request = session.get(ExtensionRequest, request_id)
+            if request is None:
+                raise NotFound(what="Extension request", key=request_id)
+            if request.status != "pending":
+                raise InvalidState(status=request.status)
+            now = clock.now()
+            request.status = "approved" if approve else "refused"
+            request.decided_by, request.decided_at, request.decision_note = user.username, now, note or None
+            task = session.get(HumanTask, request.human_task_id)
+            if approve and task.status == "open":
+                task.due_at = request.requested_due
+                task.reminded_at = task.overdue_noticed_at = task.escalated_at = None
+            session.add(Notification(username=request.requested_by, kind=f"extension_{request.status}",
+                                     instance_id=request.instance_id, human_task_id=task.id, message=note or "",
+                                     sender=user.username, created_at=now))
+            change = Change(user.username)
+            change.add(f"extension_{request.status}", task=task, reason=note or None)
+            change.write(session, request.instance_id)
+
+    def extension_requests(self, actor: str, status: str = "pending") -> list[ExtensionView]:
+        """Requests to decide (city organisation department) or the actor's own requests."""
+        with self.db.read() as session:
+            user = self.actor_in(session, actor)
+            query = (select(ExtensionRequest, HumanTask.name, ProcessInstance.title)
+                     .join(HumanTask, HumanTask.id == ExtensionRequest.human_task_id)
+                     .join(ProcessInstance, ProcessInstance.id == ExtensionRequest.instance_id)
+                     .where(ExtensionRequest.status == status).order_by(ExtensionRequest.requested_at))
+            if not user.has("city_org"):
+                query = query.where(ExtensionRequest.requested_by == user.username)
+            return [ExtensionView(r.id, r.human_task_id, name, r.instance_id, title, r.requested_by, r.requested_at,
+                                  r.current_due, r.requested_due, r.reason, r.status, r.decided_by, r.decision_note)
+                    for r, name, title in session.execute(query)]
+
+    # -- notifications (催办) -----------------------------------------------------------------
+
+    def send_reminder(self, actor: str, task_id: int, message: str) -> int:
+        """A supervisor (or the city organisation department) urges a task's holders (人工催办)."""
+        message = (message or "").strip()[:MAX_COMMENT]
+        with self.db.write() as session:
+            user = self.actor_in(session, actor)
+            require_role(user, "supervisor", "city_org")
+            task = session.get(HumanTask, task_id)
+            if task is None:
+                raise NotFound(what="Task", key=task_id)
+            if task.status != "open":
+                raise InvalidState(status=task.status)
+            recipients = task_recipients(session, task)
+            now = clock.now()
+            for username in recipients:
+                session.add(Notification(username=username, kind="reminder", instance_id=task.instance_id,
+                                         human_task_id=task.id, message=message, sender=user.username, created_at=now))
+            change = Change(user.username)
+            change.add("reminded", task=task, reason=message or None, data={"to": recipients})
+            change.write(session, task.instance_id)
+            return len(recipients)
+
+    def notifications(self, actor: str, unread_only: bool = True, limit: int = 20) -> list[NotificationView]:
+        with self.db.read() as session:
+            user = self.actor_in(session, actor)
+            query = (select(Notification, HumanTask.name, HumanTask.due_at, ProcessInstance.title)
+                     .outerjoin(HumanTask, HumanTask.id == Notification.human_task_id)
+                     .outerjoin(ProcessInstance, ProcessInstance.id == Notification.instance_id)
+                     .where(Notification.username == user.username)
+                     .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+            if unread_only:
+                query = query.where(Notification.read_at.is_(None))
+            return [NotificationView(n.id, n.kind, n.human_task_id, name, n.instance_id, title, due, n.sender,
+                                     n.message, n.created_at, n.read_at is not None)
+                    for n, name, due, title in session.execute(query)]
+
+    def mark_read(self, actor: str, notification_ids: list[int] | None = None) -> None:
+        """Mark the actor's notifications read (all of them when no ids are given)."""
+        with self.db.write() as session:
+            user = self.actor_in(session, actor)
+            statement = update(Notification).where(Notification.username == user.username,
+                                                   Notification.read_at.is_(None))
+            if notification_ids is not None:
+                statement = statement.where(Notification.id.in_(notification_ids))
+            session.execute(statement.values(read_at=clock.now()))
+
+    # -- starting ----------------------------------------------------------------------------
+
+    def startable_processes(self, actor: str) -> list[tuple[str, str]]:
+        """(process id, name) of the latest startable versions the actor's roles may start."""
+        with self.db.read() as session:
+            user = self.actor_in(session, actor)
+            latest = (select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
+                      .group_by(ProcessVersion.process_id).subquery())
+            is_latest = ((ProcessVersion.process_id == latest.c.process_id)
+                         & (ProcessVersion.version == latest.c.version))
+            rows = session.execute(select(ProcessVersion).join(latest, is_latest)
+                                   .where(ProcessVersion.startable.is_(True)).order_by(ProcessVersion.process_id))
+            out = []
+            for (version,) in rows:
+                model = self.runs.model(session, version.id)
+                if not model.starter_roles or user.has(*model.starter_roles):
+                    out.append((version.process_id, version.name))
+            return out
