@@ -13,7 +13,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "DATABASE_URL": (DEFAULT_DATABASE_URL, "SQLAlchemy URL of the database (SQLite file or PostgreSQL)."),
     "SECRET_KEY": (None, "Signs session cookies and CSRF tokens; generated per start when unset."),
     "SESSION_COOKIE_SECURE": (False, "Send the session cookie over HTTPS only (set true behind TLS)."),
-    "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, "Largest accepted request body in bytes (uploads included)."),
+    "MAX_CONTENT_LENGTH": (60 * 1024 * 1024, "Largest accepted request body in bytes (all uploads of one form)."),
+    "MAX_UPLOAD_BYTES": (20 * 1024 * 1024, "Largest single uploaded file in bytes."),
     "WORKER_INTERVAL": (30, "Seconds between passes of the timer worker started with the app."),
     "DANGJIAN_CLOCK": ("", "Start the application clock at this ISO time and let it tick (the 2008 demo); "
                            "empty: the real time."),

@@ -161,7 +161,7 @@ class CollaborationUseCases(ServiceBase):
         """Add a remark to the task's instance. :raises InvalidRequest: for an empty or overlong text."""
         body = (body or "").strip()
         if not body or len(body) > MAX_COMMENT:
-            raise InvalidRequest(reason="A comment needs 1 to 2000 characters.")
+            raise InvalidRequest("A comment needs 1 to 2000 characters.")
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, _instance = visible_task(session, user, task_id)
@@ -191,18 +191,18 @@ class CollaborationUseCases(ServiceBase):
             check_actionable(user, task)
             now = clock.now()
             if task.due_at is None:
-                raise InvalidRequest(reason="This task has no due date.")
+                raise InvalidRequest("This task has no due date.")
             if now >= task.due_at:
-                raise InvalidRequest(reason="An extension must be requested before the due date.")
+                raise InvalidRequest("An extension must be requested before the due date.")
             requested = end_of_day(new_due)
             if requested <= task.due_at:
-                raise InvalidRequest(reason="The new due date must be later than the current one.")
+                raise InvalidRequest("The new due date must be later than the current one.")
             if not reason or len(reason) > MAX_COMMENT:
-                raise InvalidRequest(reason="Give the reason for the extension (up to 2000 characters).")
+                raise InvalidRequest("Give the reason for the extension (up to 2000 characters).")
             pending = session.scalar(select(func.count()).select_from(ExtensionRequest).where(
                 ExtensionRequest.human_task_id == task.id, ExtensionRequest.status == "pending"))
             if pending:
-                raise InvalidRequest(reason="An extension request for this task is already waiting for a decision.")
+                raise InvalidRequest("An extension request for this task is already waiting for a decision.")
             request = ExtensionRequest(human_task_id=task.id, instance_id=task.instance_id, requested_by=user.username,
                                        requested_at=now, current_due=task.due_at, requested_due=requested,
                                        reason=reason, status="pending")

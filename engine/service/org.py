@@ -69,6 +69,7 @@ class UserInfo:
     unit_name: str
     roles: tuple[str, ...]
     active: bool
+    language: str | None = None
 
 
 def _unit_info(unit: Unit) -> UnitInfo:
@@ -77,12 +78,12 @@ def _unit_info(unit: Unit) -> UnitInfo:
 
 def _user_info(user: User) -> UserInfo:
     return UserInfo(user.username, user.display_name, user.unit_code, user.unit.name,
-                    tuple(sorted(user.role_codes)), user.active)
+                    tuple(sorted(user.role_codes)), user.active, user.language)
 
 
 def _check_password_rule(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(reason=f"The password needs at least {MIN_PASSWORD} characters.")
+        raise InvalidInput("The password needs at least %(count)s characters.", count=MIN_PASSWORD)
 
 
 def token_digest(token: str) -> str:
@@ -99,11 +100,12 @@ class OrgUseCases(ServiceBase):
         :raises Conflict: when the code is taken.
         """
         if not CODE_PATTERN.match(code or ""):
-            raise InvalidInput(reason="A unit code has 1-32 letters, digits, '-' or '_'.")
+            raise InvalidInput("A unit code has 1-32 letters, digits, '-' or '_'.")
         if not (name or "").strip():
-            raise InvalidInput(reason="A unit needs a name.")
+            raise InvalidInput("A unit needs a name.")
         if kind not in UNIT_KINDS:
-            raise InvalidInput(reason=f"Unknown unit kind {kind}; use one of {', '.join(UNIT_KINDS)}.")
+            raise InvalidInput("Unknown unit kind %(kind)s; use one of %(kinds)s.", kind=kind,
+                               kinds=", ".join(UNIT_KINDS))
         with self.db.write() as session:
             if session.get(Unit, code) is not None:
                 raise Conflict("Unit %(code)s already exists.", code=code)
@@ -128,11 +130,11 @@ class OrgUseCases(ServiceBase):
         :raises Conflict: when the user name is taken.
         """
         if not USERNAME_PATTERN.match(username or ""):
-            raise InvalidInput(reason="A user name has 2-64 letters, digits, '.', '-' or '_'.")
+            raise InvalidInput("A user name has 2-64 letters, digits, '.', '-' or '_'.")
         unknown = sorted(set(roles) - ROLE_CODES)
         if unknown or not roles:
-            raise InvalidInput(reason=f"Unknown role(s) {', '.join(unknown) or '(none)'}; "
-                                      f"use {', '.join(sorted(ROLE_CODES))}.")
+            raise InvalidInput("Unknown role(s) %(roles)s; use %(known)s.", roles=", ".join(unknown) or "-",
+                               known=", ".join(sorted(ROLE_CODES)))
         generated = None
         if password is None:
             password = generated = random_password()

@@ -20,6 +20,9 @@ from engine.errors import NotFound
 from engine.errors import TaskAlreadyHandled
 from engine.persistence import queries
 from engine.persistence import records
+from engine.persistence.models import Attachment
+from engine.persistence.models import Comment
+from engine.persistence.models import ExtensionRequest
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import ProcessInstance
@@ -30,9 +33,11 @@ from engine.service.access import stamp
 from engine.service.access import visible_task
 from engine.service.base import ServiceBase
 from engine.service.runs import Change
+from forms import FieldError
 from forms import needs_options
 from forms import validate_submission
 from forms import with_options
+from forms.fields import describe
 from forms.validation import strip_readonly
 
 log = logging.getLogger(__name__)
@@ -79,6 +84,7 @@ class Submission:
     actor: str
     at: datetime
     data: Any
+    shown: list[tuple[str, Any]]  # (field label, value as shown), from the step's form
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,9 @@ class TaskDetail:
     may_claim: bool
     history: list[Submission]
     instance_status: str
+    comments: list[tuple[str, str, datetime]]
+    attachments: list[dict]
+    extension: dict | None
 
 
 def _row(task: HumanTask, instance: ProcessInstance) -> TaskRow:
@@ -148,19 +157,33 @@ class TaskUseCases(ServiceBase):
                     form = with_options(form, ready.data)
                     fields = form.get("properties", {})
                     values = {key: value for key, value in ready.data.items() if key in fields}
-            history = [Submission(e.step_name, e.actor, e.at, e.data) for e in session.scalars(
-                select(InstanceEvent).where(InstanceEvent.instance_id == instance.id,
-                                            InstanceEvent.kind == "task_completed")
-                .order_by(InstanceEvent.at, InstanceEvent.id))]
+            history = [Submission(e.step_name, e.actor, e.at, e.data, _shown(model, e.bpmn_id, e.data))
+                       for e in session.scalars(select(InstanceEvent).where(
+                           InstanceEvent.instance_id == instance.id, InstanceEvent.kind == "task_completed")
+                           .order_by(InstanceEvent.at, InstanceEvent.id))]
             may_act = task.status == "open" and (user.may_act_on(task) or task.claimed_by == user.username) \
                 and task.claimed_by in (None, user.username)
             may_claim = may_act and task.assignee is None and task.claimed_by is None
             process_name = self.runs.version_info(session, instance.version_id)[1]
             return TaskDetail(_row(task, instance), process_name, meta.documentation if meta else "",
                               form, values, task.draft if task.claimed_by in (None, user.username) else None,
-                              may_act, may_claim, history, instance.status)
+                              may_act, may_claim, history, instance.status, _comments(session, instance.id),
+                              _attachments(session, instance.id), _pending_extension(session, task.id))
 
-    def _locked(self, session: Session, task_id: int) -> tuple[records.TaskRecord, records.InstanceRecord]:
+    def my_task_in(self, actor: str, instance_id: int) -> int | None:
+        """The id of an open task of ``instance_id`` the actor may act on (the first one), or None."""
+        with self.db.read() as session:
+            viewer = self.actor_in(session, actor).viewer
+            for tab in ("mine", "claimable"):
+                query = queries.inbox_query(viewer, tab).where(HumanTask.instance_id == instance_id)
+                found = session.scalar(query.with_only_columns(HumanTask.id).order_by(HumanTask.id).limit(1))
+                if found is not None:
+                    return found
+            return None
+
+    @staticmethod
+    def _locked(session: Session, task_id: int) -> tuple[records.TaskRecord, records.InstanceRecord]:
+        """A task and its instance, both rows locked. :raises NotFound:"""
         found = records.lock_task(session, task_id)
         if found is None:
             raise NotFound(what="Task", key=task_id)
@@ -206,7 +229,7 @@ class TaskUseCases(ServiceBase):
             task.draft = data
 
     @staticmethod
-    def _validated(run: ProcessRun, task: records.TaskRecord, data: dict[str, Any]) -> dict[str, Any]:
+    def _validated(session: Session, run: ProcessRun, task: records.TaskRecord, data: dict[str, Any]) -> dict[str, Any]:
         """``data`` checked against the task's form (choices resolved from the process data).
 
         :raises InvalidSubmission: with the problems per field.
@@ -219,7 +242,7 @@ class TaskUseCases(ServiceBase):
         if needs_options(form):
             ready = run.ready_task(task.task_guid)
             form = with_options(form, ready.data if ready is not None else {})
-        errors = validate_submission(form, data)
+        errors = validate_submission(form, data) or _foreign_attachments(session, form, data, task.instance_id)
         if errors:
             raise InvalidSubmission(errors)
         return strip_readonly(form, data)
@@ -245,7 +268,7 @@ class TaskUseCases(ServiceBase):
             if instance.status not in ("waiting", "error"):
                 raise InvalidState(status=instance.status)
             run = self.runs.load(session, instance)
-            data = self._validated(run, task, data)
+            data = self._validated(session, run, task, data)
             since = time.time()
             try:
                 run.complete(task.task_guid, data)
@@ -263,3 +286,47 @@ class TaskUseCases(ServiceBase):
             log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
             return instance.id
 
+
+def _foreign_attachments(session: Session, form: dict[str, Any], data: dict[str, Any],
+                         instance_id: int) -> list[FieldError]:
+    """File fields may only name files uploaded for this instance, with their true digest."""
+    errors = []
+    for key, field in form.get("properties", {}).items():
+        if field.get("x-widget") != "files":
+            continue
+        for index, ref in enumerate(data.get(key) or []):
+            row = session.get(Attachment, ref.get("id"))
+            if row is None or row.instance_id != instance_id or row.sha256 != ref.get("sha256"):
+                errors.append(FieldError(f"{key}.{index}", "attachment",
+                                         "This attachment was not uploaded for this project."))
+    return errors
+
+
+def _shown(model: Any, bpmn_id: str | None, data: Any) -> list[tuple[str, Any]]:
+    meta = next((m for m in model.tasks.values() if m.bpmn_id == bpmn_id), None)
+    form = model.forms.get(meta.form) if meta and meta.form else None
+    if form is None or not isinstance(data, dict):
+        return [(key, value) for key, value in (data or {}).items()] if isinstance(data, dict) else []
+    return describe(form, data)
+
+
+def _comments(session: Session, instance_id: int) -> list[tuple[str, str, datetime]]:
+    rows = session.execute(select(Comment.author, Comment.body, Comment.created_at)
+                           .where(Comment.instance_id == instance_id).order_by(Comment.created_at, Comment.id))
+    return [tuple(row) for row in rows]
+
+
+def _attachments(session: Session, instance_id: int) -> list[dict]:
+    rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
+                           .order_by(Attachment.uploaded_at, Attachment.id))
+    return [{"id": a.id, "name": a.name, "size": a.size, "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at}
+            for a in rows]
+
+
+def _pending_extension(session: Session, task_id: int) -> dict | None:
+    row = session.scalars(select(ExtensionRequest).where(ExtensionRequest.human_task_id == task_id)
+                          .order_by(ExtensionRequest.requested_at.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return {"status": row.status, "requested_due": row.requested_due, "reason": row.reason,
+            "decision_note": row.decision_note}

@@ -1,0 +1,101 @@
+"""The JSON API (``/api/v1``) for the inbox operations, authenticated with a bearer token."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint
+from flask import g
+from flask import jsonify
+from flask import request
+
+from engine.errors import InvalidSubmission
+from engine.errors import NotAllowed
+from engine.service.tasks import TABS
+from engine.service.tasks import TaskRow
+from web.openapi import OPENAPI
+from web.services import engine
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _row(row: TaskRow) -> dict[str, Any]:
+    return _plain(asdict(row))
+
+
+@bp.before_request
+def authenticate():  # type: ignore[no-untyped-def]
+    if request.endpoint == "api.openapi":
+        return None
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise NotAllowed("An API token is required (Authorization: Bearer <token>).")
+    g.api_actor = engine().actor_by_token(header[len("Bearer "):].strip())
+    return None
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(OPENAPI)
+
+
+@bp.get("/tasks")
+def list_tasks():  # type: ignore[no-untyped-def]
+    tab = request.args.get("tab", "mine")
+    if tab not in TABS:
+        tab = "mine"
+    page = engine().inbox(g.api_actor.username, tab=tab, search=request.args.get("q", ""),
+                          page=request.args.get("page", 1, type=int) or 1,
+                          page_size=min(max(request.args.get("page_size", 20, type=int) or 20, 1), 100))
+    return jsonify({"tab": page.tab, "page": page.page, "page_size": page.page_size, "total": page.total,
+                    "counts": page.counts, "tasks": [_row(row) for row in page.rows]})
+
+
+@bp.get("/tasks/<int:task_id>")
+def get_task(task_id: int):  # type: ignore[no-untyped-def]
+    detail = engine().task(g.api_actor.username, task_id)
+    return jsonify({"task": _row(detail.row), "process_name": detail.process_name,
+                    "instructions": detail.documentation, "form": detail.form, "values": _plain(detail.values),
+                    "draft": _plain(detail.draft), "may_act": detail.may_act, "may_claim": detail.may_claim,
+                    "history": [{"step": h.step_name, "actor": h.actor, "at": h.at.isoformat(), "data": _plain(h.data)}
+                                for h in detail.history]})
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete(task_id: int):  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise InvalidSubmission([])
+    instance_id = engine().complete(g.api_actor.username, task_id, body["data"], comment=body.get("comment"))
+    return jsonify({"instance_id": instance_id, "next_task_id": engine().my_task_in(g.api_actor.username,
+                                                                                      instance_id)})
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim(task_id: int):  # type: ignore[no-untyped-def]
+    engine().claim(g.api_actor.username, task_id)
+    return "", 204
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+def unclaim(task_id: int):  # type: ignore[no-untyped-def]
+    engine().unclaim(g.api_actor.username, task_id)
+    return "", 204
+
+
+@bp.post("/processes/<process_id>/start")
+def start(process_id: str):  # type: ignore[no-untyped-def]
+    instance_id = engine().start(process_id, g.api_actor.username, {})
+    return jsonify({"instance_id": instance_id, "task_id": engine().my_task_in(g.api_actor.username, instance_id)}), 201

@@ -1,0 +1,120 @@
+"""Sign-in, sign-out, password change, language; the signed-in actor on every request."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import gettext as _
+
+from engine import EngineError
+from engine.errors import NotAllowed
+from web.errors import message_of
+from web.i18n import LOCALES
+from web.services import engine
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def load_actor() -> None:
+    """Put the signed-in user (an engine Actor) on ``g.actor``; sign out users who were deactivated."""
+    g.actor = None
+    username = session.get("user")
+    if username:
+        try:
+            g.actor = engine().actor(username)
+        except NotAllowed:
+            session.clear()
+
+
+def login_required(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.actor is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("inbox.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    """Sign in; repeated failures lock the account for a while (the engine counts them)."""
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        try:
+            actor = engine().authenticate(username, request.form.get("password", ""))
+        except EngineError as error:
+            flash(message_of(error), "error")
+            return render_template("auth/login.html", username=username), 401
+        language = engine().user(actor.username).language or session.get("lang")
+        session.clear()  # a fresh session: no fixation across the sign-in
+        session.permanent = True
+        session["user"] = actor.username
+        if language:
+            session["lang"] = language
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", username="")
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        new = request.form.get("new", "")
+        if new != request.form.get("confirm", ""):
+            flash(_("The two new passwords differ."), "error")
+            return render_template("auth/password.html"), 422
+        try:
+            engine().change_password(g.actor.username, request.form.get("old", ""), new)
+        except EngineError as error:
+            flash(message_of(error), "error")
+            return render_template("auth/password.html"), 422
+        flash(_("Your password has been changed."), "success")
+        return redirect(url_for("inbox.index"))
+    return render_template("auth/password.html")
+
+
+@bp.post("/language")
+def language():  # type: ignore[no-untyped-def]
+    """Switch the interface language; remembered in the session and on the user."""
+    chosen = request.form.get("lang", "")
+    if chosen in LOCALES:
+        session["lang"] = chosen
+        if g.actor is not None:
+            engine().set_language(g.actor.username, chosen)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/token")
+@login_required
+def token():  # type: ignore[no-untyped-def]
+    """Issue a new API token for the signed-in user; shown once."""
+    value = engine().issue_api_token(g.actor.username)
+    return render_template("auth/token.html", token=value)

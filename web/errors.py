@@ -1,0 +1,97 @@
+"""Domain errors to HTTP, in one place: a translated page for people, JSON for the API."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask import jsonify
+from flask import render_template
+from flask import request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine import EngineError
+from engine.errors import Conflict
+from engine.errors import InvalidState
+from engine.errors import InvalidSubmission
+from engine.errors import NotAllowed
+from engine.errors import NotFound
+from web.formatting import error_message
+
+STATUS = [(NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409)]
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+TITLES = {
+    400: N_("The request is not valid"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not available"),
+    409: N_("Already changed"),
+    413: N_("The upload is too large"),
+    422: N_("Cannot be accepted"),
+    500: N_("Something went wrong"),
+}
+
+
+def status_of(error: EngineError) -> int:
+    for cls, status in STATUS:
+        if isinstance(error, cls):
+            return status
+    if error.code in ("login_failed", "account_locked"):
+        return 401
+    return 422
+
+
+def message_of(error: EngineError) -> str:
+    return error_message(error)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def respond(status: int, message: str, code: str, fields: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    if wants_json():
+        body: dict = {"error": code, "message": message}
+        if fields is not None:
+            body["fields"] = fields
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, title=_(TITLES.get(status, TITLES[400])),
+                           message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(EngineError)
+    def engine_error(error: EngineError):  # type: ignore[no-untyped-def]
+        fields = None
+        if isinstance(error, InvalidSubmission):
+            fields = {err.path: error_message(err) for err in error.errors}
+        return respond(status_of(error), message_of(error), error.code, fields)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return respond(400, _("The page has expired or the request did not come from this site. "
+                              "Go back, reload the page and try again; what you typed is still in the browser."),
+                       "csrf")
+
+    @app.errorhandler(413)
+    def too_large(error: HTTPException):  # type: ignore[no-untyped-def]
+        return respond(413, _("The upload is larger than %(limit)s MB.",
+                              limit=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)), "too_large")
+
+    @app.errorhandler(404)
+    def not_found(error: HTTPException):  # type: ignore[no-untyped-def]
+        return respond(404, _("This page does not exist."), "not_found")
+
+    @app.errorhandler(405)
+    def not_allowed_method(error: HTTPException):  # type: ignore[no-untyped-def]
+        return respond(405, _("This action is not available here."), "method_not_allowed")
+
+    @app.errorhandler(500)
+    def server_error(error: Exception):  # type: ignore[no-untyped-def]
+        return respond(500, _("The server could not finish this request. Nothing was changed; please try again."),
+                       "server_error")

@@ -1,0 +1,69 @@
+"""The inbox: my tasks, tasks to claim, tasks done; reminders; starting a new application."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+
+from engine import EngineError
+from engine.service.tasks import TABS
+from web.auth import login_required
+from web.errors import message_of
+from web.services import engine
+
+bp = Blueprint("inbox", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    tab = request.args.get("tab", "mine")
+    if tab not in TABS:
+        abort(404)
+    search = request.args.get("q", "").strip()[:100]
+    sort = "created" if request.args.get("sort") == "created" else "due"
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    service = engine()
+    result = service.inbox(g.actor.username, tab=tab, search=search, page=page, sort=sort)
+    return render_template(
+        "inbox/index.html", page=result, search=search, sort=sort,
+        notices=service.notifications(g.actor.username),
+        startable=service.startable_processes(g.actor.username),
+        extensions=service.extension_requests(g.actor.username) if g.actor.has("city_org") else [])
+
+
+@bp.post("/start/<process_id>")
+@login_required
+def start(process_id: str):  # type: ignore[no-untyped-def]
+    """Start a new case (an application) and go straight to its first task."""
+    try:
+        instance_id = engine().start(process_id, g.actor.username, {})
+    except EngineError as error:
+        flash(message_of(error), "error")
+        return redirect(url_for("inbox.index"))
+    task_id = engine().my_task_in(g.actor.username, instance_id)
+    flash(_("A new application has been started."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id) if task_id else url_for("inbox.index"))
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_notifications():  # type: ignore[no-untyped-def]
+    engine().mark_read(g.actor.username)
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/extensions/<int:request_id>")
+@login_required
+def decide_extension(request_id: int):  # type: ignore[no-untyped-def]
+    approve = request.form.get("decision") == "approve"
+    engine().decide_extension(g.actor.username, request_id, approve, request.form.get("note", "")[:2000])
+    flash(_("The extension has been granted.") if approve else _("The extension has been refused."), "success")
+    return redirect(url_for("inbox.index"))
