@@ -11,6 +11,10 @@ import threading
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from datetime import timezone
+
+# Dates without a time of day (a calendar's 2008-06-30) are read in Beijing time.
+BUSINESS_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 _lock = threading.Lock()
 _offset = timedelta(0)

@@ -21,9 +21,9 @@ from engine import Engine
 from engine import EngineSettings
 from engine import clock
 from engine import passwords
+from engine.clock import BUSINESS_TZ
 from engine.persistence.models import Base
 from engine.persistence.schema import upgrade
-from engine.runtime.timers import BUSINESS_TZ
 
 ROOT = Path(__file__).resolve().parent.parent
 DIAGRAMS = ROOT / "tests" / "diagrams"

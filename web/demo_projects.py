@@ -11,7 +11,7 @@ from typing import Any
 
 from engine import Engine
 from engine import clock
-from engine.runtime.timers import BUSINESS_TZ
+from engine.clock import BUSINESS_TZ
 from engine.service.tasks import TaskRow
 from engine.worker import work_once
 

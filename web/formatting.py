@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext
 
 from engine import clock
-from engine.runtime.timers import BUSINESS_TZ
+from engine.clock import BUSINESS_TZ
 
 SOON = timedelta(days=3)
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4",

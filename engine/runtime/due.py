@@ -12,8 +12,8 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from engine.clock import BUSINESS_TZ
 from engine.runtime.specs import TaskMeta
-from engine.runtime.timers import BUSINESS_TZ
 from engine.workdays import add_workdays
 
 log = logging.getLogger(__name__)

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
-from datetime import timezone
 from typing import Any
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import clock
-
-BUSINESS_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+from engine.clock import BUSINESS_TZ
 
 
 class _ClockDatetime(datetime):

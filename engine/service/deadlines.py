@@ -11,11 +11,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.clock import BUSINESS_TZ
 from engine.persistence import queries
 from engine.persistence.models import HumanTask
 from engine.persistence.models import Notification
 from engine.roles import CITY_WIDE_ROLES
-from engine.runtime.timers import BUSINESS_TZ
 from engine.service.actors import SYSTEM
 from engine.service.base import ServiceBase
 from engine.service.runs import Change

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.clock import BUSINESS_TZ
 from engine.errors import Refused
 from engine.persistence import queries
 from engine.persistence.models import ReferenceData
 from engine.persistence.models import Unit
 from engine.persistence.models import User
 from engine.persistence.models import UserRole
-from engine.runtime.timers import BUSINESS_TZ
 from engine.workdays import add_workdays
 
 EXPORTED = ("count_projects", "refuse", "county_of", "unit_of_kind", "unit_kind", "unit_name", "today",
