@@ -54,7 +54,7 @@ def test_full_round_through_the_cli(cli):
     (("start", "approval", "--as", "nobody"), "nobody"),
     (("start", "no_such", "--as", "app1"), "no_such"),
     (("complete", "99", "--as", "app1", "--data", "{}"), "99"),
-    (("unit", "add", "bad code!", "名称"), "unit code"),
+    (("unit", "add", "bad code!", "名称"), "单位代码"),
     (("unit", "add", "511899", "某县", "--parent", "999999"), "999999"),
     (("user", "add", "x1", "--unit", "511802", "--role", "wizard"), "wizard"),
     (("user", "add", "app1", "--unit", "511802", "--role", "applicant", "--password", "password-2"), "app1"),
