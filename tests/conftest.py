@@ -142,3 +142,32 @@ def deployed(org: Engine) -> Engine:
     """The organisation plus every test diagram deployed."""
     org.deploy(DIAGRAMS, actor="admin")
     return org
+
+
+@pytest.fixture
+def party_engine(engine: Engine) -> Engine:
+    """The demo organisation and the shipped workflows, at 2008-03-03 09:00 Beijing."""
+    from web.demo_org import seed_organisation
+
+    seed_organisation(engine)
+    engine.deploy(ROOT / "workflows", actor="admin")
+    return engine
+
+
+@pytest.fixture
+def app(party_engine: Engine):
+    """The web application on the party database, with small upload limits (1 MB a file, 3 MB a request)."""
+    from dataclasses import replace
+
+    from web import create_app
+
+    web_engine = Engine(replace(party_engine.settings, max_upload_bytes=1024 * 1024))
+    application = create_app({"ENGINE": web_engine, "TESTING": True, "SECRET_KEY": "test-secret",
+                              "MAX_CONTENT_LENGTH": 3 * 1024 * 1024})
+    yield application
+    web_engine.db.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -54,6 +54,7 @@ def engine_messages() -> set[str]:
                 texts = [_literal(arg) for arg in node.args] + [
                     _literal(kw.value) for kw in node.keywords if kw.arg in ("template", "reason")]
                 found.update(t for t in texts if t and (" " in t or "%(" in t) and t[0].isupper())
+                found.update(_literal(kw.value) for kw in node.keywords if kw.arg == "what" and _literal(kw.value))
     from forms.validation import _TYPE_NAMES
     from forms.validation import MESSAGES
 

@@ -42,8 +42,12 @@ def translations(locale: str) -> NullTranslations:
 
 def translate(template: str, params: dict[str, Any] | None = None, locale: str = DEFAULT_LOCALE) -> str:
     """``template`` in ``locale`` with ``params`` filled in (the template itself when untranslated)."""
-    text = translations(locale).gettext(template)
+    catalog = translations(locale)
+    text = catalog.gettext(template)
+    if not params:
+        return text
+    params = {key: catalog.gettext(value) if isinstance(value, str) else value for key, value in params.items()}
     try:
-        return text % (params or {}) if params else text
+        return text % params
     except (KeyError, TypeError, ValueError):
         return text

@@ -131,6 +131,7 @@ class CollaborationUseCases(ServiceBase):
             check_actionable(user, task)
             if session.get(AttachmentBlob, digest) is None:
                 session.add(AttachmentBlob(sha256=digest, data=data, size=len(data)))
+                session.flush()  # the attachment row refers to it
             row = Attachment(instance_id=task.instance_id, human_task_id=task.id, name=clean_name(filename),
                              content_type=kind.content_type, size=len(data), sha256=digest,
                              uploaded_by=user.username, uploaded_at=clock.now())
