@@ -1,0 +1,255 @@
+"""New users in headless Chromium: an application from filing to approval, screenshot at each page.
+
+Runs Debian's ``/usr/bin/chromium`` through Playwright (never a downloaded browser). Screenshots
+land in ``test-artifacts/screenshots/``. Without Chromium the tests are skipped, unless
+``REQUIRE_BROWSER=1`` (as in CI) makes that an error.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from werkzeug.serving import make_server
+
+from engine import Engine
+from engine import EngineSettings
+from engine import clock
+from engine.persistence.schema import upgrade
+from tests.conftest import ROOT
+from web import create_app
+from web.demo_org import seed_organisation
+from web.demo_projects import moment
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+pytestmark = pytest.mark.browser
+
+PLAN = {
+    "goal_system": "年内在全区村(社区)党组织全面开展党员党性定期分析，形成可复制的制度成果。",
+    "assurance_system": "成立由分管领导任组长的领导小组，组织科具体负责，落实专项经费和督查制度。",
+    "assessment_system": "实行季度汇报、年中检查和三阶段验收，考核结果纳入年度党建目标考核。",
+    "support_system": "依托党员远程教育网络，整合宣传、民政等部门资源，建立协作联席会议制度。",
+    "benefit_system": "采取群众测评、实地查看与数据比对相结合的方式评估政治、经济和社会效益。",
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[str]:
+    """The application with the demo organisation and workflows, served on 127.0.0.1."""
+    url = f"sqlite:///{tmp_path}/browser.db"
+    upgrade(create_engine(url))
+    engine = Engine(EngineSettings(database_url=url))
+    clock.travel_to(moment("2008-03-03 10:00"))
+    seed_organisation(engine)
+    engine.deploy(ROOT / "workflows", actor="admin")
+    app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test"})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    engine.db.dispose()
+    clock.reset()
+
+
+class User:
+    """One person at one browser tab."""
+
+    def __init__(self, browser, base: str, username: str, test: str) -> None:
+        self.context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.base = base
+        self.username = username
+        self.test = test
+        self.shots = 0
+
+    def shot(self, label: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.shots += 1
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.test}-{self.username}-{self.shots:02d}-{label}.png"),
+                             full_page=True)
+
+    def login(self) -> User:
+        self.page.goto(self.base + "/login")
+        self.page.fill("#username", self.username)
+        self.page.fill("#password", "demo-password")
+        self.shot("login")
+        self.page.click("button.primary")
+        self.page.wait_for_url(self.base + "/")
+        return self
+
+    def inbox(self) -> list[str]:
+        """Step names in 我的待办 and 待认领."""
+        names = []
+        for tab in ("mine", "claimable"):
+            self.page.goto(f"{self.base}/?tab={tab}")
+            names += self.page.locator("table.tasks td:nth-child(2) a").all_inner_texts()
+        self.shot("inbox")
+        return sorted(names)
+
+    def open(self, step: str) -> None:
+        for tab in ("mine", "claimable"):
+            self.page.goto(f"{self.base}/?tab={tab}")
+            link = self.page.get_by_role("link", name=step)
+            if link.count():
+                link.first.click()
+                self.page.wait_for_selector("h1")
+                self.shot("task")
+                return
+        raise AssertionError(f"{self.username} has no task {step}")
+
+    def choose(self, field: str, value: str) -> None:
+        self.page.select_option(f"#f-{field}", value)
+
+    def submit(self) -> None:
+        self.shot("filled")
+        self.page.click("button[value=submit]")
+        self.page.wait_for_load_state()
+        self.shot("after-submit")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def review(user: User, step: str, decision: str, opinion: str = "") -> None:
+    user.open(step)
+    user.choose("decision", decision)
+    if opinion:
+        user.page.fill("#f-opinion", opinion)
+    user.submit()
+    assert "已提交" in user.page.content()
+
+
+def test_application_from_filing_to_approval(browser, server, tmp_path):
+    name = "application"
+    applicant = User(browser, server, "county1_applicant", name).login()
+    applicant.page.get_by_role("button", name="申报: 重点建设项目").click()
+    applicant.page.wait_for_selector("#f-title")
+    applicant.shot("new-application")
+    applicant.choose("catalogue_project", "P03")
+    applicant.page.fill("#f-title", "党员党性定期分析试点（雨城区）")
+    applicant.choose("sector", "quality")
+    applicant.page.check("input[name=brands][value=xuanyou]")
+    for field, text in PLAN.items():
+        applicant.page.fill(f"#f-{field}", text)
+    applicant.page.fill("#f-indicators-0-name", "党组织覆盖率")
+    applicant.page.fill("#f-indicators-0-target", "100%")
+    applicant.page.fill("#f-contact_person", "王芳")
+    applicant.page.fill("#f-contact_phone", "0835-2222333")
+    attachment = tmp_path / "实施方案.pdf"
+    attachment.write_bytes(b"%PDF-1.4\n% implementation plan\n")
+    applicant.page.set_input_files("input[name=attachments__upload]", str(attachment))
+    applicant.submit()
+    assert "已提交" in applicant.page.content()
+    assert applicant.inbox() == []
+
+    county2 = User(browser, server, "county2_org", name).login()
+    assert county2.inbox() == []  # another county sees nothing
+    leader = User(browser, server, "county1_leader", name).login()
+    assert leader.inbox() == ["分管领导审批"]
+    review(leader, "分管领导审批", "pass")
+
+    reviewer = User(browser, server, "county1_org", name).login()
+    assert reviewer.inbox() == ["县(区)委组织部初审"]
+    reviewer.open("县(区)委组织部初审")
+    assert "实施方案.pdf" in reviewer.page.content()  # the attachment is there to read
+    reviewer.choose("decision", "return")
+    reviewer.submit()
+    assert "具体意见" in reviewer.page.content() and "退回或不予通过时必须写明理由" in reviewer.page.content()
+    reviewer.page.fill("#f-opinion", "考核指标需要量化，请补充群众满意度指标。")
+    reviewer.submit()
+    assert reviewer.inbox() == []
+
+    assert applicant.inbox() == ["填写重点项目申报书"]
+    applicant.open("填写重点项目申报书")
+    assert "考核指标需要量化，请补充群众满意度指标。" in applicant.page.content()
+    assert applicant.page.input_value("#f-title") == "党员党性定期分析试点（雨城区）"
+    applicant.page.fill("#f-indicators-1-name", "群众满意度")
+    applicant.page.fill("#f-indicators-1-target", "不低于90%")
+    applicant.submit()
+    assert "已提交" in applicant.page.content()
+
+    review(leader, "分管领导审批", "pass")
+    review(reviewer, "县(区)委组织部初审", "pass")
+    city = User(browser, server, "city_org", name).login()
+    assert city.inbox() == ["市委组织部审核"]
+    review(city, "市委组织部审核", "pass")
+
+    city.open("组织论证（确定专家）")
+    for member in ("panel1", "panel2", "panel3"):
+        city.page.check(f"input[name=panel][value={member}]")
+    city.page.fill("#f-meeting_date", "2008-04-15")
+    city.submit()
+
+    scores = {"panel1": "86", "panel2": "90", "panel3": None}
+    for member, score in scores.items():
+        expert = User(browser, server, member, name).login()
+        assert expert.inbox() == ["专家论证评分"]
+        expert.open("专家论证评分")
+        if score is None:
+            expert.page.check("#f-recuse")
+            expert.page.fill("#f-recuse_reason", "本人曾在申报单位任职，申请回避。")
+        else:
+            expert.page.fill("#f-score", score)
+            expert.page.fill("#f-opinion", "方案可行，建议立项。")
+        expert.submit()
+        expert.close()
+    assert User(browser, server, "panel4", name).login().inbox() == []
+
+    city.open("论证结论与立项决定")
+    assert "88" in city.page.locator("#f-argumentation_score").inner_text()  # mean of the two who scored
+    city.choose("decision", "approve")
+    city.submit()
+    city.open("项目立项（矩阵管理图）")
+    city.choose("responsible_person", "county1_applicant")
+    city.choose("leader_in_charge", "county1_leader")
+    city.page.fill("#f-sub_items-0-name", "党性分析制度建设")
+    city.page.fill("#f-sub_items-0-owner", "组织科")
+    city.page.fill("#f-nodes-0-name", "制定实施细则")
+    city.page.fill("#f-nodes-0-sub_item", "党性分析制度建设")
+    city.page.fill("#f-nodes-0-planned_date", "2008-05-15")
+    city.submit()
+    assert "已提交：项目立项（矩阵管理图）" in city.page.content()
+    assert city.inbox() == []
+    for user in (applicant, county2, leader, reviewer, city):
+        user.close()
+    assert len(list(ARTIFACTS.glob(f"{name}-*.png"))) > 20
+
+
+def test_form_without_javascript_and_english(browser, server):
+    context = browser.new_context(java_script_enabled=False, locale="en-GB")
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.fill("#username", "dept1_applicant")
+    page.fill("#password", "demo-password")
+    page.click("button.primary")
+    page.click("button[value=en]")
+    page.get_by_role("button", name="Apply: 重点建设项目").click()
+    page.click("button[value=submit]")  # empty form, no JavaScript: the server answers
+    content = page.content()
+    assert "Please correct the marked fields." in content and "This field is required." in content
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "nojs-english-validation.png"), full_page=True)
+    context.close()
+
