@@ -12,6 +12,7 @@ import nh3
 from babel.dates import format_date
 from babel.dates import format_datetime
 from flask import Flask
+from flask import g
 from flask_babel import get_locale
 from flask_babel import gettext
 
@@ -24,7 +25,10 @@ ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "cod
 
 
 def _locale() -> str:
-    return str(get_locale() or "zh")
+    cached = g.get("_locale_name")
+    if cached is None:
+        cached = g._locale_name = str(get_locale() or "zh")
+    return cached
 
 
 def _local(moment: datetime) -> datetime:

@@ -130,8 +130,6 @@ class ProcessInstance(Base):
     process_id: Mapped[str] = mapped_column(String(128), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    state: Mapped[str] = mapped_column(Text)
-    serializer_version: Mapped[str] = mapped_column(String(16))
     lock_version: Mapped[int] = mapped_column(Integer)
     next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_element: Mapped[str | None] = mapped_column(String(128))
@@ -151,6 +149,10 @@ class ProcessInstance(Base):
     kind: Mapped[str | None] = mapped_column(String(64))
     responsible: Mapped[str | None] = mapped_column(String(64), index=True)
     business: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Last on purpose: SQLite keeps a row's columns in this order, so lists that scan titles and
+    # statuses never read the large state stored after them (PostgreSQL stores it out of line anyway).
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(Text, deferred=True)
 
     version: Mapped[ProcessVersion] = relationship(lazy="select")
 
@@ -163,9 +165,12 @@ class HumanTask(Base):
     __tablename__ = "human_task"
     __table_args__ = (
         UniqueConstraint("instance_id", "task_guid"),
-        Index("ix_human_task_open_role", "status", "role", "scope_path"),
-        Index("ix_human_task_open_assignee", "status", "assignee"),
-        Index("ix_human_task_completed_by", "completed_by", "completed_at"),
+        # One index per inbox tab, the selective column first so the planner needs no statistics:
+        # 待认领 (role in scope), 我的待办 (claimed by me, assigned to me), 已办 (done by me).
+        Index("ix_human_task_role", "role", "status", "scope_path"),
+        Index("ix_human_task_claimed", "claimed_by", "status"),
+        Index("ix_human_task_assignee", "assignee", "status"),
+        Index("ix_human_task_done", "completed_by", "status", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -34,29 +34,51 @@ class Viewer:
     city_wide_roles: frozenset[str]
 
 
-def candidate_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
-    """Tasks ``viewer`` may act on: assigned to them, or unassigned for a role they hold in scope."""
+def group_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
+    """Unassigned tasks for a role the viewer holds, in the viewer's scope (or city-wide)."""
     roles = sorted(viewer.roles)
+    if not roles:
+        return false()
     wide = sorted(viewer.roles & viewer.city_wide_roles)
     in_scope = HumanTask.scope_path.startswith(viewer.unit_path, autoescape=True)
     scoped = or_(HumanTask.role.in_(wide), in_scope) if wide else in_scope
-    group = and_(HumanTask.assignee.is_(None), HumanTask.role.in_(roles), scoped) if roles else false()
-    return or_(HumanTask.assignee == viewer.username, group)
+    # Written so that the (assignee, status) index does not match: see inbox_conditions.
+    return and_(func.coalesce(HumanTask.assignee, "") == "", HumanTask.role.in_(roles), scoped)
+
+
+def inbox_conditions(viewer: Viewer, tab: str) -> list:
+    """Open tasks assigned to or claimed by the viewer ('mine'), claimable ('claimable'), or done ('done')."""
+    if tab == "done":
+        return [HumanTask.completed_by == viewer.username, HumanTask.status == "completed"]
+    # Tasks of suspended instances are marked 'suspended', so 'open' alone means actionable.
+    if tab == "claimable":
+        # "Not claimed" is written so that no index matches it: the (role, status, scope) index is
+        # the selective one, and SQLite without statistics would otherwise take the claimed index.
+        return [HumanTask.status == "open", func.coalesce(HumanTask.claimed_by, "") == "", group_clause(viewer)]
+    return [HumanTask.status == "open",
+            or_(HumanTask.claimed_by == viewer.username, HumanTask.assignee == viewer.username)]
+
+
+INBOX_COLUMNS = (ProcessInstance.process_id, ProcessInstance.title, ProcessInstance.unit_code)
 
 
 def inbox_query(viewer: Viewer, tab: str) -> Select:
-    """Open tasks assigned to or claimed by the viewer ('mine'), claimable ('claimable'), or done ('done')."""
-    query = select(HumanTask, ProcessInstance).join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
-    if tab == "done":
-        return query.where(HumanTask.completed_by == viewer.username, HumanTask.status == "completed")
-    query = query.where(HumanTask.status == "open", ProcessInstance.status.in_(("waiting", "error")))
-    if tab == "claimable":
-        return query.where(HumanTask.claimed_by.is_(None), HumanTask.assignee.is_(None), candidate_clause(viewer))
-    return query.where(or_(HumanTask.claimed_by == viewer.username, HumanTask.assignee == viewer.username))
+    """The task rows of a tab with the few instance columns a list shows (never the state)."""
+    return (select(HumanTask, *INBOX_COLUMNS).join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
+            .where(*inbox_conditions(viewer, tab)))
 
 
-def count(session: Session, query: Select) -> int:
-    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+def inbox_count(session: Session, viewer: Viewer, tab: str, search: str = "") -> int:
+    """How many tasks a tab holds; the instance table is joined only to search titles."""
+    query = select(func.count(HumanTask.id)).where(*inbox_conditions(viewer, tab))
+    if search:
+        query = query.join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id).where(search_clause(search))
+    return session.scalar(query) or 0
+
+
+def search_clause(search: str):  # type: ignore[no-untyped-def]
+    pattern = f"%{search}%"
+    return or_(ProcessInstance.title.like(pattern), HumanTask.name.like(pattern))
 
 
 def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
@@ -110,8 +132,7 @@ def holders_in_scope(session: Session, role: str, scope_path: str | None, city_w
 
 def open_tasks_due_before(session: Session, moment: datetime) -> list[HumanTask]:
     """Open tasks of running instances whose due time is before ``moment``."""
-    query = (select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-             .where(HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at < moment,
-                    ProcessInstance.status.in_(("waiting", "error")))
+    query = (select(HumanTask).where(HumanTask.status == "open", HumanTask.due_at.is_not(None),
+                                     HumanTask.due_at < moment)
              .order_by(HumanTask.due_at))
     return list(session.scalars(query))

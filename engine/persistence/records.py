@@ -189,6 +189,11 @@ def cancel_open_tasks(session: Session, instance_id: int, guids: Iterable[str], 
                                  .values(status="cancelled", completed_at=now))
 
 
+def set_task_status(session: Session, instance_id: int, old: str, new: str) -> None:
+    session.connection().execute(update(TASKS).where(TASKS.c.instance_id == instance_id, TASKS.c.status == old)
+                                 .values(status=new))
+
+
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.connection().execute(_INSERT_EVENTS, _rows(rows))

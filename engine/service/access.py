@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from engine.errors import InvalidState
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.errors import TaskAlreadyHandled
@@ -36,7 +37,12 @@ def check_visible(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
 
 
 def check_actionable(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
-    """:raises TaskAlreadyHandled, NotAllowed, TaskClaimedByOther: unless the actor may complete it now."""
+    """Unless the actor may complete the task now:
+
+    :raises InvalidState, TaskAlreadyHandled, NotAllowed, TaskClaimedByOther:
+    """
+    if task.status == "suspended":
+        raise InvalidState(status="suspended")
     if task.status != "open":
         raise TaskAlreadyHandled(by=task.completed_by or "系统", at=stamp(task.completed_at))
     if not actor.may_act_on(task) and task.claimed_by != actor.username:

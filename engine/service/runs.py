@@ -177,7 +177,11 @@ class RunStore:
                     now: Any, handled: str | None, status: str, unit_code: str | None) -> None:
         """Open a row per newly READY task; cancel rows whose task went away (boundary, terminate)."""
         if status == "suspended":
-            return  # the tasks stay as they are, hidden from inboxes until the instance resumes
+            # Hidden from inboxes (and not actionable) until the instance resumes.
+            records.set_task_status(session, instance.id, "open", "suspended")
+            return
+        if instance.status == "suspended":
+            records.set_task_status(session, instance.id, "suspended", "open")
         ready = {task.id: task for task in snap.ready} if status in ("waiting", "error") else {}
         # The previous steps name the open rows, which saves a query on every step.
         was_open = {step["task_id"] for step in instance.current_steps or [] if step.get("kind") == "user"}

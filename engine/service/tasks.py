@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,7 +24,6 @@ from engine.persistence.models import Comment
 from engine.persistence.models import ExtensionRequest
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
-from engine.persistence.models import ProcessInstance
 from engine.runtime.workflow import ProcessRun
 from engine.service.access import check_actionable
 from engine.service.access import check_visible
@@ -104,10 +102,10 @@ class TaskDetail:
     extension: dict | None
 
 
-def _row(task: HumanTask, instance: ProcessInstance) -> TaskRow:
-    return TaskRow(task.id, task.name, task.bpmn_id, instance.id, instance.process_id, instance.title,
-                   instance.unit_code, task.role, task.assignee, task.claimed_by, task.status, task.created_at,
-                   task.due_at, task.completed_at, task.completed_by, task.ever_overdue)
+def _row(task: HumanTask, process_id: str, title: str, unit_code: str | None) -> TaskRow:
+    return TaskRow(task.id, task.name, task.bpmn_id, task.instance_id, process_id, title, unit_code, task.role,
+                   task.assignee, task.claimed_by, task.status, task.created_at, task.due_at, task.completed_at,
+                   task.completed_by, task.ever_overdue)
 
 
 class TaskUseCases(ServiceBase):
@@ -121,14 +119,11 @@ class TaskUseCases(ServiceBase):
         page = max(1, int(page))
         with self.db.read() as session:
             viewer = self.actor_in(session, actor).viewer
-            queries_by_tab = {name: queries.inbox_query(viewer, name) for name in TABS}
-            if search.strip():
-                pattern = f"%{search.strip()}%"
-                for name, query in queries_by_tab.items():
-                    queries_by_tab[name] = query.where(or_(ProcessInstance.title.like(pattern),
-                                                           HumanTask.name.like(pattern)))
-            counts = {name: queries.count(session, query) for name, query in queries_by_tab.items()}
-            query = queries_by_tab[tab]
+            search = search.strip()
+            counts = {name: queries.inbox_count(session, viewer, name, search) for name in TABS}
+            query = queries.inbox_query(viewer, tab)
+            if search:
+                query = query.where(queries.search_clause(search))
             if tab == "done":
                 query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
             elif sort == "created":
@@ -136,7 +131,7 @@ class TaskUseCases(ServiceBase):
             else:
                 query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
             rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
-            return TaskPage(tab, [_row(task, instance) for task, instance in rows], counts[tab], page,
+            return TaskPage(tab, [_row(task, *columns) for task, *columns in rows], counts[tab], page,
                             page_size, counts)
 
     def task(self, actor: str, task_id: int) -> TaskDetail:
@@ -165,7 +160,8 @@ class TaskUseCases(ServiceBase):
                 and task.claimed_by in (None, user.username)
             may_claim = may_act and task.assignee is None and task.claimed_by is None
             process_name = self.runs.version_info(session, instance.version_id)[1]
-            return TaskDetail(_row(task, instance), process_name, meta.documentation if meta else "",
+            row = _row(task, instance.process_id, instance.title, instance.unit_code)
+            return TaskDetail(row, process_name, meta.documentation if meta else "",
                               form, values, task.draft if task.claimed_by in (None, user.username) else None,
                               may_act, may_claim, history, instance.status, _comments(session, instance.id),
                               _attachments(session, instance.id), _pending_extension(session, task.id))

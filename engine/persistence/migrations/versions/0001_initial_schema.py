@@ -72,8 +72,6 @@ def upgrade() -> None:
     sa.Column('process_id', sa.String(length=128), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('state', sa.Text(), nullable=False),
-    sa.Column('serializer_version', sa.String(length=16), nullable=False),
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.Column('next_timer_due', sa.DateTime(timezone=True), nullable=True),
     sa.Column('error_element', sa.String(length=128), nullable=True),
@@ -92,6 +90,8 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=64), nullable=True),
     sa.Column('responsible', sa.String(length=64), nullable=True),
     sa.Column('business', sa.JSON(), nullable=False),
+    sa.Column('serializer_version', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['process_instance.id'], name=op.f('fk_process_instance_parent_id_process_instance')),
     sa.ForeignKeyConstraint(['version_id'], ['process_version.id'], name=op.f('fk_process_instance_version_id_process_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_instance'))
