@@ -262,6 +262,13 @@ def serve(host: str, port: int, no_worker: bool) -> None:
                                   name="timer-worker", daemon=True)
         thread.start()
     click.echo(f"党建项目流程平台 running at http://{host}:{port}/")
+    if engine_of(app).reference("demo:seeded"):
+        from web.demo_org import DEMO_PASSWORD
+        from web.demo_org import demo_users
+
+        click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for user in demo_users():
+            click.echo(f"  {user.username:<20} {user.name}")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
