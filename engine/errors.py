@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forms.errors import FieldError
+from forms.errors import fill
 
 
 class EngineError(Exception):
@@ -27,10 +28,7 @@ class EngineError(Exception):
     @property
     def message(self) -> str:
         """The English message with its parameters filled in."""
-        try:
-            return self.template % self.params
-        except (KeyError, TypeError, ValueError):
-            return self.template
+        return fill(self.template, self.params)
 
 
 class NotFound(EngineError):
@@ -81,6 +79,27 @@ class InvalidSubmission(EngineError):
         for err in self.errors:
             out.setdefault(err.path, err.message)
         return out
+
+
+class InvalidInput(EngineError):
+    """A value given to a use case is not acceptable (a malformed code, an empty reason, ...)."""
+
+    code = "invalid_input"
+    template = "%(reason)s"
+
+
+class InvalidUpload(InvalidInput):
+    code = "invalid_upload"
+
+
+class LoginFailed(EngineError):
+    code = "login_failed"
+    template = "Wrong user name or password."
+
+
+class AccountLocked(EngineError):
+    code = "account_locked"
+    template = "Too many failed sign-ins. The account is locked until %(until)s."
 
 
 class Refused(EngineError):

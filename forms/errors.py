@@ -22,10 +22,15 @@ class FieldError:
 
     @property
     def message(self) -> str:
-        try:
-            return self.template % self.params
-        except (KeyError, TypeError, ValueError):
-            return self.template
+        return fill(self.template, self.params)
+
+
+def fill(template: str, params: dict[str, Any]) -> str:
+    """``template % params``, or the template itself when the parameters do not fit it."""
+    try:
+        return template % params if params else template
+    except (KeyError, TypeError, ValueError):
+        return template
 
 
 class FormSchemaError(Exception):

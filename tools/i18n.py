@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "web" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 ERROR_CLASSES = {"EngineError", "NotFound", "NotAllowed", "Conflict", "TaskAlreadyHandled", "TaskClaimedByOther",
                  "InvalidState", "InvalidSubmission", "Refused", "DeploymentRefused", "ScriptFailed", "InvalidInput",
-                 "LoginFailed", "AccountLocked", "InvalidUpload", "InvalidRequest", "UploadRefused", "FieldError"}
+                 "LoginFailed", "AccountLocked", "InvalidUpload", "UploadRefused", "FieldError"}
 
 
 def web_messages() -> set[str]:

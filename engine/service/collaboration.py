@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from engine import clock
-from engine.errors import EngineError
+from engine.errors import InvalidInput
 from engine.errors import InvalidState
+from engine.errors import InvalidUpload
 from engine.errors import NotFound
 from engine.persistence.models import Attachment
 from engine.persistence.models import AttachmentBlob
@@ -37,16 +38,6 @@ from engine.uploads import check_upload
 from engine.uploads import clean_name
 
 MAX_COMMENT = 2000
-
-
-class InvalidUpload(EngineError):
-    code = "invalid_upload"
-    template = "%(reason)s"
-
-
-class InvalidRequest(EngineError):
-    code = "invalid_request"
-    template = "%(reason)s"
 
 
 @dataclass(frozen=True)
@@ -159,10 +150,10 @@ class CollaborationUseCases(ServiceBase):
     # -- comments ----------------------------------------------------------------------------
 
     def comment(self, actor: str, task_id: int, body: str) -> None:
-        """Add a remark to the task's instance. :raises InvalidRequest: for an empty or overlong text."""
+        """Add a remark to the task's instance. :raises InvalidInput: for an empty or overlong text."""
         body = (body or "").strip()
         if not body or len(body) > MAX_COMMENT:
-            raise InvalidRequest("A comment needs 1 to 2000 characters.")
+            raise InvalidInput("A comment needs 1 to 2000 characters.")
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, _instance = visible_task(session, user, task_id)
@@ -182,7 +173,7 @@ class CollaborationUseCases(ServiceBase):
     def request_extension(self, actor: str, task_id: int, new_due: date, reason: str) -> int:
         """Ask to move an open task's due date; only before it falls due, one request at a time.
 
-        :raises InvalidRequest: after the due date, for a date not later than the current one, a
+        :raises InvalidInput: after the due date, for a date not later than the current one, a
             missing reason, or when a request is already pending.
         """
         reason = (reason or "").strip()
@@ -192,18 +183,18 @@ class CollaborationUseCases(ServiceBase):
             check_actionable(user, task)
             now = clock.now()
             if task.due_at is None:
-                raise InvalidRequest("This task has no due date.")
+                raise InvalidInput("This task has no due date.")
             if now >= task.due_at:
-                raise InvalidRequest("An extension must be requested before the due date.")
+                raise InvalidInput("An extension must be requested before the due date.")
             requested = end_of_day(new_due)
             if requested <= task.due_at:
-                raise InvalidRequest("The new due date must be later than the current one.")
+                raise InvalidInput("The new due date must be later than the current one.")
             if not reason or len(reason) > MAX_COMMENT:
-                raise InvalidRequest("Give the reason for the extension (up to 2000 characters).")
+                raise InvalidInput("Give the reason for the extension (up to 2000 characters).")
             pending = session.scalar(select(func.count()).select_from(ExtensionRequest).where(
                 ExtensionRequest.human_task_id == task.id, ExtensionRequest.status == "pending"))
             if pending:
-                raise InvalidRequest("An extension request for this task is already waiting for a decision.")
+                raise InvalidInput("An extension request for this task is already waiting for a decision.")
             request = ExtensionRequest(human_task_id=task.id, instance_id=task.instance_id, requested_by=user.username,
                                        requested_at=now, current_due=task.due_at, requested_due=requested,
                                        reason=reason, status="pending")

@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import clock
+from engine.errors import AccountLocked
 from engine.errors import Conflict
-from engine.errors import EngineError
+from engine.errors import InvalidInput
+from engine.errors import LoginFailed
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.passwords import check_password
@@ -35,21 +37,6 @@ UNIT_KINDS = ("city", "county", "township", "village", "community", "department"
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 8
-
-
-class InvalidInput(EngineError):
-    code = "invalid_input"
-    template = "%(reason)s"
-
-
-class LoginFailed(EngineError):
-    code = "login_failed"
-    template = "Wrong user name or password."
-
-
-class AccountLocked(EngineError):
-    code = "account_locked"
-    template = "Too many failed sign-ins. The account is locked until %(until)s."
 
 
 @dataclass(frozen=True)
