@@ -59,8 +59,3 @@ def reset() -> None:
     with _lock:
         _frozen = None
         _offset = timedelta(0)
-
-
-def ensure_aware(moment: datetime) -> datetime:
-    """Treat naive datetimes read back from SQLite as UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

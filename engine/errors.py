@@ -134,10 +134,3 @@ class DeploymentRefused(EngineError):
     def __init__(self, problems: list[LintProblem]) -> None:
         self.problems = problems
         super().__init__(count=len(problems))
-
-
-class ScriptFailed(EngineError):
-    """A script or expression in the diagram failed while the engine ran it."""
-
-    code = "script_failed"
-    template = "Step %(element)s failed: %(detail)s"

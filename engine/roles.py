@@ -43,16 +43,5 @@ def role_named(name: str | None) -> Role | None:
     return _BY_NAME.get(name.strip().lower())
 
 
-def role_by_code(code: str) -> Role:
-    """The role with this code.
-
-    :raises KeyError: if there is no such role.
-    """
-    for role in ROLES:
-        if role.code == code:
-            return role
-    raise KeyError(code)
-
-
 ROLE_CODES: frozenset[str] = frozenset(role.code for role in ROLES)
 CITY_WIDE_ROLES: frozenset[str] = frozenset(role.code for role in ROLES if role.city_wide)

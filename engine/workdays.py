@@ -29,14 +29,3 @@ def add_workdays(start: date, count: int) -> date:
         if is_workday(day):
             remaining -= 1
     return day
-
-
-def workdays_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (0 when ``end`` is not later)."""
-    days = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if is_workday(day):
-            days += 1
-    return days

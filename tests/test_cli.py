@@ -83,3 +83,17 @@ def test_lint_command_reports_problems(cli, tmp_path):
     result = cli("lint", str(tmp_path))
     assert result.exit_code == 1 and "bad.bpmn" in result.output
     assert cli("lint", str(DIAGRAMS)).exit_code == 0
+
+
+def test_instance_control_from_the_cli(cli):
+    setup_org(cli)
+    cli("user", "add", "root", "--unit", "511800", "--role", "admin", "--password", "password-1")
+    cli("start", "approval", "--as", "app1", "--data", json.dumps({"applicant_unit": "511802", "year": 2008}))
+    assert "suspended" in cli("instance", "suspend", "1", "--as", "root", "--reason", "核查").output
+    assert json.loads(cli("tasks", "--as", "app1", "--json").output) == []
+    assert cli("instance", "suspend", "1", "--as", "root").exit_code == 1  # already suspended
+    assert "waiting" in cli("instance", "resume", "1", "--as", "root").output
+    shown = cli("instance", "show", "1", "--as", "root").output
+    assert "当前：提交申请" in shown and "suspended" in shown and "resumed" in shown
+    assert cli("instance", "terminate", "1", "--as", "app1").exit_code == 1  # not an administrator
+    assert "terminated" in cli("instance", "terminate", "1", "--as", "root").output

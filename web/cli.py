@@ -212,6 +212,59 @@ def complete(task_id: int, actor: str, data: str) -> None:
     click.echo(f"已办结任务 {task_id}（流程实例 {instance_id}）")
 
 
+@main.group()
+def instance() -> None:
+    """Look at and control process instances (administrators)."""
+
+
+@instance.command("show")
+@click.argument("instance_id", type=int)
+@click.option("--as", "actor", default="admin", show_default=True)
+@reports_errors
+def instance_show(instance_id: int, actor: str) -> None:
+    """Where an instance stands and its history."""
+    view = make_engine().instance(actor, instance_id)
+    click.echo(f"{view.id}\t{view.process_name} 第 {view.version} 版\t{view.status}\t{view.title}")
+    if view.error_message:
+        click.echo(f"错误：{view.error_element}：{view.error_message}")
+    for step in view.steps:
+        click.echo(f"  当前：{step['name']}（{step['kind']}）")
+    for event in view.events:
+        click.echo(f"  {_jsonable(event.at)}\t{event.actor}\t{event.kind}\t{event.step_name or ''}")
+
+
+def _control(action: str, instance_id: int, actor: str, reason: str | None, data: str | None = None) -> None:
+    engine = make_engine()
+    if action == "retry":
+        status = engine.retry(actor, instance_id, parse_json(data, "--data"), reason=reason)
+    else:
+        status = getattr(engine, action)(actor, instance_id, reason=reason)
+    click.echo(f"流程实例 {instance_id}：{status}")
+
+
+for _action, _help in (("suspend", "Stop timers and task completion until resumed."),
+                       ("resume", "Resume a suspended instance."),
+                       ("terminate", "End an instance for good; its open tasks are cancelled.")):
+    @instance.command(_action, help=_help)
+    @click.argument("instance_id", type=int)
+    @click.option("--as", "actor", required=True, help="Administrator.")
+    @click.option("--reason", help="Recorded in the audit trail.")
+    @reports_errors
+    def _command(instance_id: int, actor: str, reason: str | None, _name: str = _action) -> None:
+        _control(_name, instance_id, actor, reason)
+
+
+@instance.command("retry")
+@click.argument("instance_id", type=int)
+@click.option("--as", "actor", required=True, help="Administrator.")
+@click.option("--data", help="Corrections to the failed step's data, as a JSON object.")
+@click.option("--reason", help="Recorded in the audit trail.")
+@reports_errors
+def instance_retry(instance_id: int, actor: str, data: str | None, reason: str | None) -> None:
+    """Run the failed step of an instance in error again, after correcting its data."""
+    _control("retry", instance_id, actor, reason, data)
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
 @click.option("--interval", default=30.0, show_default=True, help="Seconds between passes.")

@@ -7,7 +7,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
-from sqlalchemy import inspect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,8 +23,3 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-
-
-def is_current(engine: Engine) -> bool:
-    """True when the schema exists (the version table is there)."""
-    return inspect(engine).has_table("alembic_version")

@@ -24,8 +24,6 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from engine.runtime.workflow import DepthSafeSubWorkflow
 from engine.runtime.workflow import DepthSafeWorkflow
 
-SERIALIZER_VERSION = BpmnWorkflowSerializer.VERSION_KEY
-
 
 class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     """Writes a workflow without its spec; restores it onto given spec objects."""

@@ -23,7 +23,6 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
@@ -36,7 +35,6 @@ from engine.runtime.specs import TaskMeta
 MAX_DEPTH = 1_000_000
 TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 MAX_TIMER_ROUNDS = 64
-TREE_ALARM = 5_000
 
 
 class DepthSafeSubWorkflow(BpmnSubWorkflow):
@@ -265,9 +263,6 @@ class ProcessRun:
     def status(self) -> str:
         return self.snapshot().status
 
-    def latest_data(self) -> dict[str, Any]:
-        return self.snapshot().data
-
     def ready_tasks(self) -> list[ReadyTask]:
         """Every READY manual task, inside subprocesses and call activities too."""
         return self.snapshot().ready
@@ -348,7 +343,3 @@ class Snapshot:
     completed_since: set[tuple[str, str]]  # (process, BPMN id)
     data: dict[str, Any]
     tree_size: int
-
-
-def is_spiff_error(error: BaseException) -> bool:
-    return isinstance(error, SpiffWorkflowException)

@@ -58,14 +58,6 @@ class AttachmentInfo:
 
 
 @dataclass(frozen=True)
-class CommentView:
-    author: str
-    body: str
-    created_at: datetime
-    step_name: str | None
-
-
-@dataclass(frozen=True)
 class ExtensionView:
     id: int
     task_id: int
@@ -140,13 +132,6 @@ class CollaborationUseCases(ServiceBase):
             data = session.scalar(select(AttachmentBlob.data).where(AttachmentBlob.sha256 == row.sha256))
             return _attachment_info(row), data
 
-    def attachments_of(self, actor: str, instance_id: int) -> list[AttachmentInfo]:
-        with self.db.read() as session:
-            visible_instance(session, self.actor_in(session, actor), instance_id)
-            rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
-                                   .order_by(Attachment.uploaded_at, Attachment.id))
-            return [_attachment_info(row) for row in rows]
-
     # -- comments ----------------------------------------------------------------------------
 
     def comment(self, actor: str, task_id: int, body: str) -> None:
@@ -159,14 +144,6 @@ class CollaborationUseCases(ServiceBase):
             task, _instance = visible_task(session, user, task_id)
             session.add(Comment(instance_id=task.instance_id, human_task_id=task.id, author=user.username, body=body,
                                 created_at=clock.now()))
-
-    def comments(self, actor: str, instance_id: int) -> list[CommentView]:
-        with self.db.read() as session:
-            visible_instance(session, self.actor_in(session, actor), instance_id)
-            query = (select(Comment, HumanTask.name).outerjoin(HumanTask, HumanTask.id == Comment.human_task_id)
-                     .where(Comment.instance_id == instance_id).order_by(Comment.created_at, Comment.id))
-            rows = session.execute(query)
-            return [CommentView(c.author, c.body, c.created_at, name) for c, name in rows]
 
     # -- extension requests (延期申请) ----------------------------------------------------------
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +21,6 @@ from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
-from engine.persistence.models import ProcessVersion
 from engine.service.actors import Actor
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
@@ -194,11 +192,3 @@ class InstanceUseCases(ServiceBase):
             run.retry(corrections or {})
             return None
         return self._admin_change(actor, instance_id, ("error",), "retried", reason, action, data=corrections)
-
-    def versions_in_use(self) -> dict[int, int]:
-        """Instance count per version id (which versions still have instances pinned to them)."""
-        with self.db.read() as session:
-            rows = session.execute(select(ProcessVersion.id, func.count(ProcessInstance.id))
-                                   .join(ProcessInstance, ProcessInstance.version_id == ProcessVersion.id)
-                                   .group_by(ProcessVersion.id))
-            return {version: count for version, count in rows}
