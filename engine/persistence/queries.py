@@ -131,8 +131,9 @@ def holders_in_scope(session: Session, role: str, scope_path: str | None, city_w
 
 
 def open_tasks_due_before(session: Session, moment: datetime) -> list[HumanTask]:
-    """Open tasks of running instances whose due time is before ``moment``."""
+    """Open tasks whose due time is before ``moment``, locked; rows another worker holds are skipped,
+    so two workers never send the same reminder twice."""
     query = (select(HumanTask).where(HumanTask.status == "open", HumanTask.due_at.is_not(None),
                                      HumanTask.due_at < moment)
-             .order_by(HumanTask.due_at))
+             .order_by(HumanTask.due_at).with_for_update(skip_locked=True))
     return list(session.scalars(query))
