@@ -253,3 +253,31 @@ def test_form_without_javascript_and_english(browser, server):
     page.screenshot(path=str(ARTIFACTS / "nojs-english-validation.png"), full_page=True)
     context.close()
 
+
+
+PROCESSES = sorted(path.stem for path in (ROOT / "workflows").glob("*.bpmn"))
+
+
+def test_every_shipped_diagram_renders_in_bpmn_js_without_overlaps(browser, server):
+    vendor = ROOT / "web" / "static" / "vendor" / "bpmn-js" / "bpmn-navigated-viewer.production.min.js"
+    if not vendor.exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("bpmn-js assets are missing (bin/test runs npm ci and tools/copy_assets.py)")
+        pytest.skip("bpmn-js assets not installed")
+    user = User(browser, server, "supervisor", "diagrams").login()
+    for process_id in PROCESSES:
+        user.page.goto(f"{server}/processes/{process_id}/diagram")
+        user.page.wait_for_function("window.diagramReport !== undefined")
+        report = user.page.evaluate("window.diagramReport")
+        assert "error" not in report, (process_id, report)
+        assert report["warnings"] == [], (process_id, report["warnings"])
+        boxes = [s for s in report["shapes"] if s["type"] not in (
+            "bpmn:Process", "bpmn:Collaboration", "bpmn:Participant", "bpmn:Lane", "bpmn:BoundaryEvent")]
+        assert len(boxes) > 5
+        for index, a in enumerate(boxes):
+            for b in boxes[index + 1:]:
+                overlap = (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+                           and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+                assert not overlap, (process_id, a["id"], b["id"])
+        user.shot(process_id)
+    user.close()

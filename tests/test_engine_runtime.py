@@ -190,7 +190,7 @@ def test_only_starter_roles_may_start(deployed):
 
 
 def test_panel_members_score_in_parallel_with_recusal(deployed):
-    instance_id = deployed.start("panel", "city", {"panel": ["p1", "p2", "p3"]})
+    instance_id = deployed.start("scoring", "city", {"panel": ["p1", "p2", "p3"]})
     for member in ("p1", "p2", "p3"):
         assert [r.bpmn_id for r in open_tasks(deployed, member)] == ["score"]
     do(deployed, "p1", "score", score=95)

@@ -337,6 +337,10 @@ class Process:
         parts = [f'<bpmn:process id={quoteattr(self.id)} name={quoteattr(self.name)} isExecutable="true">']
         if self.documentation:
             parts.append(f"<bpmn:documentation>{escape(self.documentation)}</bpmn:documentation>")
+        # Collections that multi-instance tasks read and write are declared as process properties, so
+        # that loopDataInputRef/loopDataOutputRef resolve in BPMN tools (bpmn-js warns otherwise).
+        for name in self._collections():
+            parts.append(f'<bpmn:property id={quoteattr(name)} name={quoteattr(name)} />')
         if self.lanes:
             parts.append(f'<bpmn:laneSet id="{self.id}_lanes">')
             for lane_id, lane_name in self.lanes:
@@ -348,6 +352,15 @@ class Process:
         parts += [self._flow_xml(flow) for flow in self.flows]
         parts.append("</bpmn:process>")
         return "".join(parts)
+
+    def _collections(self) -> list[str]:
+        names = []
+        for node in self.nodes.values():
+            for key in ("input", "output"):
+                value = (node.multi or {}).get(key)
+                if value and value not in names:
+                    names.append(value)
+        return names
 
     def di_xml(self) -> tuple[str, str]:
         """(collaboration XML or '', plane contents)."""

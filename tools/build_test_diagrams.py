@@ -81,7 +81,7 @@ def overdue() -> Process:
 
 def panel() -> Process:
     """Panel members score in parallel (assigned by element variable); mean and DMN grade."""
-    p = Process("panel", "测试评分", lanes=[PANEL, CITY])
+    p = Process("scoring", "测试评分", lanes=[PANEL, CITY])
     p.start("start", lane="lane_city")
     p.script("prepare", "准备评分", "scores = []", "lane_city")
     p.user("score", "专家评分", "lane_panel", form="score.json",

@@ -90,6 +90,7 @@ class ParsedModel:
     element_names: dict[str, str] = field(default_factory=dict)
     starter_roles: frozenset[str] = frozenset()
     milestones: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    source: str = ""  # the BPMN file that defines the process, for viewers
 
     def task_meta(self, process: str, spec_name: str) -> TaskMeta | None:
         return self.tasks.get((process, spec_name))
@@ -219,6 +220,7 @@ def parse_model(bundle: Bundle, process_id: str) -> ParsedModel:
         element_names=element_names(spec, subprocess_specs),
         starter_roles=starter_roles(spec),
         milestones=milestone_elements(spec, subprocess_specs),
+        source=bundle.get("bpmn", {}).get(spec.file, ""),
     )
 
 

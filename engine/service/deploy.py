@@ -109,6 +109,28 @@ class DeployUseCases(ServiceBase):
                 log.info("deployed %s version %s", item.process_id, version.version)
         return results
 
+    def diagram(self, actor: str, process_id: str) -> tuple[str, int, str]:
+        """(name, version, BPMN XML) of the latest version of a process, for any signed-in user.
+
+        :raises NotFound: when the process is not deployed.
+        """
+        with self.db.read() as session:
+            self.actor_in(session, actor)
+            latest = queries.latest_version(session, process_id)
+            if latest is None:
+                raise NotFound(what="Process", key=process_id)
+            model = self.runs.model(session, latest.id)
+            return latest.name, latest.version, model.source
+
+    def processes(self, actor: str) -> list[tuple[str, str, int, bool]]:
+        """(process id, name, latest version, startable) of every deployed process."""
+        with self.db.read() as session:
+            self.actor_in(session, actor)
+            latest: dict[str, tuple[str, str, int, bool]] = {}
+            for version in session.scalars(select(ProcessVersion).order_by(ProcessVersion.version)):
+                latest[version.process_id] = (version.process_id, version.name, version.version, version.startable)
+            return sorted(latest.values(), key=lambda row: (not row[3], row[0]))
+
     def versions(self) -> list[tuple[str, int, str, str]]:
         """(process id, version, name, sha256) of every deployed version, newest first per process."""
         with self.db.read() as session:
