@@ -1,22 +1,29 @@
-"""The hot path of every engine step, in SQLAlchemy Core: lock, read and write instance rows.
+"""The hot path of every engine step: lock, read and write instance rows.
 
 Every use case that moves an instance (start, complete, fire timers, admin actions) reads the
-instance row locked, then writes the state with its projections. Doing that through Core rather
-than the ORM's unit of work halves the per-step overhead (see ``bench/engine_bench.py``). The
-optimistic ``lock_version`` check stays: an update that finds another version raises
-:class:`StaleInstance`.
+instance row locked, then writes the state with its projections. Statements are SQLAlchemy Core,
+built once; the ORM's unit of work would double the per-step cost (see ``bench/engine_bench.py``).
+On PostgreSQL the two statements of a task step (lock, write) go straight to the driver, compiled
+once, and the write is a single statement: there, each round trip and each pass through
+SQLAlchemy's execution machinery costs more than the work itself. The optimistic
+``lock_version`` check stays: an update that finds another version raises :class:`StaleInstance`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from psycopg.types.json import Json
+from sqlalchemy import JSON
+from sqlalchemy import Connection
+from sqlalchemy import Dialect
 from sqlalchemy import bindparam
 from sqlalchemy import insert
 from sqlalchemy import select
@@ -99,8 +106,58 @@ _LOCK_TASK = (select(*_TASK_COLUMNS, *_INSTANCE_COLUMNS)
               .where(TASKS.c.id == bindparam("task_id")).with_for_update())
 
 
+def _on_postgresql(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+@lru_cache(maxsize=256)
+def _compiled(statement: Any, dialect: Dialect) -> tuple[str, frozenset[str]]:
+    """The SQL of a prebuilt statement for ``dialect``, and the names of its JSON parameters."""
+    compiled = statement.compile(dialect=dialect)
+    return str(compiled), frozenset(name for bind, name in compiled.bind_names.items()
+                                    if isinstance(bind.type, JSON) and not bind.type.none_as_null)
+
+
+def _driver_execute(connection: Connection, statement: Any, params: dict[str, Any]) -> Any:
+    """Run a prebuilt statement on the PostgreSQL driver, in the connection's transaction.
+
+    Only JSON parameters need adapting, None included (stored as JSON ``null``, as SQLAlchemy
+    does); psycopg loads JSON results and handles every other column type of these tables the
+    way SQLAlchemy's psycopg dialect does. Column defaults computed in Python are not applied:
+    rows must name every column that has one. Returns the cursor, for the caller to read and close.
+    """
+    sql, json_names = _compiled(statement, connection.dialect)
+    for name in json_names & params.keys():
+        params[name] = Json(params[name])
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+    except BaseException:
+        cursor.close()
+        raise
+    return cursor
+
+
+def _first(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """The first row a prebuilt SELECT returns, or None."""
+    connection = session.connection()
+    if not _on_postgresql(connection):
+        return connection.execute(statement, params).first()
+    with _driver_execute(connection, statement, params) as cursor:
+        return cursor.fetchone()
+
+
+def _rowcount(session: Session, statement: Any, params: dict[str, Any]) -> int:
+    """Run a prebuilt UPDATE (or DML statement with CTEs); the number of rows it changed."""
+    connection = session.connection()
+    if not _on_postgresql(connection):
+        return connection.execute(statement, params).rowcount
+    with _driver_execute(connection, statement, params) as cursor:
+        return cursor.rowcount
+
+
 def lock_instance(session: Session, instance_id: int) -> InstanceRecord | None:
-    row = session.connection().execute(_LOCK_INSTANCE, {"instance_id": instance_id}).first()
+    row = _first(session, _LOCK_INSTANCE, {"instance_id": instance_id})
     return _instance(row) if row is not None else None
 
 
@@ -110,7 +167,7 @@ def lock_task(session: Session, task_id: int) -> tuple[TaskRecord, InstanceRecor
     Both rows are locked so that PostgreSQL re-reads both after waiting for a concurrent
     completion: the loser then sees the task as already handled.
     """
-    row = session.connection().execute(_LOCK_TASK, {"task_id": task_id}).first()
+    row = _first(session, _LOCK_TASK, {"task_id": task_id})
     if row is None:
         return None
     split = len(_TASK_COLUMNS)
@@ -145,19 +202,74 @@ def _update_statement(table_name: str, keys: tuple[str, ...], optimistic: bool) 
     condition = table.c.id == bindparam("row_id")
     if optimistic:
         condition = condition & (table.c.lock_version == bindparam("row_version"))
-    return update(table).where(condition).values({key: bindparam(key) for key in keys})
+    return update(table).where(condition).values({key: bindparam(key, type_=table.c[key].type) for key in keys})
 
 
-def update_instance(session: Session, record: InstanceRecord, values: dict[str, Any]) -> None:
-    """Write ``values`` if the row still has the version ``record`` was read at.
+def _shape(rows: list[dict[str, Any]]) -> tuple[int, tuple[str, ...]]:
+    """How many rows and which columns: what the statement for inserting them depends on."""
+    keys = tuple(rows[0]) if rows else ()
+    if any(tuple(row) != keys for row in rows):
+        raise ValueError("rows inserted together must name the same columns in the same order")
+    return len(rows), keys
 
-    :raises StaleInstance: when another transaction changed the row meanwhile.
+
+@lru_cache(maxsize=256)
+def _step_statement(instance_keys: tuple[str, ...], task_updates: tuple[tuple[str, ...], ...],
+                    new_tasks: tuple[int, tuple[str, ...]], events: tuple[int, tuple[str, ...]]) -> Any:
+    """The one-statement step write for PostgreSQL, built once per shape of the step.
+
+    Parameters are named ``t<i>_<column>`` (task updates, with ``t<i>_id``), ``n<i>_<column>``
+    (new tasks), ``e<i>_<column>`` (events), the instance's columns, ``row_id`` and ``row_version``.
+    """
+    def params(table: Any, prefix: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        return {key: bindparam(f"{prefix}_{key}", type_=table.c[key].type) for key in keys}
+
+    ctes = [update(TASKS).where(TASKS.c.id == bindparam(f"t{index}_id")).values(params(TASKS, f"t{index}", keys))
+            .cte(f"task_update_{index}") for index, keys in enumerate(task_updates)]
+    # One multi-row INSERT per table: the order of CTEs is unspecified, the order of VALUES rows is
+    # kept (events must get their ids in the order they happened).
+    for table, prefix, (count, keys) in ((TASKS, "n", new_tasks), (EVENTS, "e", events)):
+        if count:
+            rows = [params(table, f"{prefix}{index}", keys) for index in range(count)]
+            ctes.append(insert(table).values(rows).cte(f"insert_{table.name}"))
+    return (update(INSTANCES)
+            .where(INSTANCES.c.id == bindparam("row_id"), INSTANCES.c.lock_version == bindparam("row_version"))
+            .values({key: bindparam(key, type_=INSTANCES.c[key].type) for key in instance_keys})
+            .add_cte(*ctes))
+
+
+def write_step(session: Session, record: InstanceRecord, values: dict[str, Any],
+               task_updates: Mapping[int, dict[str, Any]] | None = None, new_tasks: list[dict[str, Any]] | None = None,
+               events: list[dict[str, Any]] | None = None) -> None:
+    """Write a step: task row updates, new task rows, the instance row (version-checked), events.
+
+    On PostgreSQL the writes go in one statement (data-modifying CTEs ahead of the instance
+    update): each round trip to the server costs more than the work. If the version check fails
+    the whole transaction is rolled back by the caller, so the CTEs' writes do not survive.
+
+    :raises StaleInstance: when another transaction changed the instance row meanwhile.
     """
     values = {**values, "lock_version": record.lock_version + 1}
-    statement = _update_statement("process_instance", tuple(sorted(values)), True)
     params = {**values, "row_id": record.id, "row_version": record.lock_version}
-    result = session.connection().execute(statement, params)
-    if result.rowcount != 1:
+    task_updates = list((task_updates or {}).items())
+    if _on_postgresql(session.connection()):
+        new_tasks, events = new_tasks or [], events or []
+        statement = _step_statement(tuple(values), tuple(tuple(changes) for _, changes in task_updates),
+                                    _shape(new_tasks), _shape(events))
+        for index, (task_id, changes) in enumerate(task_updates):
+            params[f"t{index}_id"] = task_id
+            params.update({f"t{index}_{key}": value for key, value in changes.items()})
+        for prefix, rows in (("n", new_tasks), ("e", events)):
+            for index, row in enumerate(rows):
+                params.update({f"{prefix}{index}_{key}": value for key, value in row.items()})
+        rowcount = _rowcount(session, statement, params)
+    else:
+        for task_id, changes in task_updates:
+            update_task(session, task_id, changes)
+        insert_tasks(session, new_tasks or [])
+        rowcount = _rowcount(session, _update_statement("process_instance", tuple(sorted(values)), True), params)
+        insert_events(session, events or [])
+    if rowcount != 1:
         raise StaleInstance(record.id)
     for key, value in values.items():
         if hasattr(record, key):

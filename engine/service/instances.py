@@ -136,7 +136,8 @@ class InstanceUseCases(ServiceBase):
             events = session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
                                      .order_by(InstanceEvent.at, InstanceEvent.id))
             milestones = session.execute(select(Milestone.key, Milestone.name, Milestone.reached_at)
-                                         .where(Milestone.instance_id == instance_id).order_by(Milestone.reached_at))
+                                         .where(Milestone.instance_id == instance_id)
+                                         .order_by(Milestone.reached_at, Milestone.id))
             _process, name, number = self.runs.version_info(session, instance.version_id)
             return InstanceView(
                 instance.id, instance.process_id, name, number, instance.status,

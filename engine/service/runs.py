@@ -46,6 +46,14 @@ class Change:
 
     actor: str
     events: list[dict[str, Any]] = field(default_factory=list)
+    task_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def update_task(self, task_id: int, values: dict[str, Any]) -> None:
+        """Change a ``human_task`` row when the change is written (with the step, in one go).
+
+        Changes to one row merge: the step's single statement may touch a row only once.
+        """
+        self.task_updates[task_id] = {**self.task_updates.get(task_id, {}), **values}
 
     def add(self, kind: str, *, reason: str | None = None, data: Any = None, task: Any = None,
             bpmn_id: str | None = None, step: str | None = None) -> None:
@@ -57,10 +65,16 @@ class Change:
             "bpmn_id": task.bpmn_id if task is not None else bpmn_id,
             "step_name": task.name if task is not None else step})
 
+    def rows(self, instance_id: int) -> list[dict[str, Any]]:
+        """The collected events as ``instance_event`` rows."""
+        return [{**event, "instance_id": instance_id} for event in self.events]
+
     def write(self, session: Session, instance_id: int) -> None:
-        """Insert the collected events (``RunStore.save`` does this itself)."""
-        records.insert_events(session, [{**event, "instance_id": instance_id} for event in self.events])
-        self.events = []
+        """Apply the task updates and insert the events (``RunStore.save`` does this itself)."""
+        for task_id, values in self.task_updates.items():
+            records.update_task(session, task_id, values)
+        records.insert_events(session, self.rows(instance_id))
+        self.events, self.task_updates = [], {}
 
 
 class RunStore:
@@ -136,7 +150,7 @@ class RunStore:
             values.update(error_element=None, error_message=None)
         values.update(self._business_fields(session, instance, snap.data))
         unit_code = values.get("unit_code", instance.unit_code)
-        self._sync_tasks(session, instance, run, snap, now, handled, new_status, unit_code)
+        new_tasks = self._sync_tasks(session, instance, run, snap, now, handled, new_status, unit_code)
         values["current_steps"] = self._steps(instance, snap, now, new_status)
         self._milestones(session, instance, run.model, snap.completed_since, change, now)
         if new_status == "completed" and instance.completed_at is None:
@@ -145,8 +159,8 @@ class RunStore:
         if snap.tree_size > self.settings.tree_size_alarm:
             log.warning("instance %s has %s tasks in its tree", instance.id, snap.tree_size)
         previous_status = instance.status
-        records.update_instance(session, instance, values)
-        change.write(session, instance.id)
+        records.write_step(session, instance, values, change.task_updates, new_tasks, change.rows(instance.id))
+        change.events, change.task_updates = [], {}
         if previous_status != new_status:
             log.info("instance %s: %s -> %s", instance.id, previous_status, new_status)
 
@@ -174,12 +188,12 @@ class RunStore:
         return values
 
     def _sync_tasks(self, session: Session, instance: InstanceRecord, run: ProcessRun, snap: Snapshot,
-                    now: Any, handled: str | None, status: str, unit_code: str | None) -> None:
-        """Open a row per newly READY task; cancel rows whose task went away (boundary, terminate)."""
+                    now: Any, handled: str | None, status: str, unit_code: str | None) -> list[dict[str, Any]]:
+        """Cancel rows whose task went away (boundary, terminate); return a new row per newly READY task."""
         if status == "suspended":
             # Hidden from inboxes (and not actionable) until the instance resumes.
             records.set_task_status(session, instance.id, "open", "suspended")
-            return
+            return []
         if instance.status == "suspended":
             records.set_task_status(session, instance.id, "suspended", "open")
         ready = {task.id: task for task in snap.ready} if status in ("waiting", "error") else {}
@@ -189,9 +203,8 @@ class RunStore:
         gone = was_open - set(ready)
         if gone:
             records.cancel_open_tasks(session, instance.id, gone, now)
-        rows = [self._new_task_row(session, instance.id, unit_code, run, task, now)
+        return [self._new_task_row(session, instance.id, unit_code, run, task, now)
                 for guid, task in ready.items() if guid not in was_open and guid != handled]
-        records.insert_tasks(session, rows)
 
     def _new_task_row(self, session: Session, instance_id: int, unit_code: str | None, run: ProcessRun,
                       task: ReadyTask, now: Any) -> dict[str, Any]:

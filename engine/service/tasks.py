@@ -275,8 +275,8 @@ class TaskUseCases(ServiceBase):
                       "claimed_by": task.claimed_by or user.username, "draft": None}
             if task.due_at is not None and now > task.due_at:
                 values["ever_overdue"] = True
-            records.update_task(session, task.id, values)
             change = Change(user.username)
+            change.update_task(task.id, values)
             change.add("task_completed", task=task, data=data, reason=comment)
             self.runs.save(session, instance, run, change, since=since, handled=task.task_guid)
             log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
