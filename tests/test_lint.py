@@ -10,8 +10,8 @@ import pytest
 from engine import Engine
 from engine import EngineSettings
 from engine.errors import DeploymentRefused
-from tools.bpmn_builder import Process
-from tools.bpmn_builder import decision_table
+from tests.bpmn_builder import Process
+from tests.bpmn_builder import decision_table
 
 GOOD_FORM = {"type": "object", "properties": {"note": {"type": "string"}}}
 

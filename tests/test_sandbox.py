@@ -14,7 +14,7 @@ from engine.runtime.sandbox import SandboxEnvironment
 from engine.runtime.sandbox import SandboxViolation
 from engine.runtime.sandbox import ScriptTimeout
 from engine.runtime.sandbox import check_syntax
-from tools.bpmn_builder import Process
+from tests.bpmn_builder import Process
 
 # The attacks of the SpiffWorkflow notes, as scripts a diagram author could write.
 COMPILE_TIME_REFUSED = [

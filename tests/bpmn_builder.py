@@ -1,10 +1,10 @@
-"""Write BPMN files with diagram interchange (DI) from a compact Python description.
+"""Throwaway BPMN diagrams for tests, with diagram interchange (DI), from a compact description.
 
-Hand-placing coordinates for dozens of shapes is where diagrams go wrong, so the shipped
-diagrams (``tools/build_workflows.py``) and the test diagrams are described here and laid out
-automatically: columns by longest path from the start (back edges ignored), one band per lane,
-rows inside a lane, orthogonal edges. The output opens in bpmn-js without overlapping shapes and
-can be edited there afterwards.
+Tests that need a small, deliberately broken or hostile diagram build it here instead of keeping
+one more file: columns by longest path from the start (back edges ignored), one band per lane,
+rows inside a lane, orthogonal edges. The shipped diagrams in ``workflows/`` and the test
+diagrams in ``tests/diagrams/`` are source files edited by hand or in a modeler; nothing here
+writes them.
 """
 
 from __future__ import annotations
