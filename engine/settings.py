@@ -33,6 +33,9 @@ class EngineSettings:
     remind_days_before: int = 3
     escalate_workdays_after: int = 5
     tree_size_alarm: int = 5000
+    # Move finished sub-workflows and tasks out of the live state on every save (see
+    # engine.runtime.compaction). Off only to make states as older versions stored them.
+    compact_state: bool = True
     # How long a user's roles and unit are trusted before they are read again.
     actor_cache_seconds: float = 5.0
     max_upload_bytes: int = 20 * 1024 * 1024

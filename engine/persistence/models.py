@@ -219,6 +219,24 @@ class InstanceEvent(Base):
     data: Mapped[Any] = mapped_column(JSON)
 
 
+class InstanceArchive(Base):
+    """A finished part of an instance's workflow, out of its live state: read only for full history.
+
+    ``kind`` is 'subprocess' (a whole finished sub-workflow, ``part_key`` its parent task id) or
+    'tasks' (finished tasks pruned from a workflow, ``part_key`` the root they hung from).
+    """
+
+    __tablename__ = "instance_archive"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    process: Mapped[str] = mapped_column(String(128))
+    part_key: Mapped[str] = mapped_column(String(36))
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    content: Mapped[str] = mapped_column(Text, deferred=True)
+
+
 class Milestone(Base):
     """A milestone an instance reached: a task with a ``milestone`` property was completed.
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
 from engine.persistence.models import HumanTask
+from engine.persistence.models import InstanceArchive
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
@@ -40,6 +41,7 @@ INSTANCES = ProcessInstance.__table__
 TASKS = HumanTask.__table__
 EVENTS = InstanceEvent.__table__
 MILESTONES = Milestone.__table__
+ARCHIVE = InstanceArchive.__table__
 
 
 # Statements run on the session's connection: Core rows, without the ORM's per-statement work.
@@ -318,3 +320,9 @@ def milestone_keys(session: Session, instance_id: int) -> set[str]:
 def insert_milestones(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.connection().execute(insert(MILESTONES), rows)
+
+
+def insert_archive(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store finished workflow parts that left an instance's live state."""
+    if rows:
+        session.connection().execute(insert(ARCHIVE), rows)

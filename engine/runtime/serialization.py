@@ -56,15 +56,46 @@ def _build_serializer() -> BpmnWorkflowSerializer:
 
 
 _SERIALIZER = _build_serializer()
+# The converter instance behind DepthSafeWorkflow (constructing it registers it again, unchanged).
+_WORKFLOWS = StateOnlyWorkflowConverter(DepthSafeWorkflow, _SERIALIZER.registry)
 
 
 def serializer_version() -> str:
     return _SERIALIZER.VERSION
 
 
+def dumps(value: Any) -> str:
+    """``value`` (a workflow, a sub-workflow, tasks, plain data) as compact JSON text.
+
+    Non-ASCII text is kept as it is: escaping every Chinese character would double the state.
+    """
+    registry = _SERIALIZER.registry
+    registry._encoder_mode = True  # private: without it, deltas keep raw Decimal and date values
+    try:
+        dct = registry.convert(value)
+    finally:
+        registry._encoder_mode = False
+    if isinstance(value, DepthSafeWorkflow):
+        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+    return json.dumps(dct, cls=_SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+
+
 def dump_state(workflow: DepthSafeWorkflow) -> str:
     """The workflow's state as JSON text, without the spec."""
-    return _SERIALIZER.serialize_json(workflow)
+    return dumps(workflow)
+
+
+def load_archived_subprocess(content: str, subprocess_specs: dict[str, Any]) -> DepthSafeWorkflow:
+    """An archived sub-workflow (see ``engine.runtime.compaction``) as a workflow of its own, to read.
+
+    :raises KeyError: when its process is not among ``subprocess_specs``.
+    """
+    dct = json.loads(content)
+    workflow = DepthSafeWorkflow(subprocess_specs[dct["spec"]], subprocess_specs, deserializing=True)
+    workflow.tasks = _WORKFLOWS.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+    _WORKFLOWS.set_default_attributes(workflow, dct)
+    return workflow
 
 
 def load_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> DepthSafeWorkflow:

@@ -253,7 +253,6 @@ class ProcessRun:
     def terminate(self) -> None:
         """Cancel every unfinished task."""
         self.workflow.cancel()
-
     # -- what the projections read -----------------------------------------------------------
 
     @property

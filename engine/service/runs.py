@@ -25,6 +25,7 @@ from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.persistence.records import InstanceRecord
 from engine.roles import CITY_WIDE_ROLES
+from engine.runtime.compaction import compact
 from engine.runtime.due import due_at
 from engine.runtime.serialization import dump_state
 from engine.runtime.serialization import load_state
@@ -38,6 +39,9 @@ from engine.service.helpers import diagram_helpers
 from engine.settings import EngineSettings
 
 log = logging.getLogger(__name__)
+
+# Appended to the serializer version of a state whose finished parts have been archived.
+COMPACTED = "+compacted"
 
 
 @dataclass
@@ -140,8 +144,9 @@ class RunStore:
         now = clock.now()
         snap = run.snapshot(since)
         new_status = status or snap.status
+        archived = self._compact(instance, run, now)
         values: dict[str, Any] = {
-            "state": dump_state(run.workflow), "serializer_version": serializer_version(), "status": new_status,
+            "state": dump_state(run.workflow), "serializer_version": self._layout(), "status": new_status,
             "updated_at": now, "next_timer_due": run.next_timer_due() if new_status == "waiting" else None}
         if run.error is not None:
             values.update(error_element=run.error.element, error_message=run.error.message)
@@ -160,9 +165,21 @@ class RunStore:
             log.warning("instance %s has %s tasks in its tree", instance.id, snap.tree_size)
         previous_status = instance.status
         records.write_step(session, instance, values, change.task_updates, new_tasks, change.rows(instance.id))
+        records.insert_archive(session, archived)
         change.events, change.task_updates = [], {}
         if previous_status != new_status:
             log.info("instance %s: %s -> %s", instance.id, previous_status, new_status)
+
+    def _layout(self) -> str:
+        """What ``serializer_version`` records: the library's version, and whether the state is compacted."""
+        return serializer_version() + COMPACTED if self.settings.compact_state else serializer_version()
+
+    def _compact(self, instance: InstanceRecord, run: ProcessRun, now: Any) -> list[dict[str, Any]]:
+        """Move the finished parts of ``run`` out of its live state; the archive rows to insert."""
+        if not self.settings.compact_state:
+            return []
+        return [{"instance_id": instance.id, "kind": part.kind, "process": part.process, "part_key": part.key,
+                 "archived_at": now, "content": part.content} for part in compact(run.workflow)]
 
     def _business_fields(self, session: Session, instance: InstanceRecord, data: dict[str, Any]) -> dict[str, Any]:
         business = dict(instance.business or {})

@@ -1,0 +1,158 @@
+"""Keep a workflow's live state small for its whole life: finished parts move to an archive.
+
+SpiffWorkflow keeps every task it ever created and every sub-workflow it ever ran, and each load
+rebuilds all of them (every task's data is merged from its parent's), so a project's last step
+would cost many times its first. Two moves bound the live state by what is still running, and
+both remove only what nothing can return into:
+
+* **Finished sub-workflows.** A called process or embedded sub-process whose task in the parent
+  has finished (completed or cancelled) is archived and dropped, with the sub-workflows it ran.
+  Its results already live in the parent task's data (the library copies them back on completion).
+* **Finished tasks.** In the top workflow and in each running sub-workflow, the finished tasks
+  above the point where all unfinished work (and the last completed task) branches off are
+  dropped, and that point becomes the root, holding the full data its successors inherit. A
+  finished branch hanging from a finished task (a cancelled boundary event, the instances of a
+  finished multi-instance task, an earlier pass of a loop) goes too, unless a join still waiting
+  needs it to know which branches have arrived. A task is never made the
+  root while the boundary-event or event-based construct around it waits for its join, and a
+  join is never made the root, because the library's join checks look at these ancestors.
+
+What leaves the live state is returned as :class:`ArchivedPart` values for the caller to store;
+the audit events and projections already hold everything that pages show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.control import StartEventSplit
+from SpiffWorkflow.specs.Join import Join
+from SpiffWorkflow.util.task import TaskState
+
+from engine.runtime import serialization
+from engine.runtime.workflow import DepthSafeWorkflow
+
+SUBPROCESS = "subprocess"
+TASKS = "tasks"
+
+
+@dataclass(frozen=True)
+class ArchivedPart:
+    """A finished part of a workflow, as JSON: a whole sub-workflow, or pruned tasks."""
+
+    kind: str  # SUBPROCESS or TASKS
+    process: str  # the process (spec) the part belongs to
+    key: str  # the sub-workflow's parent task id, or the id of the root the tasks hung from
+    content: str
+
+
+def compact(workflow: DepthSafeWorkflow) -> list[ArchivedPart]:
+    """Move the finished parts of ``workflow`` out of it; return them for the archive."""
+    parts = archive_subprocesses(workflow)
+    for owner in (workflow, *workflow.subprocesses.values()):
+        old_root = str(owner.task_tree.id)
+        content = prune_tasks(owner)
+        if content is not None:
+            parts.append(ArchivedPart(TASKS, owner.spec.name, old_root, content))
+    return parts
+
+
+def archive_subprocesses(workflow: DepthSafeWorkflow) -> list[ArchivedPart]:
+    """Drop every sub-workflow whose task in the parent has finished (nested ones with it)."""
+    parts = []
+    for task_id, subprocess in list(workflow.subprocesses.items()):
+        parent = _task(workflow, task_id)
+        if parent is not None and not parent.has_state(TaskState.FINISHED_MASK):
+            continue
+        del workflow.subprocesses[task_id]
+        parts.append(ArchivedPart(SUBPROCESS, subprocess.spec.name, str(task_id), serialization.dumps(subprocess)))
+    return parts
+
+
+def _task(workflow: DepthSafeWorkflow, task_id: UUID) -> Any:
+    """The task with ``task_id`` in the top workflow or a sub-workflow still held, or None."""
+    task = workflow.tasks.get(task_id)
+    if task is not None:
+        return task
+    for subprocess in workflow.subprocesses.values():
+        task = subprocess.tasks.get(task_id)
+        if task is not None:
+            return task
+    return None
+
+
+def prune_tasks(workflow: Any) -> str | None:
+    """Remove the finished tasks nothing can come back to; return them as JSON (None: nothing to remove)."""
+    needed = _needed(workflow)
+    if not needed:
+        return None
+    root = _new_root(workflow, needed)
+    kept: set[UUID] = set()
+    children_of: dict[UUID, list[UUID]] = {}
+    stack = [root]
+    while stack:
+        task = stack.pop()
+        kept.add(task.id)
+        # An unfinished task still decides about its children (a multi-instance task counts its
+        # finished instances); below a finished one, only the way to unfinished work matters.
+        children = task.children if not task.has_state(TaskState.FINISHED_MASK) else \
+            [child for child in task.children if child.id in needed]
+        children_of[task.id] = [child.id for child in children]
+        stack.extend(children)
+    if len(kept) == len(workflow.tasks):
+        return None
+    # Serialized before they are cut loose, so that each keeps its data as a delta from its parent.
+    pruned = [task for task in workflow.tasks.values() if task.id not in kept]
+    content = serialization.dumps({"root": str(workflow.task_tree.id), "tasks": {str(t.id): t for t in pruned}})
+    for task_id, children in children_of.items():
+        workflow.tasks[task_id]._children = children
+    for task in pruned:
+        del workflow.tasks[task.id]
+    root._parent = None
+    workflow.task_tree = root
+    return content
+
+
+def _needed(workflow: Any) -> set[UUID]:
+    """Unfinished tasks, the last completed task, the arrivals at a waiting join, and all their ancestors.
+
+    A parallel or inclusive join remembers which incoming flows have arrived by the tasks it left
+    behind (a cancelled join task under each arrived branch) until it fires.
+    """
+    tasks = workflow.tasks.values()
+    waiting_joins = {task.task_spec for task in tasks
+                     if isinstance(task.task_spec, Join) and task.state & (TaskState.WAITING | TaskState.READY)}
+    anchors = [task for task in tasks
+               if not task.has_state(TaskState.FINISHED_MASK) or task.task_spec in waiting_joins]
+    if workflow.last_task is not None and workflow.last_task.id in workflow.tasks:
+        anchors.append(workflow.last_task)
+    needed: set[UUID] = set()
+    for task in anchors:
+        while task is not None and task.id not in needed:
+            needed.add(task.id)
+            task = task.parent
+    return needed
+
+
+def _new_root(workflow: Any, needed: set[UUID]) -> Any:
+    """The deepest task above which everything needed hangs on one path and may safely be cut."""
+    root = node = workflow.task_tree
+    open_splits: list[str] = []  # event splits on the path whose join has not completed yet
+    while node.state == TaskState.COMPLETED:
+        spec = node.task_spec
+        if isinstance(spec, Join) and open_splits and spec.split_task == open_splits[-1]:
+            open_splits.pop()
+        if not open_splits and not isinstance(spec, Join):
+            root = node
+        if isinstance(spec, BoundaryEventSplit | StartEventSplit):
+            open_splits.append(spec.name)
+        if node is workflow.last_task:
+            break
+        on_path = [child for child in node.children if child.id in needed]
+        if len(on_path) != 1:
+            break
+        node = on_path[0]
+    return root
