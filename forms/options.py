@@ -1,21 +1,29 @@
-"""Choices that come from the process data: ``"x-enum-from": "key"`` on a field.
+"""Choices computed when a form is shown: ``"x-enum-from": "expression"`` on a field.
 
-A form file cannot know this year's catalogue or the panel members; the process data can. A field
-(or an array's ``items``) marked ``"x-enum-from": "panel_candidates"`` gets its ``enum`` from that
-data key, a list of plain values or of ``{"value": ..., "label": ...}`` objects; the labels go to
-``x-enum-labels`` for the form renderer.
+A form file cannot know this year's catalogue, the panel members or the units that may
+collaborate; the running process can. A field (or an array's ``items``) marked, for example,
+``"x-enum-from": "catalogue_options(year)"`` gets its ``enum`` from that expression, which the
+engine evaluates (sandboxed, with the diagram helpers) against the task's data each time the
+form is drawn or a submission is checked: reference data is read where it lives, never copied
+into process data. The result is a list of plain values or of ``{"value": ..., "label": ...}``
+objects; the labels go to ``x-enum-labels`` for the form renderer. A bare data key is an
+expression too.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 KEYWORD = "x-enum-from"
 
+# Evaluates one ``x-enum-from`` expression; returns the choices (or raises).
+Resolver = Callable[[str], Any]
+
 
 def needs_options(schema: Any) -> bool:
-    """True when some field of ``schema`` takes its choices from the data."""
+    """True when some field of ``schema`` takes its choices from an expression."""
     if isinstance(schema, dict):
         return KEYWORD in schema or any(needs_options(value) for value in schema.values())
     if isinstance(schema, list):
@@ -36,22 +44,32 @@ def _choices(source: Any) -> tuple[list[Any], dict[str, str]]:
     return values, labels
 
 
-def _resolve(node: Any, data: dict[str, Any]) -> Any:
+def _resolve(node: Any, resolve: Resolver) -> Any:
     if isinstance(node, list):
-        return [_resolve(item, data) for item in node]
+        return [_resolve(item, resolve) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _resolve(value, data) for key, value in node.items()}
+    out = {key: _resolve(value, resolve) for key, value in node.items()}
     if KEYWORD in out:
-        values, labels = _choices(data.get(out[KEYWORD]))
+        values, labels = _choices(resolve(str(out[KEYWORD])))
         # An empty list still validates as "no valid choice", which is the honest answer.
         out["enum"] = values or [None]
         out["x-enum-labels"] = labels
     return out
 
 
-def with_options(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``schema`` whose data-driven fields carry their current choices."""
+def with_options(schema: dict[str, Any], resolve: Resolver) -> dict[str, Any]:
+    """A copy of ``schema`` whose computed-choice fields carry their current choices.
+
+    ``resolve`` evaluates an ``x-enum-from`` expression; when it raises, the field offers no choice.
+    """
     if not needs_options(schema):
         return copy.deepcopy(schema)
-    return _resolve(schema, data)
+
+    def safely(expression: str) -> Any:
+        try:
+            return resolve(expression)
+        except Exception:  # noqa: BLE001 - a broken expression must not hide the whole form
+            return []
+
+    return _resolve(schema, safely)

@@ -1,7 +1,8 @@
 """Every shipped and test diagram round-trips the state-only serialization and runs to an end.
 
-This pins the private SpiffWorkflow internals ``engine.runtime.serialization`` relies on: an upgrade
-of the library that changes them fails here first.
+Every step also compacts the state as the engine does on each save, and every archived part is read
+back. This pins the private SpiffWorkflow internals ``engine.runtime.serialization`` and
+``engine.runtime.compaction`` rely on: an upgrade of the library that changes them fails here first.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import pytest
 
 from engine import clock
 from engine.runtime.bundles import split_bundles
+from engine.runtime.compaction import SUBPROCESS
+from engine.runtime.compaction import compact
 from engine.runtime.lint import lint
 from engine.runtime.serialization import dump_state
+from engine.runtime.serialization import load_archived_subprocess
 from engine.runtime.serialization import load_state
 from engine.runtime.specs import parse_model
 from engine.runtime.workflow import ProcessRun
@@ -27,6 +31,7 @@ from tests.conftest import START
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = [ROOT / "tests" / "diagrams", ROOT / "workflows"]
 
+PLAN = json.loads((ROOT / "workflows" / "reference" / "year-2008.json").read_text("utf-8"))
 FAKE_HELPERS = {
     "count_projects": lambda *args, **kwargs: 0,
     "refuse": lambda reason: None,
@@ -37,7 +42,14 @@ FAKE_HELPERS = {
     "today": lambda: clock.now().date().isoformat(),
     "workdays_after": lambda day, count: day,
     "mean": lambda values: sum(values) / len(values) if values else None,
-    "reference": lambda key: json.loads((ROOT / "workflows" / "reference" / "year-2008.json").read_text("utf-8")),
+    "reference": lambda key: PLAN,
+    "year_plan": lambda year: PLAN,
+    "calendar_of": lambda year: PLAN["calendar"],
+    "catalogue_options": lambda year: [{"value": "P01", "label": "项目"}],
+    "sector_options": lambda year: [{"value": "quality", "label": "板块"}],
+    "brand_options": lambda year: [{"value": "b1", "label": "品牌"}],
+    "corridor_options": lambda year: ["走廊"],
+    "collaborator_options": lambda unit: [{"value": "d1", "label": "部门"}],
     "users_with_role": lambda role: [{"value": "p1", "label": "专家"}],
     "users_in_unit": lambda unit: [{"value": "u1", "label": "用户"}],
     "units_of_kind": lambda *kinds: [{"value": "d1", "label": "部门"}],
@@ -96,8 +108,16 @@ def test_round_trip_and_run_to_end(case, frozen_clock):
     _name, bundle, process_id = case
     model = parse_model(bundle, process_id)
     run = ProcessRun.start(model, dict(INITIAL), helpers=FAKE_HELPERS)
+    archived = 0
     for _ in range(400):
         assert run.error is None, run.error
+        for part in compact(run.workflow):
+            archived += 1
+            if part.kind == SUBPROCESS:  # an archived sub-workflow reads back as a finished workflow
+                finished = load_archived_subprocess(part.content, model.subprocess_specs)
+                assert finished.spec.name == part.process and finished.is_completed()
+            else:
+                assert json.loads(part.content)["tasks"]
         state = dump_state(run.workflow)
         run = ProcessRun(model, load_state(state, model.spec, model.subprocess_specs), helpers=FAKE_HELPERS)
         assert json.loads(dump_state(run.workflow)) == json.loads(state)  # load + save changes nothing
@@ -115,3 +135,5 @@ def test_round_trip_and_run_to_end(case, frozen_clock):
             run.advance()
     assert run.completed, f"did not finish: {run.steps()}"
     assert clock.now() >= START
+    if model.subprocess_specs:
+        assert archived, "finished parts of a process that calls others leave its live state"

@@ -25,13 +25,18 @@ from engine.persistence.models import UserRole
 from engine.workdays import add_workdays
 
 EXPORTED = ("count_projects", "refuse", "county_of", "unit_of_kind", "unit_kind", "unit_name", "today",
-            "workdays_after", "mean", "reference", "users_with_role", "users_in_unit", "units_of_kind")
+            "workdays_after", "mean", "reference", "year_plan", "calendar_of", "catalogue_options", "sector_options",
+            "brand_options", "corridor_options", "collaborator_options", "users_with_role", "users_in_unit",
+            "units_of_kind")
+# Units that may be named as collaborating units of a project (协作单位).
+COLLABORATOR_KINDS = ("department", "county", "township", "enterprise", "community", "village")
 
 
 class DiagramHelpers:
     def __init__(self, session: Session, instance_id: int | None) -> None:
         self.session = session
         self.instance_id = instance_id
+        self._plans: dict[int, dict[str, Any]] = {}
 
     def as_dict(self) -> dict[str, Callable]:
         return {name: getattr(self, name) for name in EXPORTED}
@@ -85,6 +90,45 @@ class DiagramHelpers:
         if row is None:
             raise Refused(reason=f"缺少配置数据：{key}")
         return copy.deepcopy(row.value)
+
+    def year_plan(self, year: int) -> dict[str, Any]:
+        """The year plan of ``year``, read when evaluated (never copied into process data).
+
+        Read once per use case; the value is shared by the expressions of that use case.
+
+        :raises Refused: when the city has not set up that year.
+        """
+        plan = self._plans.get(year)
+        if plan is None:
+            row = self.session.get(ReferenceData, f"year:{year}")
+            if row is None:
+                raise Refused(reason=f"尚未设置{year}年度计划，请联系市委组织部。")
+            plan = self._plans[year] = row.value
+        return plan
+
+    def calendar_of(self, year: int) -> dict[str, Any]:
+        """The calendar dates of the year plan of ``year``."""
+        return self.year_plan(year)["calendar"]
+
+    def catalogue_options(self, year: int) -> list[dict[str, str]]:
+        """The year's catalogue projects as choices, then "自拟项目" (a project of the unit's own)."""
+        return [{"value": p["code"], "label": p["name"]} for p in self.year_plan(year)["catalogue"]] + \
+            [{"value": "own", "label": "自拟项目"}]
+
+    def sector_options(self, year: int) -> list[dict[str, str]]:
+        """The year's work sectors a key project may belong to (the demonstration sector is separate)."""
+        return [{"value": s["code"], "label": s["name"]} for s in self.year_plan(year)["sectors"]
+                if s["code"] != "demonstration"]
+
+    def brand_options(self, year: int) -> list[dict[str, str]]:
+        return [{"value": b["code"], "label": b["name"]} for b in self.year_plan(year)["brands"]]
+
+    def corridor_options(self, year: int) -> list[Any]:
+        return list(self.year_plan(year)["corridors"])
+
+    def collaborator_options(self, unit_code: str) -> list[dict[str, str]]:
+        """Units that may collaborate on a project of ``unit_code`` (every other working unit)."""
+        return [unit for unit in self.units_of_kind(*COLLABORATOR_KINDS) if unit["value"] != unit_code]
 
     @staticmethod
     def _options(users: list[User]) -> list[dict[str, str]]:

@@ -147,9 +147,10 @@ class TaskUseCases(ServiceBase):
             form = model.forms.get(task.form) if task.form else None
             values: dict[str, Any] = {}
             if task.status == "open" and form is not None:
-                ready = self.runs.load(session, instance).ready_task(task.task_guid)
+                run = self.runs.load(session, instance)
+                ready = run.ready_task(task.task_guid)
                 if ready is not None:
-                    form = with_options(form, ready.data)
+                    form = with_options(form, lambda expression: run.evaluate(task.task_guid, expression))
                     fields = form.get("properties", {})
                     values = {key: value for key, value in ready.data.items() if key in fields}
             history = [Submission(e.step_name, e.actor, e.at, e.data, _shown(model, e.bpmn_id, e.data))
@@ -236,8 +237,7 @@ class TaskUseCases(ServiceBase):
                 raise InvalidSubmission([])
             return data
         if needs_options(form):
-            ready = run.ready_task(task.task_guid)
-            form = with_options(form, ready.data if ready is not None else {})
+            form = with_options(form, lambda expression: run.evaluate(task.task_guid, expression))
         errors = validate_submission(form, data) or _foreign_attachments(session, form, data, task.instance_id)
         if errors:
             raise InvalidSubmission(errors)
