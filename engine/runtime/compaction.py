@@ -16,6 +16,8 @@ both remove only what nothing can return into:
   needs it to know which branches have arrived. A task is never made the
   root while the boundary-event or event-based construct around it waits for its join, and a
   join is never made the root, because the library's join checks look at these ancestors.
+  Completed tasks in the middle of what remains (passes of a loop inside a parallel branch) are
+  cut out of their chain where no join or event split depends on them.
 
 What leaves the live state is returned as :class:`ArchivedPart` values for the caller to store;
 the audit events and projections already hold everything that pages show.
@@ -86,29 +88,31 @@ def _task(workflow: DepthSafeWorkflow, task_id: UUID) -> Any:
 
 def prune_tasks(workflow: Any) -> str | None:
     """Remove the finished tasks nothing can come back to; return them as JSON (None: nothing to remove)."""
-    needed = _needed(workflow)
+    anchors = _anchors(workflow)
+    needed = _with_ancestors(anchors)
     if not needed:
         return None
     root = _new_root(workflow, needed)
-    kept: set[UUID] = set()
     children_of: dict[UUID, list[UUID]] = {}
     stack = [root]
     while stack:
         task = stack.pop()
-        kept.add(task.id)
         # An unfinished task still decides about its children (a multi-instance task counts its
         # finished instances); below a finished one, only the way to unfinished work matters.
         children = task.children if not task.has_state(TaskState.FINISHED_MASK) else \
             [child for child in task.children if child.id in needed]
         children_of[task.id] = [child.id for child in children]
         stack.extend(children)
-    if len(kept) == len(workflow.tasks):
+    _splice_chains(workflow, root, children_of, {task.id for task in anchors})
+    if len(children_of) == len(workflow.tasks):
         return None
     # Serialized before they are cut loose, so that each keeps its data as a delta from its parent.
-    pruned = [task for task in workflow.tasks.values() if task.id not in kept]
+    pruned = [task for task in workflow.tasks.values() if task.id not in children_of]
     content = serialization.dumps({"root": str(workflow.task_tree.id), "tasks": {str(t.id): t for t in pruned}})
     for task_id, children in children_of.items():
         workflow.tasks[task_id]._children = children
+        for child in children:
+            workflow.tasks[child]._parent = task_id
     for task in pruned:
         del workflow.tasks[task.id]
     root._parent = None
@@ -116,8 +120,40 @@ def prune_tasks(workflow: Any) -> str | None:
     return content
 
 
-def _needed(workflow: Any) -> set[UUID]:
-    """Unfinished tasks, the last completed task, the arrivals at a waiting join, and all their ancestors.
+def _splice_chains(workflow: Any, root: Any, children_of: dict[UUID, list[UUID]], anchors: set[UUID]) -> None:
+    """Cut completed tasks out of the chains that remain (passes of a loop inside a parallel branch).
+
+    A completed task whose parent is finished and which leads to exactly one kept task is skipped
+    over: its child hangs from its parent instead, so ancestry is unchanged for what remains. Kept
+    in place: anchors, joins and event splits, and the task right before a join (a join decides by
+    its parents). Spliced tasks are dropped from ``children_of``.
+    """
+    tasks = workflow.tasks
+
+    def spliceable(task_id: UUID) -> bool:
+        task = tasks[task_id]
+        following = children_of[task_id]
+        return (task.state == TaskState.COMPLETED and task_id not in anchors and len(following) == 1
+                and not isinstance(task.task_spec, Join | BoundaryEventSplit | StartEventSplit)
+                and not isinstance(tasks[following[0]].task_spec, Join))
+
+    stack = [root.id]
+    while stack:
+        task_id = stack.pop()
+        if not tasks[task_id].has_state(TaskState.FINISHED_MASK):
+            stack.extend(children_of[task_id])
+            continue
+        kept = []
+        for child in children_of[task_id]:
+            while spliceable(child):
+                child = children_of.pop(child)[0]
+            kept.append(child)
+        children_of[task_id] = kept
+        stack.extend(kept)
+
+
+def _anchors(workflow: Any) -> list[Any]:
+    """Unfinished tasks, the last completed task and the arrivals at a waiting join.
 
     A parallel or inclusive join remembers which incoming flows have arrived by the tasks it left
     behind (a cancelled join task under each arrived branch) until it fires.
@@ -129,6 +165,10 @@ def _needed(workflow: Any) -> set[UUID]:
                if not task.has_state(TaskState.FINISHED_MASK) or task.task_spec in waiting_joins]
     if workflow.last_task is not None and workflow.last_task.id in workflow.tasks:
         anchors.append(workflow.last_task)
+    return anchors
+
+
+def _with_ancestors(anchors: list[Any]) -> set[UUID]:
     needed: set[UUID] = set()
     for task in anchors:
         while task is not None and task.id not in needed:
