@@ -100,8 +100,12 @@ def db() -> None:
 @db.command("upgrade")
 @reports_errors
 def db_upgrade() -> None:
-    """Create or migrate the schema to the latest revision."""
-    make_engine().upgrade_schema()
+    """Create or migrate the schema to the latest revision, then compact states stored before."""
+    engine = make_engine()
+    engine.upgrade_schema()
+    compacted = engine.compact_stored()
+    if compacted:
+        click.echo(f"已压缩 {compacted} 个流程实例的运行状态（已办部分移入归档）。")
     click.echo("数据库已是最新版本。")
 
 

@@ -187,6 +187,16 @@ def due_instance(session: Session, now: datetime, exclude: Collection[int] = ())
     return _instance(row) if row is not None else None
 
 
+def uncompacted_instance(session: Session, marker: str, exclude: Collection[int] = ()) -> InstanceRecord | None:
+    """An instance whose state was stored without compaction (its serializer version lacks ``marker``), locked."""
+    query = (select(*_INSTANCE_COLUMNS).where(INSTANCES.c.serializer_version.not_like(f"%{marker}"))
+             .order_by(INSTANCES.c.id).limit(1).with_for_update(skip_locked=True))
+    if exclude:
+        query = query.where(INSTANCES.c.id.not_in(list(exclude)))
+    row = session.connection().execute(query).first()
+    return _instance(row) if row is not None else None
+
+
 def insert_instance(session: Session, values: dict[str, Any]) -> InstanceRecord:
     """Insert a new instance row (state filled in by the first save) and return it."""
     values = {"state": "{}", "serializer_version": "", "lock_version": 1, "current_steps": [], "business": {},

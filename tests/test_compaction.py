@@ -1,0 +1,165 @@
+"""The live state stays small for a project's whole life, and states stored before that continue.
+
+The shipped diagrams drive a key project over the 2008 calendar on both databases. Every save
+moves finished parts into ``instance_archive``; an instance stored without compaction (as older
+versions stored it) is compacted by the upgrade and then runs to closure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy import select
+
+import engine.service.runs as runs_module
+from engine import Engine
+from engine.persistence.models import InstanceArchive
+from engine.persistence.models import ProcessInstance
+from tests.conftest import ROOT
+from web.demo_org import seed_organisation
+from web.demo_projects import GOOD_SCORE
+from web.demo_projects import ProjectDriver
+
+APPLICANT = "county1_applicant"
+
+
+def stored(engine: Engine, instance_id: int) -> tuple[int, str, int]:
+    """(state bytes, serializer version, archived parts) of an instance."""
+    with engine.db.read() as session:
+        state, version = session.execute(select(ProcessInstance.state, ProcessInstance.serializer_version)
+                                         .where(ProcessInstance.id == instance_id)).one()
+        parts = session.scalar(select(func.count()).select_from(InstanceArchive)
+                               .where(InstanceArchive.instance_id == instance_id))
+    return len(state.encode("utf-8")), version, parts
+
+
+def implement_until(driver: ProjectDriver, instance_id: int, dates: tuple[str, ...]) -> None:
+    for when in dates:
+        driver.at(when)
+        current = driver.steps(instance_id)
+        if "report" in current:
+            driver.report(instance_id, APPLICANT)
+        if "midyear" in current:
+            driver.midyear(instance_id)
+        if "score" in current:
+            driver.score_stage(instance_id, GOOD_SCORE)
+
+
+FIRST_HALF = ("2008-04-21", "2008-05-19", "2008-06-20", "2008-07-01")
+SECOND_HALF = ("2008-08-18", "2008-09-19", "2008-11-17", "2008-12-05")
+
+
+def approved(driver: ProjectDriver) -> int:
+    driver.at("2008-03-03")
+    instance_id = driver.apply(APPLICANT, "党员党性定期分析试点")
+    driver.pass_review(APPLICANT, instance_id)
+    driver.at("2008-04-10")
+    driver.argue_and_approve(instance_id, APPLICANT)
+    return instance_id
+
+
+def close(driver: ProjectDriver, instance_id: int) -> None:
+    driver.at("2008-12-08")
+    driver.benefit(instance_id, APPLICANT, rating="良好")
+    final = driver.engine.instance("admin", instance_id)
+    assert final.status == "completed", (final.status, final.error_message)
+    assert [key for key, _name, _at in final.milestones] == [
+        "submitted", "approved", "implemented", "closed", "evaluated"]
+
+
+@pytest.fixture
+def party(engine: Engine) -> Engine:
+    seed_organisation(engine)
+    engine.deploy(ROOT / "workflows", actor="admin")
+    return engine
+
+
+def test_a_closed_key_project_keeps_a_small_live_state(party):
+    driver = ProjectDriver(party)
+    instance_id = approved(driver)
+    sizes = []
+    for when in FIRST_HALF + SECOND_HALF:
+        implement_until(driver, instance_id, (when,))
+        sizes.append(stored(party, instance_id)[0])
+    close(driver, instance_id)
+    size, version, parts = stored(party, instance_id)
+    assert version.endswith("+compacted")
+    assert size < 20 * 1024, size  # it was 594 KB before compaction
+    assert max(sizes) < 60 * 1024, sizes  # three parallel branches, each with a called process running
+    assert parts >= 11  # review, argumentation, implementation, 4 reports, 3 acceptance stages, evaluation
+    with party.db.read() as session:
+        kinds = {kind for kind, in session.execute(select(InstanceArchive.kind)
+                                                   .where(InstanceArchive.instance_id == instance_id))}
+        processes = set(session.scalars(select(InstanceArchive.process).where(InstanceArchive.kind == "subprocess")))
+    assert kinds == {"subprocess", "tasks"}
+    assert {"application_review", "argumentation", "implementation", "quarterly_report", "acceptance_stage",
+            "benefit_evaluation"} <= processes
+
+
+def test_process_data_holds_no_reference_data(party):
+    driver = ProjectDriver(party)
+    instance_id = approved(driver)
+    with party.db.read() as session:
+        state = json.loads(session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == instance_id)))
+    keys = {key for task in state["tasks"].values() for key in (task["data"] or {})}
+    keys |= {key for task in state["tasks"].values() for key in (task["delta"] or {}).get("updates", {})}
+    assert "year" in keys and "title" in keys
+    assert not keys & {"plan", "calendar", "catalogue_options", "collaborator_options", "panel_options",
+                       "unit_user_options", "node_options", "quota", "max_rounds"}
+
+
+def test_an_instance_stored_before_compaction_is_compacted_by_the_upgrade_and_continues(party):
+    legacy = Engine(replace(party.settings, compact_state=False))
+    try:
+        driver = ProjectDriver(legacy)
+        instance_id = approved(driver)
+        implement_until(driver, instance_id, FIRST_HALF)
+    finally:
+        legacy.db.dispose()
+    before, version, parts = stored(party, instance_id)
+    assert not version.endswith("+compacted") and parts == 0 and before > 80 * 1024
+
+    assert party.compact_stored() == 1
+    after, version, parts = stored(party, instance_id)
+    assert version.endswith("+compacted") and parts > 0 and after < before / 2
+    assert party.compact_stored() == 0  # nothing left to do
+
+    driver = ProjectDriver(party)
+    implement_until(driver, instance_id, SECOND_HALF)
+    close(driver, instance_id)
+
+
+def test_the_cli_upgrade_compacts_stored_instances(party, database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    legacy = Engine(replace(party.settings, compact_state=False))
+    try:
+        instance_id = approved(ProjectDriver(legacy))
+    finally:
+        legacy.db.dispose()
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["db", "upgrade"], catch_exceptions=False)
+    assert result.exit_code == 0 and "已压缩 1 个流程实例" in result.output
+    assert stored(party, instance_id)[1].endswith("+compacted")
+
+
+def test_lists_never_load_workflow_state(party, monkeypatch):
+    """The inbox and the instance view read projections only: loading a state there fails the test."""
+    driver = ProjectDriver(party)
+    instance_id = approved(driver)
+    implement_until(driver, instance_id, FIRST_HALF[:1])
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a list or project view loaded workflow state")
+
+    monkeypatch.setattr(runs_module, "load_state", forbidden)
+    for user in (APPLICANT, "city_org", "county1_org", "panel1"):
+        for tab in ("mine", "claimable", "done"):
+            party.inbox(user, tab=tab)
+    view = party.instance("admin", instance_id)
+    assert view.steps and view.business["title"] == "党员党性定期分析试点"
