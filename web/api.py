@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +31,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_ROW_FIELDS = tuple(field.name for field in fields(TaskRow))
+
+
 def _row(row: TaskRow) -> dict[str, Any]:
-    return _plain(asdict(row))
+    return {name: _plain(getattr(row, name)) for name in _ROW_FIELDS}
 
 
 @bp.before_request

@@ -6,9 +6,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select
 from sqlalchemy import and_
-from sqlalchemy import false
+from sqlalchemy import bindparam
+from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -34,51 +34,86 @@ class Viewer:
     city_wide_roles: frozenset[str]
 
 
-def group_clause(viewer: Viewer):  # type: ignore[no-untyped-def]
-    """Unassigned tasks for a role the viewer holds, in the viewer's scope (or city-wide)."""
-    roles = sorted(viewer.roles)
-    if not roles:
-        return false()
-    wide = sorted(viewer.roles & viewer.city_wide_roles)
-    in_scope = HumanTask.scope_path.startswith(viewer.unit_path, autoescape=True)
-    scoped = or_(HumanTask.role.in_(wide), in_scope) if wide else in_scope
-    # Written so that the (assignee, status) index does not match: see inbox_conditions.
-    return and_(func.coalesce(HumanTask.assignee, "") == "", HumanTask.role.in_(roles), scoped)
+# The inbox statements are built once with bound parameters (see viewer_params): building a
+# SQLAlchemy statement costs more than running it on an indexed table.
+_OPEN = HumanTask.status == "open"
+_MINE = or_(HumanTask.claimed_by == bindparam("viewer"), HumanTask.assignee == bindparam("viewer"))
+# Unassigned, unclaimed tasks for a role the viewer holds, in the viewer's scope (or city-wide).
+# "Not claimed" and "not assigned" are written so that no index matches them: the (role, status,
+# scope) index is the selective one, and SQLite without statistics would otherwise take another.
+_CLAIMABLE = and_(func.coalesce(HumanTask.claimed_by, "") == "", func.coalesce(HumanTask.assignee, "") == "",
+                  HumanTask.role.in_(bindparam("roles", expanding=True)),
+                  or_(HumanTask.role.in_(bindparam("wide_roles", expanding=True)),
+                      HumanTask.scope_path.like(bindparam("scope_prefix"), escape="\\")))
+TAB_CONDITIONS = {
+    "mine": and_(_OPEN, _MINE),
+    "claimable": and_(_OPEN, _CLAIMABLE),
+    "done": and_(HumanTask.completed_by == bindparam("viewer"), HumanTask.status == "completed"),
+}
+# The columns of engine.service.tasks.TaskRow, in its order (a list never reads the state).
+TASK_ROW_COLUMNS = (HumanTask.id, HumanTask.name, HumanTask.bpmn_id, HumanTask.instance_id,
+                    ProcessInstance.process_id, ProcessInstance.title, ProcessInstance.unit_code, HumanTask.role,
+                    HumanTask.assignee, HumanTask.claimed_by, HumanTask.status, HumanTask.created_at,
+                    HumanTask.due_at, HumanTask.completed_at, HumanTask.completed_by, HumanTask.ever_overdue)
+_ORDERS = {
+    "due": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id),
+    "created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
+    "completed": (HumanTask.completed_at.desc(), HumanTask.id.desc()),
+}
+_JOINED = select(*TASK_ROW_COLUMNS).join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
+_PAGES = {(tab, order): _JOINED.where(condition).order_by(*_ORDERS[order])
+          .limit(bindparam("limit")).offset(bindparam("offset"))
+          for tab, condition in TAB_CONDITIONS.items() for order in _ORDERS}
+_COUNTS = {tab: select(func.count()).select_from(HumanTask).where(condition)
+           for tab, condition in TAB_CONDITIONS.items()}
+_FIRST_ACTIONABLE = (select(HumanTask.id)
+                     .where(HumanTask.instance_id == bindparam("instance_id"), _OPEN, or_(_MINE, _CLAIMABLE))
+                     .order_by(case((_MINE, 0), else_=1), HumanTask.id).limit(1))
 
 
-def inbox_conditions(viewer: Viewer, tab: str) -> list:
-    """Open tasks assigned to or claimed by the viewer ('mine'), claimable ('claimable'), or done ('done')."""
-    if tab == "done":
-        return [HumanTask.completed_by == viewer.username, HumanTask.status == "completed"]
-    # Tasks of suspended instances are marked 'suspended', so 'open' alone means actionable.
-    if tab == "claimable":
-        # "Not claimed" is written so that no index matches it: the (role, status, scope) index is
-        # the selective one, and SQLite without statistics would otherwise take the claimed index.
-        return [HumanTask.status == "open", func.coalesce(HumanTask.claimed_by, "") == "", group_clause(viewer)]
-    return [HumanTask.status == "open",
-            or_(HumanTask.claimed_by == viewer.username, HumanTask.assignee == viewer.username)]
+def viewer_params(viewer: Viewer) -> dict[str, object]:
+    """The bound parameters of the inbox statements for ``viewer``."""
+    prefix = viewer.unit_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return {"viewer": viewer.username, "roles": sorted(viewer.roles),
+            "wide_roles": sorted(viewer.roles & viewer.city_wide_roles), "scope_prefix": prefix + "%"}
 
 
-INBOX_COLUMNS = (ProcessInstance.process_id, ProcessInstance.title, ProcessInstance.unit_code)
-
-
-def inbox_query(viewer: Viewer, tab: str) -> Select:
-    """The task rows of a tab with the few instance columns a list shows (never the state)."""
-    return (select(HumanTask, *INBOX_COLUMNS).join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
-            .where(*inbox_conditions(viewer, tab)))
+def inbox_page(session: Session, viewer: Viewer, tab: str, order: str, search: str, limit: int,
+               offset: int) -> list:
+    """One page of a tab's task rows (``TASK_ROW_COLUMNS``); ``order`` is 'due', 'created' or 'completed'."""
+    params = {**viewer_params(viewer), "limit": limit, "offset": offset}
+    statement = _PAGES[(tab, order)]
+    if search:
+        statement = statement.where(search_clause(search))
+    return list(session.connection().execute(statement, params))
 
 
 def inbox_count(session: Session, viewer: Viewer, tab: str, search: str = "") -> int:
     """How many tasks a tab holds; the instance table is joined only to search titles."""
-    query = select(func.count(HumanTask.id)).where(*inbox_conditions(viewer, tab))
+    statement = _COUNTS[tab]
     if search:
-        query = query.join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id).where(search_clause(search))
-    return session.scalar(query) or 0
+        statement = statement.join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id) \
+            .where(search_clause(search))
+    return session.connection().execute(statement, viewer_params(viewer)).scalar() or 0
+
+
+def first_actionable_task(session: Session, viewer: Viewer, instance_id: int) -> int | None:
+    """The id of an open task of the instance the viewer holds, else one they may claim, else None."""
+    params = {**viewer_params(viewer), "instance_id": instance_id}
+    return session.connection().execute(_FIRST_ACTIONABLE, params).scalar()
 
 
 def search_clause(search: str):  # type: ignore[no-untyped-def]
     pattern = f"%{search}%"
     return or_(ProcessInstance.title.like(pattern), HumanTask.name.like(pattern))
+
+
+_USER_BY_TOKEN = select(User.username).where(User.api_token_hash == bindparam("digest"), User.active.is_(True))
+
+
+def username_by_token(session: Session, digest: str) -> str | None:
+    """The active user whose API token has this digest, or None."""
+    return session.connection().execute(_USER_BY_TOKEN, {"digest": digest}).scalar()
 
 
 def latest_version(session: Session, process_id: str) -> ProcessVersion | None:

@@ -39,6 +39,9 @@ from engine.runtime.workflow import DepthSafeWorkflow
 
 SUBPROCESS = "subprocess"
 TASKS = "tasks"
+# Tasks are pruned from a workflow once it holds at least this many finished ones: pruning a few
+# at every step would cost each step a pass over the tree and an archive row for little gain.
+PRUNE_AT = 24
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,15 @@ class ArchivedPart:
     content: str
 
 
-def compact(workflow: DepthSafeWorkflow) -> list[ArchivedPart]:
-    """Move the finished parts of ``workflow`` out of it; return them for the archive."""
+def compact(workflow: DepthSafeWorkflow, prune_at: int = PRUNE_AT) -> list[ArchivedPart]:
+    """Move the finished parts of ``workflow`` out of it; return them for the archive.
+
+    Finished sub-workflows always go; tasks once a workflow holds ``prune_at`` finished ones.
+    """
     parts = archive_subprocesses(workflow)
     for owner in (workflow, *workflow.subprocesses.values()):
         old_root = str(owner.task_tree.id)
-        content = prune_tasks(owner)
+        content = prune_tasks(owner, prune_at)
         if content is not None:
             parts.append(ArchivedPart(TASKS, owner.spec.name, old_root, content))
     return parts
@@ -86,8 +92,13 @@ def _task(workflow: DepthSafeWorkflow, task_id: UUID) -> Any:
     return None
 
 
-def prune_tasks(workflow: Any) -> str | None:
-    """Remove the finished tasks nothing can come back to; return them as JSON (None: nothing to remove)."""
+def prune_tasks(workflow: Any, prune_at: int = PRUNE_AT) -> str | None:
+    """Remove the finished tasks nothing can come back to; return them as JSON (None: nothing removed).
+
+    Nothing is done while ``workflow`` holds fewer than ``prune_at`` finished tasks.
+    """
+    if sum(1 for task in workflow.tasks.values() if task.has_state(TaskState.FINISHED_MASK)) < prune_at:
+        return None
     anchors = _anchors(workflow)
     needed = _with_ancestors(anchors)
     if not needed:

@@ -230,10 +230,10 @@ class OrgUseCases(ServiceBase):
     def actor_by_token(self, token: str) -> Actor:
         """:raises NotAllowed: for an unknown token or an inactive user."""
         with self.db.read() as session:
-            user = session.scalars(select(User).where(User.api_token_hash == token_digest(token or ""))).first()
-            if user is None or not user.active:
+            username = queries.username_by_token(session, token_digest(token or ""))
+            if username is None:
                 raise NotAllowed("Invalid API token.")
-            return self.actor_in(session, user.username)
+            return self.actor_in(session, username)
 
     def set_reference(self, actor: str, key: str, value: Any) -> None:
         """Store configuration diagrams read with ``reference(key)`` (administrators only)."""

@@ -121,18 +121,9 @@ class TaskUseCases(ServiceBase):
             viewer = self.actor_in(session, actor).viewer
             search = search.strip()
             counts = {name: queries.inbox_count(session, viewer, name, search) for name in TABS}
-            query = queries.inbox_query(viewer, tab)
-            if search:
-                query = query.where(queries.search_clause(search))
-            if tab == "done":
-                query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-            elif sort == "created":
-                query = query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
-            else:
-                query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-            rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
-            return TaskPage(tab, [_row(task, *columns) for task, *columns in rows], counts[tab], page,
-                            page_size, counts)
+            order = "completed" if tab == "done" else "created" if sort == "created" else "due"
+            rows = queries.inbox_page(session, viewer, tab, order, search, page_size, (page - 1) * page_size)
+            return TaskPage(tab, [TaskRow(*row) for row in rows], counts[tab], page, page_size, counts)
 
     def task(self, actor: str, task_id: int) -> TaskDetail:
         """One task with its form, instructions, prefilled values and the earlier steps' data.
@@ -170,13 +161,7 @@ class TaskUseCases(ServiceBase):
     def my_task_in(self, actor: str, instance_id: int) -> int | None:
         """The id of an open task of ``instance_id`` the actor may act on (the first one), or None."""
         with self.db.read() as session:
-            viewer = self.actor_in(session, actor).viewer
-            for tab in ("mine", "claimable"):
-                query = queries.inbox_query(viewer, tab).where(HumanTask.instance_id == instance_id)
-                found = session.scalar(query.with_only_columns(HumanTask.id).order_by(HumanTask.id).limit(1))
-                if found is not None:
-                    return found
-            return None
+            return queries.first_actionable_task(session, self.actor_in(session, actor).viewer, instance_id)
 
     @staticmethod
     def _locked(session: Session, task_id: int) -> tuple[records.TaskRecord, records.InstanceRecord]:
