@@ -166,10 +166,10 @@ class HumanTask(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "task_guid"),
         # One index per inbox tab, the selective column first so the planner needs no statistics:
-        # 待认领 (role in scope), 我的待办 (claimed by me, assigned to me), 已办 (done by me).
-        Index("ix_human_task_role", "role", "status", "scope_path"),
-        Index("ix_human_task_claimed", "claimed_by", "status"),
-        Index("ix_human_task_assignee", "assignee", "status"),
+        # 待认领 (role in scope, held by nobody), 我的待办 (held by me), 已办 (done by me). Each
+        # covers what its tab filters and sorts on, so a page is chosen from the index alone.
+        Index("ix_human_task_role", "role", "status", "holder", "scope_path", "due_at"),
+        Index("ix_human_task_holder", "holder", "status", "due_at"),
         Index("ix_human_task_done", "completed_by", "status", "completed_at"),
     )
 
@@ -198,6 +198,9 @@ class HumanTask(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ever_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     draft: Mapped[dict | None] = mapped_column(JSON)
+    # The one person who holds the task: who claimed it, else its assignee; None while the role's
+    # holders in scope may claim it. 我的待办 is "held by me".
+    holder: Mapped[str | None] = mapped_column(String(64))
 
     instance: Mapped[ProcessInstance] = relationship(lazy="raise")
 

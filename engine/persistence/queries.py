@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_
 from sqlalchemy import bindparam
@@ -37,12 +39,9 @@ class Viewer:
 # The inbox statements are built once with bound parameters (see viewer_params): building a
 # SQLAlchemy statement costs more than running it on an indexed table.
 _OPEN = HumanTask.status == "open"
-_MINE = or_(HumanTask.claimed_by == bindparam("viewer"), HumanTask.assignee == bindparam("viewer"))
-# Unassigned, unclaimed tasks for a role the viewer holds, in the viewer's scope (or city-wide).
-# "Not claimed" and "not assigned" are written so that no index matches them: the (role, status,
-# scope) index is the selective one, and SQLite without statistics would otherwise take another.
-_CLAIMABLE = and_(func.coalesce(HumanTask.claimed_by, "") == "", func.coalesce(HumanTask.assignee, "") == "",
-                  HumanTask.role.in_(bindparam("roles", expanding=True)),
+_MINE = HumanTask.holder == bindparam("viewer")
+# Open tasks nobody holds, for a role the viewer holds, in the viewer's scope (or city-wide).
+_CLAIMABLE = and_(HumanTask.holder.is_(None), HumanTask.role.in_(bindparam("roles", expanding=True)),
                   or_(HumanTask.role.in_(bindparam("wide_roles", expanding=True)),
                       HumanTask.scope_path.like(bindparam("scope_prefix"), escape="\\")))
 TAB_CONDITIONS = {
@@ -55,15 +54,22 @@ TASK_ROW_COLUMNS = (HumanTask.id, HumanTask.name, HumanTask.bpmn_id, HumanTask.i
                     ProcessInstance.process_id, ProcessInstance.title, ProcessInstance.unit_code, HumanTask.role,
                     HumanTask.assignee, HumanTask.claimed_by, HumanTask.status, HumanTask.created_at,
                     HumanTask.due_at, HumanTask.completed_at, HumanTask.completed_by, HumanTask.ever_overdue)
-_ORDERS = {
-    "due": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id),
-    "created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
-    "completed": (HumanTask.completed_at.desc(), HumanTask.id.desc()),
+_ORDERS: dict[str, Callable[[Any], tuple]] = {
+    "due": lambda t: (t.due_at.is_(None), t.due_at, t.id),
+    "created": lambda t: (t.created_at.desc(), t.id.desc()),
+    "completed": lambda t: (t.completed_at.desc(), t.id.desc()),
 }
+
+
+def _page_ids(tab: str, order: str) -> Any:
+    """The ids of one page of a tab, chosen from the tab's index (the table is read for these rows only)."""
+    return (select(HumanTask.id).where(TAB_CONDITIONS[tab]).order_by(*_ORDERS[order](HumanTask))
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
 _JOINED = select(*TASK_ROW_COLUMNS).join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
-_PAGES = {(tab, order): _JOINED.where(condition).order_by(*_ORDERS[order])
-          .limit(bindparam("limit")).offset(bindparam("offset"))
-          for tab, condition in TAB_CONDITIONS.items() for order in _ORDERS}
+_PAGES = {(tab, order): _JOINED.where(HumanTask.id.in_(_page_ids(tab, order))).order_by(*_ORDERS[order](HumanTask))
+          for tab in TAB_CONDITIONS for order in _ORDERS}
 _COUNTS = {tab: select(func.count()).select_from(HumanTask).where(condition)
            for tab, condition in TAB_CONDITIONS.items()}
 _FIRST_ACTIONABLE = (select(HumanTask.id)
@@ -82,9 +88,11 @@ def inbox_page(session: Session, viewer: Viewer, tab: str, order: str, search: s
                offset: int) -> list:
     """One page of a tab's task rows (``TASK_ROW_COLUMNS``); ``order`` is 'due', 'created' or 'completed'."""
     params = {**viewer_params(viewer), "limit": limit, "offset": offset}
-    statement = _PAGES[(tab, order)]
-    if search:
-        statement = statement.where(search_clause(search))
+    if search:  # rare: built for the request, filtering the joined rows before the page is cut
+        statement = _JOINED.where(TAB_CONDITIONS[tab], search_clause(search)).order_by(*_ORDERS[order](HumanTask)) \
+            .limit(bindparam("limit")).offset(bindparam("offset"))
+    else:
+        statement = _PAGES[(tab, order)]
     return list(session.connection().execute(statement, params))
 
 

@@ -231,9 +231,10 @@ class RunStore:
             return run.evaluate(task.id, expression)
 
         scope_unit = self._scope(unit_code, task, evaluate)
+        assignee = self._assignee(task, evaluate)
         return {"instance_id": instance_id, "task_guid": task.id, "bpmn_id": meta.bpmn_id, "name": meta.name,
                 "process": meta.process, "lane": meta.lane, "role": meta.role, "scope_unit": scope_unit,
-                "scope_path": self.unit_path(session, scope_unit), "assignee": self._assignee(task, evaluate),
+                "scope_path": self.unit_path(session, scope_unit), "assignee": assignee, "holder": assignee,
                 "form": meta.form, "status": "open", "created_at": now, "due_at": due_at(meta, now, evaluate),
                 "ever_overdue": False}
 

@@ -180,7 +180,8 @@ class TaskUseCases(ServiceBase):
             check_actionable(user, task)
             if task.assignee:
                 raise InvalidState("This task is assigned to %(user)s and cannot be claimed.", user=task.assignee)
-            records.update_task(session, task.id, {"claimed_by": user.username, "claimed_at": clock.now()})
+            records.update_task(session, task.id, {"claimed_by": user.username, "claimed_at": clock.now(),
+                                                   "holder": user.username})
             change = Change(user.username)
             change.add("claimed", task=task)
             change.write(session, instance.id)
@@ -195,7 +196,7 @@ class TaskUseCases(ServiceBase):
                 raise TaskAlreadyHandled(by=task.completed_by or "系统", at=stamp(task.completed_at))
             if task.claimed_by != user.username:
                 raise NotAllowed("Only the user who claimed this task can release it.")
-            records.update_task(session, task.id, {"claimed_by": None, "claimed_at": None})
+            records.update_task(session, task.id, {"claimed_by": None, "claimed_at": None, "holder": task.assignee})
             change = Change(user.username)
             change.add("unclaimed", task=task)
             change.write(session, instance.id)
@@ -257,7 +258,8 @@ class TaskUseCases(ServiceBase):
                 raise TaskAlreadyHandled(by="系统", at=stamp(clock.now())) from None
             now = clock.now()
             values = {"status": "completed", "completed_at": now, "completed_by": user.username,
-                      "claimed_by": task.claimed_by or user.username, "draft": None}
+                      "claimed_by": task.claimed_by or user.username, "holder": task.claimed_by or user.username,
+                      "draft": None}
             if task.due_at is not None and now > task.due_at:
                 values["ever_overdue"] = True
             change = Change(user.username)
