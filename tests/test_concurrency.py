@@ -31,7 +31,7 @@ def test_simultaneous_completion_applies_once(deployed):
     def attempt(username: str, engine: Engine) -> None:
         barrier.wait()
         try:
-            outcomes[username] = engine.complete(username, row.id, APPLICATION)
+            outcomes[username] = engine.complete(username, row.id, APPLICATION).instance_id
         except TaskAlreadyHandled as error:
             outcomes[username] = error
 

@@ -81,9 +81,8 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise InvalidSubmission([])
-    instance_id = engine().complete(g.api_actor.username, task_id, body["data"], comment=body.get("comment"))
-    return jsonify({"instance_id": instance_id, "next_task_id": engine().my_task_in(g.api_actor.username,
-                                                                                      instance_id)})
+    done = engine().complete(g.api_actor.username, task_id, body["data"], comment=body.get("comment"))
+    return jsonify({"instance_id": done.instance_id, "next_task_id": done.next_task_id})
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -212,8 +212,8 @@ def tasks(actor: str, tab: str | None, as_json: bool) -> None:
 @reports_errors
 def complete(task_id: int, actor: str, data: str) -> None:
     """Complete a task with form data."""
-    instance_id = make_engine().complete(actor, task_id, parse_json(data, "--data"))
-    click.echo(f"已办结任务 {task_id}（流程实例 {instance_id}）")
+    done = make_engine().complete(actor, task_id, parse_json(data, "--data"))
+    click.echo(f"已办结任务 {task_id}（流程实例 {done.instance_id}）")
 
 
 @main.group()

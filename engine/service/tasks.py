@@ -86,6 +86,14 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class Completion:
+    """What completing a task led to: its instance, and the next task the same user may act on."""
+
+    instance_id: int
+    next_task_id: int | None
+
+
+@dataclass(frozen=True)
 class TaskDetail:
     row: TaskRow
     process_name: str
@@ -229,11 +237,12 @@ class TaskUseCases(ServiceBase):
             raise InvalidSubmission(errors)
         return strip_readonly(form, data)
 
-    def complete(self, actor: str, task_id: int, data: dict[str, Any], comment: str | None = None) -> int:
+    def complete(self, actor: str, task_id: int, data: dict[str, Any], comment: str | None = None) -> Completion:
         """Validate ``data`` against the task's form, complete the task and run the process on.
 
-        Returns the instance id. Exactly one of two simultaneous completions succeeds; the other
-        gets :class:`TaskAlreadyHandled`.
+        Returns the instance and the next open task of it the actor holds or may claim (None when
+        there is none). Exactly one of two simultaneous completions succeeds; the other gets
+        :class:`TaskAlreadyHandled`.
 
         :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:
         :raises InvalidSubmission: with the problems per field; nothing changes.
@@ -267,7 +276,7 @@ class TaskUseCases(ServiceBase):
             change.add("task_completed", task=task, data=data, reason=comment)
             self.runs.save(session, instance, run, change, since=since, handled=task.task_guid)
             log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
-            return instance.id
+            return Completion(instance.id, queries.first_actionable_task(session, user.viewer, instance.id))
 
 
 def _foreign_attachments(session: Session, form: dict[str, Any], data: dict[str, Any],
