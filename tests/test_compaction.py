@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 import engine.service.runs as runs_module
 from engine import Engine
+from engine.errors import NotAllowed
 from engine.persistence.models import InstanceArchive
 from engine.persistence.models import ProcessInstance
 from tests.conftest import ROOT
@@ -97,6 +98,22 @@ def test_a_closed_key_project_keeps_a_small_live_state(party):
     assert kinds == {"subprocess", "tasks"}
     assert {"application_review", "argumentation", "implementation", "quarterly_report", "acceptance_stage",
             "benefit_evaluation"} <= processes
+
+
+def test_full_history_reads_the_archive(party):
+    driver = ProjectDriver(party)
+    instance_id = approved(driver)
+    implement_until(driver, instance_id, FIRST_HALF + SECOND_HALF)
+    close(driver, instance_id)
+    steps = party.workflow_history("admin", instance_id)
+    completed = [(step.process, step.bpmn_id) for step in steps if step.state == "completed"]
+    assert completed.count(("quarterly_report", "report")) == 4
+    assert completed.count(("acceptance_stage", "score")) == 12  # at three stages: the activity, three members
+    assert ("key_project", "close") in completed and ("application_review", "city_review") in completed
+    assert any(step.archived for step in steps) and all(step.name for step in steps)
+    assert {step.name for step in steps if step.bpmn_id == "report"} == {"填写季度推进情况"}
+    with pytest.raises(NotAllowed):
+        party.workflow_history(APPLICANT, instance_id)
 
 
 def test_process_data_holds_no_reference_data(party):

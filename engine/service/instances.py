@@ -18,9 +18,12 @@ from engine.errors import NotFound
 from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import HumanTask
+from engine.persistence.models import InstanceArchive
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
+from engine.runtime.history import FinishedStep
+from engine.runtime.history import finished_steps
 from engine.service.actors import Actor
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
@@ -146,6 +149,24 @@ class InstanceUseCases(ServiceBase):
                 instance.error_element, instance.error_message, instance.next_timer_due,
                 dict(instance.business or {}), [tuple(m) for m in milestones],
                 [EventView(e.at, e.actor, e.kind, e.step_name, e.bpmn_id, e.reason, e.data) for e in events])
+
+    def workflow_history(self, actor: str, instance_id: int) -> list[FinishedStep]:
+        """Every step the instance's workflow finished, archived parts included, in time order.
+
+        Administrators only: it shows the engine's bookkeeping (scripts, gateways, timers), not
+        the data, and reads the archive that no page reads.
+
+        :raises NotFound, NotAllowed:
+        """
+        with self.db.read() as session:
+            user = self.actor_in(session, actor)
+            require_role(user, "admin")
+            instance = visible_instance(session, user, instance_id)
+            archived = session.execute(select(InstanceArchive.process, InstanceArchive.content)
+                                       .where(InstanceArchive.instance_id == instance_id)
+                                       .order_by(InstanceArchive.id)).all()
+            run = self.runs.load(session, instance)
+            return finished_steps(run.model, run.workflow, [tuple(row) for row in archived])
 
     def _admin_change(self, actor: str, instance_id: int, allowed: tuple[str, ...], kind: str,
                       reason: str | None, action: Any, data: Any = None) -> str:
