@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -35,6 +34,9 @@ from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _support import fresh_postgres  # noqa: E402
+from _support import stats  # noqa: E402
 
 from engine import Engine  # noqa: E402
 from engine import EngineSettings  # noqa: E402
@@ -51,12 +53,6 @@ from forms import find_form  # noqa: E402
 
 DIAGRAMS = ROOT / "tests" / "diagrams"
 PASSES = (1, 10, 100)
-
-
-def stats(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered) * 1000, p95 * 1000
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -177,15 +173,6 @@ def open_task(engine: Engine, instance_id: int) -> int:
                                                          HumanTask.status == "open"))
 
 
-def fresh_postgres(url: str) -> str:
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS dangjian_bench WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE dangjian_bench"))
-    admin.dispose()
-    return url.rsplit("/", 1)[0] + "/dangjian_bench"
-
-
 def line(label: str, samples: list[float]) -> str:
     median, p95 = stats(samples)
     return f"{label:<46}median {median:7.2f} ms   p95 {p95:7.2f} ms"
@@ -209,7 +196,7 @@ def main() -> None:
 
     databases = [("SQLite", f"sqlite:///{tempfile.mkdtemp()}/bench.db")]
     if args.pg:
-        databases.append(("PostgreSQL", fresh_postgres(args.pg)))
+        databases.append(("PostgreSQL", fresh_postgres(args.pg, "dangjian_bench")))
     for label, url in databases:
         engine = engine_for(url)
         raw = RawWriter(url, state)

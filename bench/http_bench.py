@@ -25,7 +25,6 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,10 +34,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy import select
-from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _support import fresh_postgres  # noqa: E402
+from _support import stats  # noqa: E402
 
 from engine import Engine  # noqa: E402
 from engine import EngineSettings  # noqa: E402
@@ -48,11 +49,6 @@ from engine.persistence.schema import upgrade  # noqa: E402
 
 DIAGRAMS = ROOT / "tests" / "diagrams"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def stats(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000
 
 
 def line(label: str, samples: list[float]) -> str:
@@ -157,15 +153,6 @@ def cpu_of(action: Callable[[], object]) -> float:
     return time.process_time() - started
 
 
-def fresh_postgres(url: str) -> str:
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS dangjian_http_bench WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE dangjian_http_bench"))
-    admin.dispose()
-    return url.rsplit("/", 1)[0] + "/dangjian_http_bench"
-
-
 def run(label: str, url: str, samples: int) -> None:
     open_tasks = (200, 2000)
     engine, tokens = prepare(url, open_tasks, samples)
@@ -230,7 +217,7 @@ def main() -> None:
     passwords.SCRYPT_N = 2**8  # user creation is not what we measure
     run("SQLite", f"sqlite:///{tempfile.mkdtemp()}/http.db", args.samples)
     if args.pg:
-        run("PostgreSQL", fresh_postgres(args.pg), args.samples)
+        run("PostgreSQL", fresh_postgres(args.pg, "dangjian_http_bench"), args.samples)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -26,6 +25,8 @@ from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _support import stats  # noqa: E402
 
 from engine import Engine  # noqa: E402
 from engine import EngineSettings  # noqa: E402
@@ -41,11 +42,6 @@ from web.demo_projects import ProjectDriver  # noqa: E402
 from web.demo_projects import moment  # noqa: E402
 
 APPLICANTS = [u.username for u in demo_users() if u.username.endswith("_applicant")]
-
-
-def stats(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered) * 1000, ordered[round(0.95 * (len(ordered) - 1))] * 1000
 
 
 def seed_templates(engine: Engine) -> list[int]:

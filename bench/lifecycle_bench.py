@@ -29,10 +29,11 @@ from typing import Any
 
 from sqlalchemy import create_engine
 from sqlalchemy import select
-from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _support import fresh_postgres  # noqa: E402
 
 import engine.service.runs as runs_module  # noqa: E402
 from engine import Engine  # noqa: E402
@@ -46,7 +47,6 @@ from engine.runtime.workflow import ProcessRun  # noqa: E402
 from engine.service.runs import RunStore  # noqa: E402
 from engine.service.tasks import TaskUseCases  # noqa: E402
 from web.demo_org import seed_organisation  # noqa: E402
-from web.demo_projects import GOOD_SCORE  # noqa: E402
 from web.demo_projects import ProjectDriver  # noqa: E402
 
 PARTS = ("load", "run", "save", "projections", "commit")
@@ -138,7 +138,7 @@ def key_project_life(driver: ProjectDriver) -> None:
     driver.pass_review(applicant, instance_id)
     driver.at("2008-04-10")
     driver.argue_and_approve(instance_id, applicant)
-    implement(driver, instance_id, applicant)
+    driver.implement(instance_id, applicant)
     driver.at("2008-12-08")
     driver.benefit(instance_id, applicant, rating="良好")
 
@@ -150,32 +150,9 @@ def demonstration_life(driver: ProjectDriver) -> None:
     driver.pass_review(applicant, instance_id)
     driver.at("2008-04-10")
     driver.argue_and_approve(instance_id, applicant, collaborator=None)
-    implement(driver, instance_id, applicant)
+    driver.implement(instance_id, applicant)
     driver.at("2008-12-08")
     driver.benefit(instance_id, applicant, rating="优秀", collaborator=None)
-
-
-def implement(driver: ProjectDriver, instance_id: int, responsible: str) -> None:
-    """Quarterly reports, the mid-year inspection and the three acceptance stages, all fine."""
-    for when in ("2008-04-21", "2008-05-19", "2008-06-20", "2008-07-01", "2008-08-18", "2008-09-19",
-                 "2008-11-17", "2008-12-05"):
-        driver.at(when)
-        current = driver.steps(instance_id)
-        if "report" in current:
-            driver.report(instance_id, responsible)
-        if "midyear" in current:
-            driver.midyear(instance_id)
-        if "score" in current:
-            driver.score_stage(instance_id, GOOD_SCORE)
-
-
-def fresh_postgres(url: str) -> str:
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS dangjian_lifecycle_bench WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE dangjian_lifecycle_bench"))
-    admin.dispose()
-    return url.rsplit("/", 1)[0] + "/dangjian_lifecycle_bench"
 
 
 def one_life(url: str, life: Callable[[ProjectDriver], None], meter: StepClock) -> tuple[list, list[int], int]:
@@ -203,7 +180,7 @@ def database_urls(pg: str | None) -> list[tuple[str, Callable[[], str]]]:
     urls: list[tuple[str, Callable[[], str]]] = [
         ("SQLite", lambda: f"sqlite:///{tempfile.mkdtemp()}/lifecycle.db")]
     if pg:
-        urls.append(("PostgreSQL", lambda: fresh_postgres(pg)))
+        urls.append(("PostgreSQL", lambda: fresh_postgres(pg, "dangjian_lifecycle_bench")))
     return urls
 
 

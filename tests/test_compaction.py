@@ -21,7 +21,7 @@ from engine.persistence.models import InstanceArchive
 from engine.persistence.models import ProcessInstance
 from tests.conftest import ROOT
 from web.demo_org import seed_organisation
-from web.demo_projects import GOOD_SCORE
+from web.demo_projects import IMPLEMENTATION_DATES
 from web.demo_projects import ProjectDriver
 
 APPLICANT = "county1_applicant"
@@ -37,20 +37,7 @@ def stored(engine: Engine, instance_id: int) -> tuple[int, str, int]:
     return len(state.encode("utf-8")), version, parts
 
 
-def implement_until(driver: ProjectDriver, instance_id: int, dates: tuple[str, ...]) -> None:
-    for when in dates:
-        driver.at(when)
-        current = driver.steps(instance_id)
-        if "report" in current:
-            driver.report(instance_id, APPLICANT)
-        if "midyear" in current:
-            driver.midyear(instance_id)
-        if "score" in current:
-            driver.score_stage(instance_id, GOOD_SCORE)
-
-
-FIRST_HALF = ("2008-04-21", "2008-05-19", "2008-06-20", "2008-07-01")
-SECOND_HALF = ("2008-08-18", "2008-09-19", "2008-11-17", "2008-12-05")
+FIRST_HALF, SECOND_HALF = IMPLEMENTATION_DATES[:4], IMPLEMENTATION_DATES[4:]
 
 
 def approved(driver: ProjectDriver) -> int:
@@ -83,7 +70,7 @@ def test_a_closed_key_project_keeps_a_small_live_state(party):
     instance_id = approved(driver)
     sizes = []
     for when in FIRST_HALF + SECOND_HALF:
-        implement_until(driver, instance_id, (when,))
+        driver.implement(instance_id, APPLICANT, (when,))
         sizes.append(stored(party, instance_id)[0])
     close(driver, instance_id)
     size, version, parts = stored(party, instance_id)
@@ -103,7 +90,7 @@ def test_a_closed_key_project_keeps_a_small_live_state(party):
 def test_full_history_reads_the_archive(party):
     driver = ProjectDriver(party)
     instance_id = approved(driver)
-    implement_until(driver, instance_id, FIRST_HALF + SECOND_HALF)
+    driver.implement(instance_id, APPLICANT, FIRST_HALF + SECOND_HALF)
     close(driver, instance_id)
     steps = party.workflow_history("admin", instance_id)
     completed = [(step.process, step.bpmn_id) for step in steps if step.state == "completed"]
@@ -133,7 +120,7 @@ def test_an_instance_stored_before_compaction_is_compacted_by_the_upgrade_and_co
     try:
         driver = ProjectDriver(legacy)
         instance_id = approved(driver)
-        implement_until(driver, instance_id, FIRST_HALF)
+        driver.implement(instance_id, APPLICANT, FIRST_HALF)
     finally:
         legacy.db.dispose()
     before, version, parts = stored(party, instance_id)
@@ -145,7 +132,7 @@ def test_an_instance_stored_before_compaction_is_compacted_by_the_upgrade_and_co
     assert party.compact_stored() == 0  # nothing left to do
 
     driver = ProjectDriver(party)
-    implement_until(driver, instance_id, SECOND_HALF)
+    driver.implement(instance_id, APPLICANT, SECOND_HALF)
     close(driver, instance_id)
 
 
@@ -169,7 +156,7 @@ def test_lists_never_load_workflow_state(party, monkeypatch):
     """The inbox and the instance view read projections only: loading a state there fails the test."""
     driver = ProjectDriver(party)
     instance_id = approved(driver)
-    implement_until(driver, instance_id, FIRST_HALF[:1])
+    driver.implement(instance_id, APPLICANT, FIRST_HALF[:1])
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a list or project view loaded workflow state")

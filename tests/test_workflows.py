@@ -15,6 +15,7 @@ from engine.persistence.models import Notification
 from tests.conftest import ROOT
 from web.demo_org import seed_organisation
 from web.demo_projects import GOOD_SCORE
+from web.demo_projects import IMPLEMENTATION_DATES
 from web.demo_projects import POOR_SCORE
 from web.demo_projects import ProjectDriver
 from web.demo_projects import key_application
@@ -48,15 +49,7 @@ def milestones(party: ProjectDriver, instance_id: int) -> list[str]:
 
 def implement_to_late_acceptance(party: ProjectDriver, instance_id: int, responsible: str) -> None:
     """Quarterly reports, mid-year inspection and the early and mid acceptance, all fine."""
-    for when in ("2008-04-21", "2008-05-19", "2008-06-20", "2008-07-01", "2008-08-18", "2008-09-19"):
-        party.at(when)
-        current = party.steps(instance_id)
-        if "report" in current:
-            party.report(instance_id, responsible)
-        if "midyear" in current:
-            party.midyear(instance_id)
-        if "score" in current:
-            party.score_stage(instance_id, GOOD_SCORE)
+    party.implement(instance_id, responsible, IMPLEMENTATION_DATES[:6])
     party.at("2008-11-17")
 
 

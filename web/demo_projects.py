@@ -55,6 +55,12 @@ POOR_SCORE = {"recuse": False, "goals": 20, "process": 10, "innovation": 6, "sup
               "methods": ["查阅资料"], "opinion": "节点严重滞后，指标未完成。"}
 
 
+# The dates of 2008 on which a project in implementation has something to do: quarterly reports,
+# the mid-year inspection, the early, mid and late acceptance, the last report.
+IMPLEMENTATION_DATES = ("2008-04-21", "2008-05-19", "2008-06-20", "2008-07-01", "2008-08-18", "2008-09-19",
+                        "2008-11-17", "2008-12-05")
+
+
 def moment(text: str) -> datetime:
     """``2008-04-21`` or ``2008-04-21 10:00`` in Beijing time."""
     fmt = "%Y-%m-%d %H:%M" if " " in text else "%Y-%m-%d"
@@ -171,6 +177,19 @@ class ProjectDriver:
     def rectify(self, instance_id: int, responsible: str) -> None:
         self.do(responsible, "rectify", instance_id, {"measures": "针对验收指出的问题逐项制定整改措施，补齐工作短板。",
                                                       "result": "各项问题已整改到位。"})
+
+    def implement(self, instance_id: int, responsible: str, dates: tuple[str, ...] = IMPLEMENTATION_DATES,
+                  score: dict[str, Any] = GOOD_SCORE) -> None:
+        """On each of ``dates``, do what is open: the quarterly report, the mid-year inspection, scores."""
+        for when in dates:
+            self.at(when)
+            current = self.steps(instance_id)
+            if "report" in current:
+                self.report(instance_id, responsible)
+            if "midyear" in current:
+                self.midyear(instance_id)
+            if "score" in current:
+                self.score_stage(instance_id, score)
 
     def midyear(self, instance_id: int) -> None:
         self.do("city_org", "midyear", instance_id, {"rating": "good", "findings": "项目推进正常，节点按期完成。"})
