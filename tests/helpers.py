@@ -27,7 +27,7 @@ def task_named(engine: Engine, username: str, bpmn_id: str, instance_id: int | N
 def do(engine: Engine, username: str, bpmn_id: str, instance_id: int | None = None, **data: Any) -> int:
     """Complete the user's task ``bpmn_id`` with ``data``; returns the instance id."""
     row = task_named(engine, username, bpmn_id, instance_id)
-    return engine.complete(username, row.id, data)
+    return engine.complete(username, row.id, data).instance_id
 
 
 def steps(engine: Engine, instance_id: int) -> list[str]:

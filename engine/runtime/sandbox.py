@@ -11,7 +11,11 @@ expressions and DMN cells all go through :class:`SandboxEnvironment`:
 * each evaluation has a CPU-time budget enforced with a trace function, so an endless loop raises
   :class:`ScriptTimeout` instead of hanging the worker;
 * task data is deep-copied before a script runs, so a script that mutates a nested list in place
-  cannot rewrite the data already recorded on earlier tasks (SpiffWorkflow copies data shallowly).
+  cannot rewrite the data already recorded on earlier tasks (SpiffWorkflow copies data shallowly);
+* what a script leaves in the task data must be storable (:func:`check_storable`): plain JSON
+  values of bounded size and depth, dates and decimals. Anything else (a generator, an exception,
+  a huge integer, a structure that is very deep or shares itself a million times over) fails the
+  script there, so the instance goes to error at that element instead of failing when it is saved.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import sys
 import time
 from collections.abc import Callable
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from types import CodeType
 from types import ModuleType
@@ -57,6 +63,59 @@ class ScriptTimeout(Exception):
 
 class SandboxViolation(Exception):
     """Raised when sandboxed code asks for something the sandbox refuses (a huge result, …)."""
+
+
+class UnstorableValue(SandboxViolation):
+    """A script left a value in the task data that the state cannot hold."""
+
+
+# What one stored value may hold: JSON's types plus dates and decimals, within these bounds.
+MAX_STORED_DEPTH = 64
+MAX_STORED_NODES = 200_000
+MAX_STORED_TEXT = 1_000_000
+MAX_STORED_INT_DIGITS = 4_000  # below CPython's 4,300-digit limit on int-to-text conversion
+
+
+def check_storable(name: str, value: Any) -> None:
+    """Refuse ``value`` (stored under ``name``) unless the workflow state can hold it as JSON.
+
+    Shared sub-structures count once per place they appear, as JSON would write them.
+
+    :raises UnstorableValue: naming the variable and the reason.
+    """
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_STORED_NODES:
+            raise UnstorableValue(f"the value of {name} has more than {MAX_STORED_NODES} elements")
+        if depth > MAX_STORED_DEPTH:
+            raise UnstorableValue(f"the value of {name} is nested more than {MAX_STORED_DEPTH} levels deep")
+        problem = _unstorable(item)
+        if problem is not None:
+            raise UnstorableValue(f"the value of {name} {problem}")
+        if isinstance(item, dict):
+            stack.extend((member, depth + 1) for member in item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend((member, depth + 1) for member in item)
+
+
+def _unstorable(item: Any) -> str | None:
+    """Why ``item`` itself (not what it contains) cannot be stored, or None."""
+    if item is None or isinstance(item, bool | Decimal | date | list | tuple | set | frozenset):
+        return None  # a datetime is a date
+    if isinstance(item, int):
+        too_long = item.bit_length() > MAX_STORED_INT_DIGITS * 3.32
+        return f"has an integer of more than {MAX_STORED_INT_DIGITS} digits" if too_long else None
+    if isinstance(item, float):
+        return None if math.isfinite(item) else "is not a finite number"
+    if isinstance(item, str):
+        return f"has a text longer than {MAX_STORED_TEXT} characters" if len(item) > MAX_STORED_TEXT else None
+    if isinstance(item, dict):
+        bad = next((key for key in item if isinstance(key, bool) or not isinstance(key, str | int)), None)
+        return None if bad is None else f"has a key of type {type(bad).__name__}"
+    return f"is a {type(item).__name__}, which cannot be stored"
 
 
 class _Transformer(RestrictingNodeTransformer):
@@ -277,12 +336,15 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         own = {key: copy.deepcopy(value) for key, value in context.items()}
         scope = {**_BASE_GLOBALS, **self.globals, **(external_context or {}), **own}
         _run_with_budget(code, scope, self.cpu_seconds, "exec")
+        results = {key: value for key, value in scope.items()
+                   if key not in reserved and not callable(value) and not isinstance(value, ModuleType | type)}
+        for key, value in results.items():
+            # Unchanged values are already stored; comparing with them stops at the first difference.
+            if key not in context or value != context[key]:
+                check_storable(key, value)
         for key in [key for key in context if key not in scope]:
             del context[key]
-        context.update({
-            key: value for key, value in scope.items()
-            if key not in reserved and not callable(value) and not isinstance(value, ModuleType | type)
-        })
+        context.update(results)
         return True
 
     def call_service(self, context: dict, **kwargs: Any) -> Any:

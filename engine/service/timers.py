@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from engine import clock
 from engine.persistence import records
@@ -20,30 +21,56 @@ class TimerUseCases(ServiceBase):
         """Advance every waiting instance whose next timer is due; returns how many were advanced.
 
         Each instance is locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (BEGIN IMMEDIATE on
-        SQLite) and re-checked inside its transaction, so concurrent workers never fire one timer
-        twice. After downtime, every overdue timer fires now, in order.
+        SQLite) and re-checked inside its own transaction, so concurrent workers never fire one
+        timer twice. After downtime, every overdue timer fires now, in order. An instance that
+        fails at any point, saving included, is put in error with what failed, in a transaction of
+        its own, and the pass goes on with the others.
         """
         advanced = 0
         skip: set[int] = set()
         while advanced < limit:
-            with self.db.write() as session:
-                instance = records.due_instance(session, clock.now(), exclude=skip)
-                if instance is None:
-                    break
-                try:
-                    run = self.runs.load(session, instance)
-                    due = run.due_timer_names(clock.now())
-                    since = time.time()
-                    run.advance()
-                except Exception:  # one broken instance must not stop the worker
-                    log.exception("timers of instance %s failed", instance.id)
-                    skip.add(instance.id)
-                    continue
-                change = Change(SYSTEM)
-                change.add("timer_fired", reason=", ".join(due) or None)
-                self.runs.save(session, instance, run, change, since=since)
+            taken: int | None = None
+            try:
+                with self.db.write() as session:
+                    instance = records.due_instance(session, clock.now(), exclude=skip)
+                    if instance is None:
+                        break
+                    taken = instance.id
+                    skip.add(taken)
+                    self._fire(session, instance)
                 advanced += 1
+            except Exception as error:
+                if taken is None:  # the database itself failed, not an instance: the next pass retries
+                    raise
+                log.exception("timers of instance %s failed; it is put in error", taken)
+                self.put_in_error(taken, error)
         return advanced
+
+    def _fire(self, session: Any, instance: records.InstanceRecord) -> None:
+        run = self.runs.load(session, instance)
+        due = run.due_timer_names(clock.now())
+        since = time.time()
+        run.advance()
+        change = Change(SYSTEM)
+        change.add("timer_fired", reason=", ".join(due) or None)
+        self.runs.save(session, instance, run, change, since=since)
+
+    def put_in_error(self, instance_id: int, error: BaseException, element: str = "") -> None:
+        """Record on the instance that the engine failed on it (state untouched), in a new transaction.
+
+        The instance leaves the worker's queue and shows in error, with the message, until an
+        administrator retries it.
+        """
+        message = f"{type(error).__name__}: {error}"[:2000]
+        with self.db.write() as session:
+            instance = records.lock_instance(session, instance_id)
+            if instance is None or instance.status in ("completed", "terminated"):
+                return
+            change = Change(SYSTEM)
+            change.add("error", reason=message, bpmn_id=element or None)
+            records.write_step(session, instance, {"status": "error", "error_element": element or "",
+                                                   "error_message": message, "next_timer_due": None,
+                                                   "updated_at": clock.now()}, events=change.rows(instance.id))
 
     def compact_stored(self) -> int:
         """Compact every instance stored before compaction existed; returns how many were compacted.
