@@ -12,9 +12,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from engine import Engine
 from engine import clock
+from engine.persistence.models import Notification
 from engine.runtime.sandbox import SandboxEnvironment
 from engine.runtime.sandbox import UnstorableValue
 from engine.service.runs import RunStore
@@ -123,3 +125,30 @@ def test_a_user_step_whose_next_script_leaves_an_unstorable_value_errors_the_ins
     view = deployed.instance("admin", instance_id)
     assert view.status == "error" and view.error_element == "compute" and "ValueError" in view.error_message
     assert any(event.kind == "task_completed" for event in view.events)  # what the user submitted is kept
+
+
+def test_a_deadline_that_fails_does_not_stop_the_others(timed, monkeypatch):
+    import engine.service.deadlines as deadlines
+
+    first, second = timed.start("healthy", "city", {}), timed.start("healthy", "city", {})
+    clock.advance(timedelta(days=2))
+    work_once(timed)
+    original = deadlines.task_recipients
+
+    def recipients(session, task):  # a fault while notifying the first instance's task only
+        if task.instance_id == first:
+            raise RuntimeError("recipient lookup failed")
+        return original(session, task)
+
+    monkeypatch.setattr(deadlines, "task_recipients", recipients)
+    clock.advance(timedelta(days=6))
+    assert timed.process_deadlines() >= 1
+    with timed.db.read() as session:
+        noticed = {row.instance_id for row in session.scalars(select(Notification).where(Notification.kind == "overdue"))}
+    assert noticed == {second}
+    monkeypatch.setattr(deadlines, "task_recipients", original)
+    timed.process_deadlines()  # the next pass sends the one that failed, once
+    timed.process_deadlines()
+    with timed.db.read() as session:
+        kinds = [row.instance_id for row in session.scalars(select(Notification).where(Notification.kind == "overdue"))]
+    assert sorted(kinds) == sorted([first, second])

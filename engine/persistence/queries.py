@@ -173,10 +173,19 @@ def holders_in_scope(session: Session, role: str, scope_path: str | None, city_w
     return sorted(set(names))
 
 
-def open_tasks_due_before(session: Session, moment: datetime) -> list[HumanTask]:
-    """Open tasks whose due time is before ``moment``, locked; rows another worker holds are skipped,
-    so two workers never send the same reminder twice."""
-    query = (select(HumanTask).where(HumanTask.status == "open", HumanTask.due_at.is_not(None),
-                                     HumanTask.due_at < moment)
-             .order_by(HumanTask.due_at).with_for_update(skip_locked=True))
+def deadline_candidates(session: Session, soon: datetime, now: datetime) -> list[int]:
+    """Ids of open tasks due before ``soon`` that may still need a reminder, notice or escalation."""
+    pending = or_(HumanTask.reminded_at.is_(None),
+                  and_(HumanTask.due_at <= now, or_(HumanTask.overdue_noticed_at.is_(None),
+                                                    HumanTask.escalated_at.is_(None))))
+    query = (select(HumanTask.id).where(HumanTask.status == "open", HumanTask.due_at.is_not(None),
+                                        HumanTask.due_at < soon, pending)
+             .order_by(HumanTask.due_at, HumanTask.id))
     return list(session.scalars(query))
+
+
+def lock_open_task(session: Session, task_id: int) -> HumanTask | None:
+    """The task if it is still open, locked; None when another worker holds it (it does the work)."""
+    query = (select(HumanTask).where(HumanTask.id == task_id, HumanTask.status == "open")
+             .with_for_update(skip_locked=True))
+    return session.scalars(query).first()

@@ -49,27 +49,44 @@ def escalation_due(task: HumanTask, workdays: int) -> datetime:
 
 class DeadlineUseCases(ServiceBase):
     def process_deadlines(self) -> int:
-        """Send every reminder, overdue notice and escalation that is due now; returns how many."""
+        """Send every reminder, overdue notice and escalation that is due now; returns how many.
+
+        Each task is handled in a transaction of its own, locked so that two workers never send
+        the same notice twice; a task that fails is logged and the others still get theirs.
+        """
         now = clock.now()
+        with self.db.read() as session:
+            candidates = queries.deadline_candidates(
+                session, now + timedelta(days=self.settings.remind_days_before), now)
         sent = 0
-        with self.db.write() as session:
-            soon = now + timedelta(days=self.settings.remind_days_before)
-            for task in queries.open_tasks_due_before(session, soon):
-                if task.due_at > now and task.reminded_at is None:
-                    sent += self._notify(session, task, "due_soon", task_recipients(session, task), now)
-                    task.reminded_at = now
-                elif task.due_at <= now and task.overdue_noticed_at is None:
-                    sent += self._notify(session, task, "overdue", task_recipients(session, task), now)
-                    task.overdue_noticed_at, task.ever_overdue = now, True
-                    if task.reminded_at is None:
-                        task.reminded_at = now
-                elif (task.due_at <= now and task.escalated_at is None
-                      and escalation_due(task, self.settings.escalate_workdays_after) <= now):
-                    sent += self._notify(session, task, "escalated", escalation_recipients(session, task), now)
-                    task.escalated_at = now
+        for task_id in candidates:
+            try:
+                with self.db.write() as session:
+                    task = queries.lock_open_task(session, task_id)
+                    if task is not None:
+                        sent += self._supervise(session, task, now)
+            except Exception:
+                log.exception("deadline notices of task %s failed", task_id)
         if sent:
             log.info("sent %s deadline notification(s)", sent)
         return sent
+
+    def _supervise(self, session: Session, task: HumanTask, now: datetime) -> int:
+        """Send what one task is due for now: 临期提醒, 催办 or 督办 (each once)."""
+        if task.due_at > now:
+            if task.reminded_at is None and task.due_at <= now + timedelta(days=self.settings.remind_days_before):
+                task.reminded_at = now
+                return self._notify(session, task, "due_soon", task_recipients(session, task), now)
+            return 0
+        if task.overdue_noticed_at is None:
+            task.overdue_noticed_at, task.ever_overdue = now, True
+            if task.reminded_at is None:
+                task.reminded_at = now
+            return self._notify(session, task, "overdue", task_recipients(session, task), now)
+        if task.escalated_at is None and escalation_due(task, self.settings.escalate_workdays_after) <= now:
+            task.escalated_at = now
+            return self._notify(session, task, "escalated", escalation_recipients(session, task), now)
+        return 0
 
     @staticmethod
     def _notify(session: Session, task: HumanTask, kind: str, recipients: list[str], now: datetime) -> int:
