@@ -81,7 +81,8 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise InvalidSubmission([])
-    done = engine().complete(g.api_actor.username, task_id, body["data"], comment=body.get("comment"))
+    done = engine().complete(g.api_actor.username, task_id, body["data"], comment=body.get("comment"),
+                             next_task=True)
     return jsonify({"instance_id": done.instance_id, "next_task_id": done.next_task_id})
 
 

@@ -237,11 +237,13 @@ class TaskUseCases(ServiceBase):
             raise InvalidSubmission(errors)
         return strip_readonly(form, data)
 
-    def complete(self, actor: str, task_id: int, data: dict[str, Any], comment: str | None = None) -> Completion:
+    def complete(self, actor: str, task_id: int, data: dict[str, Any], comment: str | None = None,
+                 next_task: bool = False) -> Completion:
         """Validate ``data`` against the task's form, complete the task and run the process on.
 
-        Returns the instance and the next open task of it the actor holds or may claim (None when
-        there is none). Exactly one of two simultaneous completions succeeds; the other gets
+        Returns the instance and, when ``next_task`` is asked for, the next open task of it the
+        actor holds or may claim (None when there is none), found in the same transaction.
+        Exactly one of two simultaneous completions succeeds; the other gets
         :class:`TaskAlreadyHandled`.
 
         :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:
@@ -276,7 +278,8 @@ class TaskUseCases(ServiceBase):
             change.add("task_completed", task=task, data=data, reason=comment)
             self.runs.save(session, instance, run, change, since=since, handled=task.task_guid)
             log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
-            return Completion(instance.id, queries.first_actionable_task(session, user.viewer, instance.id))
+            following = queries.first_actionable_task(session, user.viewer, instance.id) if next_task else None
+            return Completion(instance.id, following)
 
 
 def _foreign_attachments(session: Session, form: dict[str, Any], data: dict[str, Any],
