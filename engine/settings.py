@@ -27,6 +27,9 @@ class EngineSettings:
     workflows_dir: Path = ROOT / "workflows"
     forms_dir: Path = ROOT / "forms" / "schemas"
     script_cpu_seconds: float = 1.0
+    # Run scripts (and expressions that are not plain) in evaluator processes under OS limits on
+    # memory and CPU (engine.runtime.isolation); off, they run in the server process.
+    isolate_scripts: bool = True
     business_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BUSINESS_FIELDS))
     # Reminder (催办) this many days before a task's due date; escalation (督办) this many
     # working days after it.

@@ -313,20 +313,77 @@ def _run_with_budget(code: CodeType, scope: dict[str, Any], seconds: float, mode
         sys.settrace(previous)
 
 
+_PLAIN_NODES = (ast.Expression, ast.Name, ast.Load, ast.Constant, ast.Subscript, ast.Slice, ast.Compare,
+                ast.BoolOp, ast.UnaryOp, ast.IfExp, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Call, ast.keyword,
+                ast.BinOp, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Div, ast.FloorDiv,
+                ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot)
+_PLAIN_CALLS = frozenset({"len", "min", "max", "sum", "abs", "round", "bool", "int", "float", "str", "any", "all",
+                          "isinstance", "sorted", "list", "tuple", "dict", "set"})
+
+
+@lru_cache(maxsize=4096)
+def is_plain(expression: str, helper_names: frozenset[str]) -> bool:
+    """True when ``expression`` cannot spend unbounded time or memory in one C-level operation.
+
+    Names, constants (and literals of constants), item access, comparisons, boolean logic,
+    ``+ - / //`` and calls of the helpers and a few builtins by name: on stored data (bounded, see
+    :func:`check_storable`) each such operation is bounded. No ``*``, ``**``, ``%``, shifts,
+    f-strings, attributes (methods such as ``ljust``), comprehensions, lambdas or literals holding
+    names. A plain expression is evaluated in the server process; everything else (and every
+    script) goes to the evaluator pool.
+    """
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if not isinstance(node, _PLAIN_NODES):
+            return False
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
+                                               and node.func.id in (_PLAIN_CALLS | helper_names)):
+            return False
+        # Literal lists of names could nest a value into an exponentially large shared structure
+        # that ``==`` or ``str()`` would then walk: only literals of constants stay in the server.
+        if isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and not _constant(node):
+            return False
+    return True
+
+
+def _constant(node: ast.AST) -> bool:
+    return all(isinstance(child, ast.Constant | ast.List | ast.Tuple | ast.Set | ast.Dict | ast.Load)
+               for child in ast.walk(node))
+
+
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """SpiffWorkflow script environment that evaluates everything restricted and time-limited."""
+    """SpiffWorkflow script environment that evaluates everything restricted and time-limited.
+
+    With a ``pool`` (:class:`engine.runtime.isolation.EvaluatorPool`), scripts and every expression
+    that is not plain run in a child process under operating-system limits on memory and CPU.
+    """
 
     def __init__(self, helpers: Mapping[str, Callable] | None = None,
-                 cpu_seconds: float = DEFAULT_CPU_SECONDS) -> None:
+                 cpu_seconds: float = DEFAULT_CPU_SECONDS, pool: Any = None) -> None:
         super().__init__(dict(helpers or {}))
         self.cpu_seconds = cpu_seconds
+        self.pool = pool
+        self._helper_names = frozenset(self.globals)
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        if self.pool is not None and not is_plain(expression, self._helper_names):
+            answer = self._in_pool({"mode": "eval", "source": expression, "context": context,
+                                    "external": external_context or {}})
+            return answer.get("value")
         code = compile_sandboxed(expression, "eval")
         scope = {**_BASE_GLOBALS, **self.globals, **(external_context or {}), **context}
         return _run_with_budget(code, scope, self.cpu_seconds, "eval")
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        if self.pool is not None:
+            answer = self._in_pool({"mode": "exec", "source": script, "context": context,
+                                    "external": external_context or {}})
+            context.clear()
+            context.update(answer.get("context") or {})
+            return True
         code = compile_sandboxed(script, "exec")
         reserved = set(_BASE_GLOBALS) | set(self.globals) | set(external_context or {})
         clash = reserved.intersection(context)
@@ -350,8 +407,53 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def call_service(self, context: dict, **kwargs: Any) -> Any:
         raise SandboxViolation("service tasks are not supported")
 
+    def _in_pool(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run a request in the evaluator pool; a failure is raised as the child's own exception type."""
+        from engine.runtime.isolation import EvaluationFailed
+        from engine.runtime.isolation import EvaluatorDied
+
+        compile_sandboxed(request["source"], request["mode"])  # policy errors: here, with the line
+        try:
+            return self.pool.run(request, self.globals, self.cpu_seconds)
+        except EvaluatorDied as died:
+            raise ScriptTimeout(str(died)) if "CPU" in str(died) or "longer" in str(died) \
+                else SandboxViolation(str(died)) from None
+        except EvaluationFailed as failed:
+            _raise_at_line(_as_exception(failed.kind, str(failed).split(": ", 1)[-1]), failed.line)
+            raise  # not reached
+
+
+def _as_exception(kind: str, message: str) -> BaseException:
+    """The child's exception as a local one of the same type (a sandbox or builtin error)."""
+    import builtins
+
+    if kind == "MemoryError":  # the child's, not ours: the script asked for more than its limit
+        return SandboxViolation("the script needed more memory than allowed")
+    local = {cls.__name__: cls for cls in (ScriptTimeout, SandboxViolation, UnstorableValue)}
+    cls = local.get(kind) or getattr(builtins, kind, None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        cls = type(kind, (SandboxViolation,), {})
+    try:
+        return cls(message)
+    except Exception:  # noqa: BLE001 - an exception type with another constructor
+        return SandboxViolation(f"{kind}: {message}")
+
+
+def _raise_at_line(error: BaseException, line: int) -> None:
+    """Raise ``error`` from a frame of the sandbox's file name at ``line``, so the failing line is reported."""
+    code = compile("\n" * (max(line, 1) - 1) + "raise error", SANDBOX_FILENAME, "exec")
+    exec(code, {"error": error})
+
 
 def make_script_engine(helpers: Mapping[str, Callable] | None = None,
-                       cpu_seconds: float = DEFAULT_CPU_SECONDS) -> PythonScriptEngine:
-    """A SpiffWorkflow script engine whose every evaluation path runs in the sandbox."""
-    return PythonScriptEngine(environment=SandboxEnvironment(helpers, cpu_seconds))
+                       cpu_seconds: float = DEFAULT_CPU_SECONDS, isolated: bool = False) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine whose every evaluation path runs in the sandbox.
+
+    ``isolated``: scripts and non-plain expressions run in the shared evaluator pool.
+    """
+    pool = None
+    if isolated:
+        from engine.runtime.isolation import shared_pool
+
+        pool = shared_pool()
+    return PythonScriptEngine(environment=SandboxEnvironment(helpers, cpu_seconds, pool))

@@ -120,11 +120,12 @@ class ProcessRun:
     """One loaded workflow plus the model it runs on."""
 
     def __init__(self, model: ParsedModel, workflow: DepthSafeWorkflow,
-                 helpers: Mapping[str, Callable] | None = None, cpu_seconds: float = 1.0) -> None:
+                 helpers: Mapping[str, Callable] | None = None, cpu_seconds: float = 1.0,
+                 isolated: bool = False) -> None:
         self.model = model
         self.workflow = workflow
         # The script engine is not serialized: attach it after every load (pitfall 19).
-        self.workflow.script_engine = make_script_engine(helpers, cpu_seconds)
+        self.workflow.script_engine = make_script_engine(helpers, cpu_seconds, isolated)
         self.error: RunError | None = None
 
     @classmethod

@@ -122,13 +122,13 @@ class RunStore:
     def start(self, session: Session, instance: InstanceRecord, data: dict[str, Any]) -> ProcessRun:
         return ProcessRun.start(self.model(session, instance.version_id), data,
                                 helpers=diagram_helpers(session, instance.id),
-                                cpu_seconds=self.settings.script_cpu_seconds)
+                                cpu_seconds=self.settings.script_cpu_seconds, isolated=self.settings.isolate_scripts)
 
     def load(self, session: Session, instance: InstanceRecord | ProcessInstance) -> ProcessRun:
         model = self.model(session, instance.version_id)
         workflow = load_state(instance.state, model.spec, model.subprocess_specs)
         return ProcessRun(model, workflow, helpers=diagram_helpers(session, instance.id),
-                          cpu_seconds=self.settings.script_cpu_seconds)
+                          cpu_seconds=self.settings.script_cpu_seconds, isolated=self.settings.isolate_scripts)
 
     # -- saving ------------------------------------------------------------------------------
 

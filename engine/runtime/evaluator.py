@@ -1,0 +1,181 @@
+"""The child side of the evaluation pool: runs sandboxed code under operating-system limits.
+
+Started by :mod:`engine.runtime.isolation` as ``python -m engine.runtime.evaluator MEMORY_BYTES``.
+It caps its own address space (``RLIMIT_AS``), then serves requests read from stdin and answers on
+stdout, one JSON frame each (4-byte big-endian length, then UTF-8 JSON; dates, datetimes and
+decimals tagged). Before each request it sets ``RLIMIT_CPU`` to the request's budget: SIGXCPU
+ends the script at its next bytecode, and the kernel kills the process a second later if one C-level
+operation (a huge multiplication, a giant string) never returns. The parent sees the process die
+and starts another. Helper functions run in the parent: a call here sends a ``call`` frame and
+waits for the ``reply``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import struct
+import sys
+from datetime import date
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from typing import BinaryIO
+
+HEADER = struct.Struct(">I")
+MAX_FRAME = 64 * 1024 * 1024
+
+
+class HelperFailed(Exception):
+    """A helper function failed in the parent (the parent knows the real error)."""
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"a value of type {type(value).__name__} cannot be passed")
+
+
+def _tagged(value: dict[str, Any]) -> Any:
+    if len(value) == 1:
+        key, text = next(iter(value.items()))
+        if key == "$datetime":
+            return datetime.fromisoformat(text)
+        if key == "$date":
+            return date.fromisoformat(text)
+        if key == "$decimal":
+            return Decimal(text)
+    return value
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One frame: the length, then the message as JSON with dates and decimals tagged."""
+    body = json.dumps(message, default=_default, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return HEADER.pack(len(body)) + body
+
+
+def decode(body: bytes) -> dict[str, Any]:
+    return json.loads(body.decode("utf-8"), object_hook=_tagged)
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    chunks, missing = [], size
+    while missing:
+        chunk = stream.read(missing)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream: BinaryIO) -> dict[str, Any]:
+    (size,) = HEADER.unpack(_read_exactly(stream, HEADER.size))
+    if size > MAX_FRAME:
+        raise EOFError
+    return decode(_read_exactly(stream, size))
+
+
+class _Channel:
+    """The pipe to the parent; helper calls go through it while a request runs."""
+
+    def __init__(self, incoming: BinaryIO, outgoing: BinaryIO) -> None:
+        self.incoming, self.outgoing = incoming, outgoing
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.outgoing.write(encode(message))
+        self.outgoing.flush()
+
+    def helper(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.send({"op": "call", "name": name, "args": list(args), "kwargs": kwargs})
+            reply = read_frame(self.incoming)
+            if "error" in reply:
+                raise HelperFailed(reply["error"])
+            return reply.get("value")
+
+        call.__name__ = name
+        return call
+
+
+def _limit_cpu(seconds: float) -> None:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = used.ru_utime + used.ru_stime
+    soft = int(spent + seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
+
+
+def _on_cpu_limit(signum: int, frame: Any) -> None:
+    from engine.runtime.sandbox import ScriptTimeout
+
+    raise ScriptTimeout("the script used more than its CPU time")
+
+
+def _serve_one(channel: _Channel, request: dict[str, Any]) -> dict[str, Any]:
+    from engine.runtime.sandbox import SandboxEnvironment
+
+    helpers = {name: channel.helper(name) for name in request.get("helpers", ())}
+    environment = SandboxEnvironment(helpers, float(request.get("cpu", 1.0)))
+    context = request.get("context") or {}
+    _limit_cpu(float(request.get("cpu", 1.0)))
+    try:
+        if request["mode"] == "eval":
+            value = environment.evaluate(request["source"], context, request.get("external") or None)
+            encode({"value": value})  # fails here, not half-way through the answer, on a strange result
+            return {"op": "done", "value": value}
+        environment.execute(request["source"], context, request.get("external") or None)
+        return {"op": "done", "context": context}
+    except BaseException as error:  # noqa: BLE001 - every failure of the script goes back to the parent
+        return {"op": "failed", "type": type(error).__name__, "message": str(error)[:2000],
+                "line": _line_of(error)}
+
+
+def _line_of(error: BaseException) -> int:
+    if isinstance(error, SyntaxError):
+        return error.lineno or 0
+    line, trace = 0, error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<string>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def main() -> None:
+    memory = int(sys.argv[1]) if len(sys.argv) > 1 else 512 * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    signal.signal(signal.SIGXCPU, _on_cpu_limit)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when this process ends
+    # The protocol owns the real stdout; anything else printed goes to stderr.
+    incoming = os.fdopen(os.dup(0), "rb", buffering=0)
+    outgoing = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    channel = _Channel(incoming, outgoing)
+    from engine.runtime import sandbox  # noqa: F401 - import before the first request, not during it
+
+    while True:
+        try:
+            request = read_frame(incoming)
+        except EOFError:
+            return
+        try:
+            answer = _serve_one(channel, request)
+            channel.send(answer)
+        except MemoryError:
+            os._exit(3)  # nothing sane can be sent now: the parent sees the process end
+        except (TypeError, ValueError) as error:  # an answer the pipe cannot carry
+            answer = {"op": "failed", "type": type(error).__name__, "message": str(error)[:2000], "line": 0}
+            channel.send(answer)
+        if answer.get("type") == "MemoryError":
+            return  # a fresh process serves the next request, not one whose heap just overflowed
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""A small pool of evaluator processes that run diagram scripts under operating-system limits.
+
+Guards inside the server process cannot stop a single C-level operation: a padded string of
+gigabytes, a multiplication of huge integers, a structure printed a trillion times over. Each
+script therefore runs in a child process (:mod:`engine.runtime.evaluator`) whose address space
+and CPU time the kernel caps. The server thread only waits on a pipe, so other requests and the
+database go on meanwhile. A child that dies or overruns its wall-clock allowance is killed and
+replaced; the script fails with a readable message and the instance goes to error.
+
+Helper functions (they read the database in the use case's transaction) stay in the server: the
+child calls them through the pipe. When a helper refuses (``refuse(...)``), the child's script
+stops and the refusal is raised here, as if the script had run in process.
+
+Children start lazily, at most ``size`` of them, each serving one evaluation at a time; they get
+no environment variables beyond what Python needs, so no database password reaches them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import select
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engine.runtime.evaluator import HEADER
+from engine.runtime.evaluator import MAX_FRAME
+from engine.runtime.evaluator import decode
+from engine.runtime.evaluator import encode
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024
+DEFAULT_POOL_SIZE = 4
+
+
+class EvaluationFailed(Exception):
+    """The script failed in the child: its exception's type and message, and the line (0: unknown)."""
+
+    def __init__(self, kind: str, message: str, line: int) -> None:
+        super().__init__(f"{kind}: {message}" if message else kind)
+        self.kind, self.line = kind, line
+
+
+class EvaluatorDied(Exception):
+    """The child ended or overran its time: the kernel or we stopped it for exceeding a limit."""
+
+
+class _Evaluator:
+    """One child process and its pipe."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0",
+               "LANG": "C.UTF-8"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "engine.runtime.evaluator", str(memory_bytes)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+        self.incoming = self.process.stdout.fileno()
+
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            self.process.stdin.write(encode(message))
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise EvaluatorDied("the evaluator process ended") from None
+
+    def _read(self, size: int, wall_seconds: float) -> bytes:
+        chunks, missing = [], size
+        while missing:
+            ready, _, _ = select.select([self.incoming], [], [], wall_seconds)
+            if not ready:
+                raise EvaluatorDied("the script ran longer than allowed")
+            chunk = os.read(self.incoming, missing)
+            if not chunk:
+                raise EvaluatorDied(self._why_ended())
+            chunks.append(chunk)
+            missing -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self, wall_seconds: float) -> dict[str, Any]:
+        (size,) = HEADER.unpack(self._read(HEADER.size, wall_seconds))
+        if size > MAX_FRAME:
+            raise EvaluatorDied("the evaluator sent an oversized answer")
+        return decode(self._read(size, wall_seconds))
+
+    def _why_ended(self) -> str:
+        code = self.process.wait()
+        if code == -9:  # SIGKILL from the kernel: the hard CPU limit, inside one operation
+            return "the script used more than its CPU time"
+        if code == 3:
+            return "the script needed more memory than allowed"
+        return f"the evaluator process ended (status {code})"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            stream.close()
+
+
+class EvaluatorPool:
+    """At most ``size`` evaluator processes, started on demand, each lent to one evaluation at a time."""
+
+    def __init__(self, size: int = DEFAULT_POOL_SIZE, memory_bytes: int = DEFAULT_MEMORY_BYTES) -> None:
+        self.size, self.memory_bytes = size, memory_bytes
+        self._idle: list[_Evaluator] = []
+        self._count = 0
+        self._available = threading.Condition()
+        self._pid = os.getpid()
+
+    def _take(self) -> _Evaluator:
+        with self._available:
+            if self._pid != os.getpid():  # forked (a server worker): the parent's children are not ours
+                self._idle, self._count, self._pid = [], 0, os.getpid()
+            while not self._idle and self._count >= self.size:
+                self._available.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._count += 1
+        try:
+            return _Evaluator(self.memory_bytes)
+        except BaseException:
+            self._drop()
+            raise
+
+    def _give_back(self, evaluator: _Evaluator) -> None:
+        with self._available:
+            self._idle.append(evaluator)
+            self._available.notify()
+
+    def _drop(self) -> None:
+        with self._available:
+            self._count -= 1
+            self._available.notify()
+
+    def run(self, request: dict[str, Any], helpers: Mapping[str, Callable], cpu_seconds: float) -> dict[str, Any]:
+        """Run one request (see :mod:`engine.runtime.evaluator`); its ``done`` answer.
+
+        :raises EvaluationFailed: the script failed (its own error, or a limit it hit at a bytecode).
+        :raises EvaluatorDied: the child was stopped by a limit inside one C-level operation.
+        Any exception a helper raised (a refusal) is raised again as it was.
+        """
+        evaluator = self._take()
+        healthy = False
+        try:
+            answer = self._exchange(evaluator, {**request, "helpers": sorted(helpers), "cpu": cpu_seconds},
+                                    helpers, wall_seconds=cpu_seconds * 3 + 2)
+            healthy = True
+            return answer
+        finally:
+            if healthy and evaluator.alive():
+                self._give_back(evaluator)
+            else:
+                evaluator.kill()
+                self._drop()
+
+    @staticmethod
+    def _exchange(evaluator: _Evaluator, request: dict[str, Any], helpers: Mapping[str, Callable],
+                  wall_seconds: float) -> dict[str, Any]:
+        evaluator.send({"op": "run", **request})
+        helper_error: BaseException | None = None
+        while True:
+            message = evaluator.receive(wall_seconds)
+            if message.get("op") == "call":
+                try:
+                    value = helpers[message["name"]](*message.get("args", []), **message.get("kwargs", {}))
+                    encode({"value": value})  # a result the pipe cannot carry fails here, in the server
+                    reply = {"op": "reply", "value": value}
+                except Exception as error:  # noqa: BLE001 - the script stops; the error is raised below
+                    helper_error = error
+                    reply = {"op": "reply", "error": str(error)}
+                evaluator.send(reply)
+                continue
+            if helper_error is not None:
+                raise helper_error
+            if message.get("op") == "failed":
+                raise EvaluationFailed(message.get("type", "Error"), message.get("message", ""),
+                                       int(message.get("line") or 0))
+            return message
+
+    def close(self) -> None:
+        with self._available:
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+        for evaluator in idle:
+            evaluator.kill()
+
+
+_POOL: EvaluatorPool | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def shared_pool() -> EvaluatorPool:
+    """The process's pool, created on first use."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = EvaluatorPool()
+            atexit.register(_POOL.close)
+        return _POOL
