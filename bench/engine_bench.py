@@ -169,8 +169,12 @@ def measure_engine_passes(engine: Engine, samples: int) -> dict[int, list[float]
 
 def open_task(engine: Engine, instance_id: int) -> int:
     with engine.db.read() as session:
-        return session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
-                                                         HumanTask.status == "open"))
+        task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
+                                                            HumanTask.status == "open"))
+    if task_id is None:
+        view = engine.instance("admin", instance_id)
+        raise SystemExit(f"instance {instance_id} has no open task: {view.status} {view.error_message}")
+    return task_id
 
 
 def line(label: str, samples: list[float]) -> str:

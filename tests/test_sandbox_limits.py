@@ -145,3 +145,12 @@ def test_a_bomb_does_not_stop_other_requests_or_writes(deployed, tmp_path):
     assert deployed.instance("admin", other).status == "waiting"
     view = deployed.instance("admin", outcome["instance"])
     assert view.status == "error" and view.error_element == "burn" and "CPU" in view.error_message
+
+
+def test_one_evaluator_serves_thousands_of_requests(pool):
+    """The per-request CPU limit moves forward each time (a hard limit could never rise again)."""
+    environment = SandboxEnvironment(pool=pool)
+    context = {"n": 0}
+    for _ in range(3000):
+        environment.execute("n += 1", context)
+    assert context["n"] == 3000

@@ -3,11 +3,12 @@
 Started by :mod:`engine.runtime.isolation` as ``python -m engine.runtime.evaluator MEMORY_BYTES``.
 It caps its own address space (``RLIMIT_AS``), then serves requests read from stdin and answers on
 stdout, one JSON frame each (4-byte big-endian length, then UTF-8 JSON; dates, datetimes and
-decimals tagged). Before each request it sets ``RLIMIT_CPU`` to the request's budget: SIGXCPU
-ends the script at its next bytecode, and the kernel kills the process a second later if one C-level
-operation (a huge multiplication, a giant string) never returns. The parent sees the process die
-and starts another. Helper functions run in the parent: a call here sends a ``call`` frame and
-waits for the ``reply``.
+decimals tagged). Before each request it moves its soft ``RLIMIT_CPU`` to one second past the
+request's budget: the sandbox's own trace stops a script that loops in Python at the budget, and
+if one C-level operation (a huge multiplication, a giant string) overruns, the kernel's SIGXCPU
+ends the process (no handler is installed: its default action terminates). The parent sees the
+process die and starts another; it also kills a child that overruns its wall-clock allowance.
+Helper functions run in the parent: a call here sends a ``call`` frame and waits for the ``reply``.
 """
 
 from __future__ import annotations
@@ -107,16 +108,13 @@ class _Channel:
 
 
 def _limit_cpu(seconds: float) -> None:
+    """Soft CPU limit one second past the budget; only the soft limit moves (the hard one cannot rise)."""
     used = resource.getrusage(resource.RUSAGE_SELF)
-    spent = used.ru_utime + used.ru_stime
-    soft = int(spent + seconds) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
-
-
-def _on_cpu_limit(signum: int, frame: Any) -> None:
-    from engine.runtime.sandbox import ScriptTimeout
-
-    raise ScriptTimeout("the script used more than its CPU time")
+    soft = int(used.ru_utime + used.ru_stime + seconds) + 1
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _serve_one(channel: _Channel, request: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +150,7 @@ def _line_of(error: BaseException) -> int:
 def main() -> None:
     memory = int(sys.argv[1]) if len(sys.argv) > 1 else 512 * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    signal.signal(signal.SIGXCPU, _on_cpu_limit)
+    signal.signal(signal.SIGXCPU, signal.SIG_DFL)  # exceeding the soft CPU limit ends the process
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when this process ends
     # The protocol owns the real stdout; anything else printed goes to stderr.
     incoming = os.fdopen(os.dup(0), "rb", buffering=0)

@@ -21,6 +21,7 @@ import atexit
 import logging
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -92,7 +93,7 @@ class _Evaluator:
 
     def _why_ended(self) -> str:
         code = self.process.wait()
-        if code == -9:  # SIGKILL from the kernel: the hard CPU limit, inside one operation
+        if code in (-signal.SIGXCPU, -signal.SIGKILL):  # the CPU limit, inside one C-level operation
             return "the script used more than its CPU time"
         if code == 3:
             return "the script needed more memory than allowed"
