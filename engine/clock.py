@@ -42,6 +42,21 @@ def travel_to(moment: datetime, *, frozen: bool = True) -> None:
             _offset = moment.astimezone(UTC) - datetime.now(UTC)
 
 
+def start_ticking_from(setting: str) -> None:
+    """Let the clock tick from a configured moment: ``ISO-TIME`` or ``ISO-TIME@EPOCH-SECONDS``.
+
+    With ``@EPOCH-SECONDS`` the clock read ISO-TIME at that real moment, so every process started
+    from the same setting (web workers, the timer worker) agrees, whenever it starts.
+
+    :raises ValueError: for a setting in neither form.
+    """
+    moment_text, _, epoch_text = setting.strip().partition("@")
+    moment = datetime.fromisoformat(moment_text)
+    if epoch_text:
+        moment += datetime.now(UTC) - datetime.fromtimestamp(float(epoch_text), UTC)
+    travel_to(moment, frozen=False)
+
+
 def advance(delta: timedelta) -> datetime:
     """Move the clock forward by ``delta`` and return the new now."""
     global _frozen, _offset

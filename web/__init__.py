@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
@@ -51,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     if app.config["DANGJIAN_CLOCK"]:
-        clock.travel_to(datetime.fromisoformat(app.config["DANGJIAN_CLOCK"]), frozen=False)
+        clock.start_ticking_from(app.config["DANGJIAN_CLOCK"])
     engine = app.config.get("ENGINE") or Engine(EngineSettings(
         database_url=app.config["DATABASE_URL"], max_upload_bytes=app.config["MAX_UPLOAD_BYTES"]))
     app.extensions["engine"] = engine

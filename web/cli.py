@@ -293,10 +293,17 @@ def instance_retry(instance_id: int, actor: str, data: str | None, reason: str |
 @click.option("--interval", default=30.0, show_default=True, help="Seconds between passes.")
 @reports_errors
 def worker(once: bool, interval: float) -> None:
-    """Fire due timers, now and then every INTERVAL seconds."""
+    """Fire due timers and send deadline notices, now and then every INTERVAL seconds.
+
+    Runs beside the web application as a process of its own (``bin/run`` and
+    ``deploy/dangjian-worker.service`` start it); ``DANGJIAN_CLOCK`` sets its clock as the web's.
+    """
+    from engine import clock
     from engine.worker import run_worker
     from engine.worker import work_once
 
+    if os.environ.get("DANGJIAN_CLOCK"):
+        clock.start_ticking_from(os.environ["DANGJIAN_CLOCK"])
     engine = make_engine()
     if once:
         click.echo(f"已推进 {work_once(engine)} 个流程实例")
@@ -315,37 +322,12 @@ def demo() -> None:
     created = seed_demo(make_engine())
     click.echo("演示数据已生成。" if created else "演示数据已存在，未作改动。")
     click.echo(f"演示日期：{DEMO_TODAY}（运行时请设置 DANGJIAN_CLOCK，bin/run 已自动设置）")
+    from web.demo_org import DEMO_PASSWORD
+    from web.demo_org import demo_users
 
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
-@click.option("--no-worker", is_flag=True, help="Do not start the timer worker beside the web app.")
-def serve(host: str, port: int, no_worker: bool) -> None:
-    """Run the web application and the timer worker (the embedded single-machine set-up)."""
-    import threading
-
-    from werkzeug.serving import run_simple
-
-    from engine.worker import run_worker
-    from web import create_app
-    from web import engine_of
-
-    app = create_app()
-    if not no_worker:
-        stop = threading.Event()
-        thread = threading.Thread(target=run_worker, args=(engine_of(app), app.config["WORKER_INTERVAL"], stop),
-                                  name="timer-worker", daemon=True)
-        thread.start()
-    click.echo(f"党建项目流程平台 running at http://{host}:{port}/")
-    if engine_of(app).reference("demo:seeded"):
-        from web.demo_org import DEMO_PASSWORD
-        from web.demo_org import demo_users
-
-        click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
-        for user in demo_users():
-            click.echo(f"  {user.username:<20} {user.name}")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for user in demo_users():
+        click.echo(f"  {user.username:<20} {user.name}")
 
 
 if __name__ == "__main__":

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
+from pathlib import Path
 from typing import Any
 
 from engine.settings import DEFAULT_DATABASE_URL
+from engine.settings import ROOT
 
 # key: (default, help)
 SETTINGS: dict[str, tuple[Any, str]] = {
     "DATABASE_URL": (DEFAULT_DATABASE_URL, "SQLAlchemy URL of the database (SQLite file or PostgreSQL)."),
-    "SECRET_KEY": (None, "Signs session cookies and CSRF tokens; generated per start when unset."),
+    "SECRET_KEY": (None, "Signs session cookies and CSRF tokens; when unset, generated once and kept in "
+                         "INSTANCE_PATH/secret_key (readable by the server's user only)."),
+    "INSTANCE_PATH": (str(ROOT / "instance"), "Folder for what the server keeps between starts (the secret key)."),
     "SESSION_COOKIE_SECURE": (False, "Send the session cookie over HTTPS only (set true behind TLS)."),
     "MAX_CONTENT_LENGTH": (60 * 1024 * 1024, "Largest accepted request body in bytes (all uploads of one form)."),
     "MAX_UPLOAD_BYTES": (20 * 1024 * 1024, "Largest single uploaded file in bytes."),
     "WORKER_INTERVAL": (30, "Seconds between passes of the timer worker started with the app."),
     "DANGJIAN_CLOCK": ("", "Start the application clock at this ISO time and let it tick (the 2008 demo); "
+                           "ISO-TIME@EPOCH: it read ISO-TIME at that Unix time (all processes agree); "
                            "empty: the real time."),
 }
 
@@ -29,8 +35,34 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             config[key] = _coerce(os.environ[key], SETTINGS[key][0])
     config.update(overrides or {})
     if not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = secrets.token_hex(32)
+        config["SECRET_KEY"] = kept_secret(Path(config["INSTANCE_PATH"]) / "secret_key")
     return config
+
+
+def kept_secret(path: Path) -> str:
+    """The secret in ``path``, created (mode 0600) on first use, so restarts keep people signed in.
+
+    Several server processes may start at once: exactly one creates the file, the others read it.
+    """
+    for _ in range(50):
+        try:
+            secret = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            secret = ""
+        else:
+            if secret:
+                return secret
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            time.sleep(0.02)  # another process is writing it: read it on the next round
+            continue
+        secret = secrets.token_hex(32)
+        with os.fdopen(handle, "w", encoding="ascii") as file:
+            file.write(secret)
+        return secret
+    raise RuntimeError(f"{path} exists but stays empty; remove it and start again")
 
 
 def _coerce(value: str, default: Any) -> Any:

@@ -1,0 +1,22 @@
+"""gunicorn settings for the web application (``gunicorn -c deploy/gunicorn.conf.py 'web:create_app()'``).
+
+Threads in a few worker processes: a request mostly waits on the database or an evaluator
+process, and the engine's caches (parsed diagrams, actors) are shared by a process's threads.
+Everything can be overridden by the environment variables named below.
+"""
+
+import os
+
+bind = os.environ.get("DANGJIAN_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+keepalive = 5  # seconds an idle keep-alive connection stays open (nginx reuses them)
+timeout = 60  # a worker silent this long is restarted (scripts are limited to seconds)
+graceful_timeout = 30
+max_requests = 5000  # recycle workers now and then, with jitter so they do not restart together
+max_requests_jitter = 500
+accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
