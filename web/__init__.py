@@ -19,6 +19,7 @@ from engine import Engine
 from engine import EngineSettings
 from engine import clock
 from web import formatting
+from web import input_guard
 from web.config import load_config
 from web.errors import register_error_handlers
 from web.i18n import DEFAULT_LOCALE
@@ -55,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         database_url=app.config["DATABASE_URL"], max_upload_bytes=app.config["MAX_UPLOAD_BYTES"]))
     app.extensions["engine"] = engine
 
+    input_guard.init_app(app)  # before the blueprints: their routes use its id converter
     compile_catalogs()
     Babel(app, locale_selector=select_locale)
     csrf.init_app(app)

@@ -15,6 +15,7 @@ from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
 from engine.service.tasks import TABS
 from engine.service.tasks import TaskRow
+from web.input_guard import page_number
 from web.openapi import OPENAPI
 from web.services import engine
 
@@ -60,7 +61,7 @@ def list_tasks():  # type: ignore[no-untyped-def]
     if tab not in TABS:
         tab = "mine"
     page = engine().inbox(g.api_actor.username, tab=tab, search=request.args.get("q", ""),
-                          page=request.args.get("page", 1, type=int) or 1,
+                          page=page_number(request.args.get("page")),
                           page_size=min(max(request.args.get("page_size", 20, type=int) or 20, 1), 100))
     return jsonify({"tab": page.tab, "page": page.page, "page_size": page.page_size, "total": page.total,
                     "counts": page.counts, "tasks": [_row(row) for row in page.rows]})

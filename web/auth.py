@@ -20,6 +20,7 @@ from engine import EngineError
 from engine.errors import NotAllowed
 from web.errors import message_of
 from web.i18n import LOCALES
+from web.input_guard import safe_next
 from web.services import engine
 
 bp = Blueprint("auth", __name__)
@@ -48,9 +49,7 @@ def login_required(view: Callable) -> Callable:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("inbox.index")
+    return safe_next(target, url_for("inbox.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

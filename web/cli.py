@@ -28,6 +28,9 @@ from engine.errors import InvalidSubmission
 from engine.settings import DEFAULT_DATABASE_URL
 from web.i18n import translate
 
+# Ids are INTEGER columns: a larger number names nothing, and says so before any query runs.
+ID = click.IntRange(1, 2**31 - 1)
+
 
 def make_engine() -> Engine:
     """The engine for this command, closed (connections released) when the command ends."""
@@ -213,7 +216,7 @@ def tasks(actor: str, tab: str | None, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--as", "actor", required=True, help="User who completes the task.")
 @click.option("--data", required=True, help="Form data as a JSON object.")
 @reports_errors
@@ -229,7 +232,7 @@ def instance() -> None:
 
 
 @instance.command("show")
-@click.argument("instance_id", type=int)
+@click.argument("instance_id", type=ID)
 @click.option("--as", "actor", default="admin", show_default=True)
 @reports_errors
 def instance_show(instance_id: int, actor: str) -> None:
@@ -245,7 +248,7 @@ def instance_show(instance_id: int, actor: str) -> None:
 
 
 @instance.command("history")
-@click.argument("instance_id", type=int)
+@click.argument("instance_id", type=ID)
 @click.option("--as", "actor", default="admin", show_default=True, help="Administrator.")
 @reports_errors
 def instance_history(instance_id: int, actor: str) -> None:
@@ -269,7 +272,7 @@ for _action, _help in (("suspend", "Stop timers and task completion until resume
                        ("resume", "Resume a suspended instance."),
                        ("terminate", "End an instance for good; its open tasks are cancelled.")):
     @instance.command(_action, help=_help)
-    @click.argument("instance_id", type=int)
+    @click.argument("instance_id", type=ID)
     @click.option("--as", "actor", required=True, help="Administrator.")
     @click.option("--reason", help="Recorded in the audit trail.")
     @reports_errors
@@ -278,7 +281,7 @@ for _action, _help in (("suspend", "Stop timers and task completion until resume
 
 
 @instance.command("retry")
-@click.argument("instance_id", type=int)
+@click.argument("instance_id", type=ID)
 @click.option("--as", "actor", required=True, help="Administrator.")
 @click.option("--data", help="Corrections to the failed step's data, as a JSON object.")
 @click.option("--reason", help="Recorded in the audit trail.")

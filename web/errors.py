@@ -78,6 +78,11 @@ def register_error_handlers(app: Flask) -> None:
                               "Go back, reload the page and try again; what you typed is still in the browser."),
                        "csrf")
 
+    @app.errorhandler(400)
+    def bad_request(error: HTTPException):  # type: ignore[no-untyped-def]
+        return respond(400, _("The request contains characters or values that are not allowed here. "
+                              "Nothing was changed."), "bad_request")
+
     @app.errorhandler(413)
     def too_large(error: HTTPException):  # type: ignore[no-untyped-def]
         return respond(413, _("The upload is larger than %(limit)s MB.",

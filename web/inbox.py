@@ -16,6 +16,7 @@ from engine import EngineError
 from engine.service.tasks import TABS
 from web.auth import login_required
 from web.errors import message_of
+from web.input_guard import page_number
 from web.services import engine
 
 bp = Blueprint("inbox", __name__)
@@ -29,7 +30,7 @@ def index():  # type: ignore[no-untyped-def]
         abort(404)
     search = request.args.get("q", "").strip()[:100]
     sort = "created" if request.args.get("sort") == "created" else "due"
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     service = engine()
     result = service.inbox(g.actor.username, tab=tab, search=search, page=page, sort=sort)
     return render_template(
