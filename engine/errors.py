@@ -99,7 +99,7 @@ class LoginFailed(EngineError):
 
 class AccountLocked(EngineError):
     code = "account_locked"
-    template = "Too many failed sign-ins. The account is locked until %(until)s."
+    template = "Too many failed sign-ins from this computer. Try again after %(until)s."
 
 
 class Refused(EngineError):

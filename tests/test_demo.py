@@ -24,4 +24,4 @@ def test_demo_creates_projects_at_every_stage_once(engine):
     assert sum(len(engine.instance("admin", plan.instance_id).events) for plan in PLANS) == events_before
     # every demo account can sign in with the documented password
     for user in demo_users()[:5]:
-        assert engine.authenticate(user.username, "demo-password").username == user.username
+        assert engine.authenticate(user.username, "demo-password").actor.username == user.username

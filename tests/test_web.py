@@ -50,16 +50,6 @@ def test_sign_in_out_and_secure_cookie(client):
     assert client.get("/").status_code == 302
 
 
-def test_wrong_passwords_lock_the_account(client):
-    for _ in range(5):
-        response = login(client, APPLICANT, "wrong-password")
-        assert response.status_code == 401 and "用户名或密码错误" in text(response)
-    response = login(client, APPLICANT)  # even the right password is refused while locked
-    assert response.status_code == 401 and "账号已锁定" in text(response)
-    clock.advance(timedelta(minutes=16))
-    assert login(client, APPLICANT).status_code == 302
-
-
 def test_post_without_csrf_token_is_refused_and_changes_nothing(client, party_engine):
     login(client, APPLICANT)
     response = client.post("/start/key_project")

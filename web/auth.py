@@ -28,14 +28,21 @@ bp = Blueprint("auth", __name__)
 
 @bp.before_app_request
 def load_actor() -> None:
-    """Put the signed-in user (an engine Actor) on ``g.actor``; sign out users who were deactivated."""
+    """Put the signed-in user (an engine Actor) on ``g.actor``; a session that was ended is forgotten.
+
+    A session ends when its user signs out anywhere, changes or has their password reset, or is
+    deactivated: the engine checks the session's version on every request.
+    """
     g.actor = None
     username = session.get("user")
     if username:
         try:
-            g.actor = engine().actor(username)
+            g.actor = engine().session_actor(username, session.get("v"))
         except NotAllowed:
+            language = session.get("lang")
             session.clear()
+            if language:
+                session["lang"] = language
 
 
 def login_required(view: Callable) -> Callable:
@@ -58,14 +65,16 @@ def login():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         try:
-            actor = engine().authenticate(username, request.form.get("password", ""))
+            signed_in = engine().authenticate(username, request.form.get("password", ""), request.remote_addr or "")
         except EngineError as error:
             flash(message_of(error), "error")
             return render_template("auth/login.html", username=username), 401
+        actor = signed_in.actor
         language = engine().user(actor.username).language or session.get("lang")
         session.clear()  # a fresh session: no fixation across the sign-in
         session.permanent = True
         session["user"] = actor.username
+        session["v"] = signed_in.session_version
         if language:
             session["lang"] = language
         return redirect(_safe_next(request.args.get("next")))
@@ -74,6 +83,9 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    """Sign out: this and every other session of the user end (a copied cookie stops working)."""
+    if g.actor is not None:
+        engine().end_sessions(g.actor.username)
     language = session.get("lang")
     session.clear()
     if language:
@@ -91,11 +103,11 @@ def password():  # type: ignore[no-untyped-def]
             flash(_("The two new passwords differ."), "error")
             return render_template("auth/password.html"), 422
         try:
-            engine().change_password(g.actor.username, request.form.get("old", ""), new)
+            session["v"] = engine().change_password(g.actor.username, request.form.get("old", ""), new)
         except EngineError as error:
             flash(message_of(error), "error")
             return render_template("auth/password.html"), 422
-        flash(_("Your password has been changed."), "success")
+        flash(_("Your password has been changed. Other sessions and your API tokens have ended."), "success")
         return redirect(url_for("inbox.index"))
     return render_template("auth/password.html")
 
@@ -111,9 +123,27 @@ def language():  # type: ignore[no-untyped-def]
     return redirect(_safe_next(request.form.get("next")))
 
 
-@bp.post("/token")
+@bp.route("/tokens", methods=["GET", "POST"])
 @login_required
-def token():  # type: ignore[no-untyped-def]
-    """Issue a new API token for the signed-in user; shown once."""
-    value = engine().issue_api_token(g.actor.username)
-    return render_template("auth/token.html", token=value)
+def tokens():  # type: ignore[no-untyped-def]
+    """The signed-in user's API tokens; a new one is shown once."""
+    issued = None
+    if request.method == "POST":
+        try:
+            days = int(request.form.get("days") or 90)
+        except ValueError:
+            days = 0
+        try:
+            issued = engine().issue_api_token(g.actor.username, request.form.get("name", ""), days)
+        except EngineError as error:
+            flash(message_of(error), "error")
+            return render_template("auth/tokens.html", tokens=engine().api_tokens(g.actor.username)), 422
+    return render_template("auth/tokens.html", tokens=engine().api_tokens(g.actor.username), issued=issued)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    engine().revoke_api_token(g.actor.username, token_id)
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("auth.tokens"))

@@ -80,11 +80,11 @@ class User(Base):
     unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    api_token_hash: Mapped[str | None] = mapped_column(String(128), index=True)
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Signed-in sessions carry this number; raising it ends all of them at once (sign-out,
+    # password change, reset, deactivation).
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     roles: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
@@ -272,6 +272,35 @@ class Notification(Base):
     sender: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A named API token of a user; only its digest is stored. It expires, and can be revoked."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one user name from one client address, and how long that pair must wait.
+
+    Per address, so that nobody can lock an account (the administrator's included) from elsewhere.
+    """
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ReferenceData(Base):

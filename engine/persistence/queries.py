@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
 
+from engine.persistence.models import ApiToken
 from engine.persistence.models import HumanTask
 from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
@@ -116,12 +117,14 @@ def search_clause(search: str):  # type: ignore[no-untyped-def]
     return or_(ProcessInstance.title.like(pattern), HumanTask.name.like(pattern))
 
 
-_USER_BY_TOKEN = select(User.username).where(User.api_token_hash == bindparam("digest"), User.active.is_(True))
+_USER_BY_TOKEN = (select(User.username).join(ApiToken, ApiToken.username == User.username)
+                  .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None),
+                         ApiToken.expires_at > bindparam("now"), User.active.is_(True)))
 
 
-def username_by_token(session: Session, digest: str) -> str | None:
-    """The active user whose API token has this digest, or None."""
-    return session.connection().execute(_USER_BY_TOKEN, {"digest": digest}).scalar()
+def username_by_token(session: Session, digest: str, now: datetime) -> str | None:
+    """The active user whose unrevoked, unexpired API token has this digest, or None."""
+    return session.connection().execute(_USER_BY_TOKEN, {"digest": digest, "now": now}).scalar()
 
 
 def latest_version(session: Session, process_id: str) -> ProcessVersion | None:

@@ -6,12 +6,13 @@ from engine.service.deadlines import DeadlineUseCases
 from engine.service.deploy import DeployUseCases
 from engine.service.instances import InstanceUseCases
 from engine.service.org import OrgUseCases
+from engine.service.signin import SignInUseCases
 from engine.service.tasks import TaskUseCases
 from engine.service.timers import TimerUseCases
 
 
 class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCases, TimerUseCases, DeadlineUseCases,
-             OrgUseCases):
+             OrgUseCases, SignInUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from engine import clock
-from engine.errors import AccountLocked
 from engine.errors import Conflict
 from engine.errors import InvalidInput
-from engine.errors import LoginFailed
-from engine.errors import NotAllowed
 from engine.errors import NotFound
-from engine.passwords import check_password
 from engine.passwords import hash_password
 from engine.passwords import random_password
 from engine.persistence import queries
@@ -34,8 +27,6 @@ from engine.service.base import ServiceBase
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 UNIT_KINDS = ("city", "county", "township", "village", "community", "department", "enterprise", "unit")
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 8
 
 
@@ -68,13 +59,9 @@ def _user_info(user: User) -> UserInfo:
                     tuple(sorted(user.role_codes)), user.active, user.language)
 
 
-def _check_password_rule(password: str) -> None:
+def check_password_rule(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput("The password needs at least %(count)s characters.", count=MIN_PASSWORD)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class OrgUseCases(ServiceBase):
@@ -125,14 +112,14 @@ class OrgUseCases(ServiceBase):
         generated = None
         if password is None:
             password = generated = random_password()
-        _check_password_rule(password)
+        check_password_rule(password)
         with self.db.write() as session:
             if session.get(Unit, unit) is None:
                 raise NotFound(what="Unit", key=unit)
             if queries.user_by_name(session, username) is not None:
                 raise Conflict("User %(user)s already exists.", user=username)
             user = User(username=username, display_name=display_name or username, unit_code=unit,
-                        password_hash=hash_password(password), active=True, failed_logins=0,
+                        password_hash=hash_password(password), active=True,
                         created_at=clock.now(), roles=[UserRole(role=r) for r in sorted(set(roles))])
             session.add(user)
             session.flush()
@@ -155,84 +142,6 @@ class OrgUseCases(ServiceBase):
     def actor(self, username: str) -> Actor:
         """The active user as an Actor. :raises NotAllowed: for unknown or inactive users."""
         with self.db.read() as session:
-            return self.actor_in(session, username)
-
-    def authenticate(self, username: str, password: str) -> Actor:
-        """Check a sign-in; count failures and lock the account for a while after too many.
-
-        :raises LoginFailed: wrong name or password (the same message for both).
-        :raises AccountLocked: while the account is locked.
-        """
-        failed = False
-        with self.db.write() as session:
-            user = queries.user_by_name(session, username or "")
-            now = clock.now()
-            if user is None or not user.active:
-                raise LoginFailed()
-            if user.locked_until is not None and user.locked_until > now:
-                raise AccountLocked(until=user.locked_until.isoformat(timespec="minutes"))
-            if check_password(user.password_hash, password or ""):
-                user.failed_logins, user.locked_until = 0, None
-            else:
-                # Counted in this transaction, which must commit: raise only after it.
-                failed = True
-                user.failed_logins += 1
-                if user.failed_logins >= MAX_FAILED_LOGINS:
-                    user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        if failed:
-            raise LoginFailed()
-        return self.actor(username)
-
-    def change_password(self, username: str, old: str, new: str) -> None:
-        """:raises LoginFailed: when ``old`` is wrong. :raises InvalidInput: for a short ``new``."""
-        _check_password_rule(new)
-        with self.db.write() as session:
-            user = queries.user_by_name(session, username)
-            if user is None or not check_password(user.password_hash, old):
-                raise LoginFailed()
-            user.password_hash = hash_password(new)
-
-    def reset_password(self, actor: str, username: str, new: str | None = None) -> str:
-        """An administrator sets a new password (generated when not given) and unlocks the account."""
-        password = new or random_password()
-        _check_password_rule(password)
-        with self.db.write() as session:
-            require_role(self.actor_in(session, actor), "admin")
-            user = queries.user_by_name(session, username)
-            if user is None:
-                raise NotFound(what="User", key=username)
-            user.password_hash, user.failed_logins, user.locked_until = hash_password(password), 0, None
-        return password
-
-    def set_active(self, actor: str, username: str, active: bool) -> None:
-        """An administrator deactivates or reactivates a user (never themselves)."""
-        with self.db.write() as session:
-            admin = self.actor_in(session, actor)
-            require_role(admin, "admin")
-            if username == admin.username:
-                raise NotAllowed("You cannot deactivate your own account.")
-            user = queries.user_by_name(session, username)
-            if user is None:
-                raise NotFound(what="User", key=username)
-            user.active = active
-        self.forget_actors()
-
-    def issue_api_token(self, username: str) -> str:
-        """A new API token for ``username`` (the old one stops working); only its digest is stored."""
-        token = secrets.token_urlsafe(32)
-        with self.db.write() as session:
-            user = queries.user_by_name(session, username)
-            if user is None:
-                raise NotFound(what="User", key=username)
-            user.api_token_hash = token_digest(token)
-        return token
-
-    def actor_by_token(self, token: str) -> Actor:
-        """:raises NotAllowed: for an unknown token or an inactive user."""
-        with self.db.read() as session:
-            username = queries.username_by_token(session, token_digest(token or ""))
-            if username is None:
-                raise NotAllowed("Invalid API token.")
             return self.actor_in(session, username)
 
     def set_reference(self, actor: str, key: str, value: Any) -> None:
