@@ -134,3 +134,18 @@ def test_the_sign_in_page_says_the_same_for_unknown_and_wrong(client):
     assert unknown.status_code == wrong.status_code == 401
     assert "用户名或密码错误" in text(unknown) and "用户名或密码错误" in text(wrong)
 
+
+
+def test_behind_the_proxy_the_client_address_is_the_forwarded_one(party_engine):
+    from web import create_app
+
+    proxied = create_app({"ENGINE": party_engine, "TESTING": True, "SECRET_KEY": "test", "PROXY_HOPS": 1})
+    client = proxied.test_client()
+    for _ in range(5):
+        token = csrf(client, "/login")
+        client.post("/login", data={"username": "admin", "password": "guess", "csrf_token": token},
+                    headers={"X-Forwarded-For": "10.9.9.9"})
+    token = csrf(client, "/login")
+    elsewhere = client.post("/login", data={"username": "admin", "password": "demo-password", "csrf_token": token},
+                            headers={"X-Forwarded-For": "10.1.1.1"})
+    assert elsewhere.status_code == 302  # the guesses from 10.9.9.9 did not lock the admin out of 10.1.1.1

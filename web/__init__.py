@@ -14,6 +14,7 @@ from flask import request
 from flask import session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Engine
 from engine import EngineSettings
@@ -56,6 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         database_url=app.config["DATABASE_URL"], max_upload_bytes=app.config["MAX_UPLOAD_BYTES"]))
     app.extensions["engine"] = engine
 
+    if app.config["PROXY_HOPS"]:
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     input_guard.init_app(app)  # before the blueprints: their routes use its id converter
     compile_catalogs()
     Babel(app, locale_selector=select_locale)

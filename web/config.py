@@ -21,6 +21,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAX_CONTENT_LENGTH": (60 * 1024 * 1024, "Largest accepted request body in bytes (all uploads of one form)."),
     "MAX_UPLOAD_BYTES": (20 * 1024 * 1024, "Largest single uploaded file in bytes."),
     "WORKER_INTERVAL": (30, "Seconds between passes of the timer worker started with the app."),
+    "PROXY_HOPS": (0, "Reverse proxies in front of the application (1 behind deploy/dangjian.nginx.conf): their "
+                      "X-Forwarded-For gives the client address that sign-in throttling counts per."),
     "DANGJIAN_CLOCK": ("", "Start the application clock at this ISO time and let it tick (the 2008 demo); "
                            "ISO-TIME@EPOCH: it read ISO-TIME at that Unix time (all processes agree); "
                            "empty: the real time."),
