@@ -35,6 +35,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _support import BENCH_STARTS  # noqa: E402
 from _support import fresh_postgres  # noqa: E402
 from _support import stats  # noqa: E402
 
@@ -129,7 +130,7 @@ class RawWriter:
 
 def engine_for(url: str) -> Engine:
     upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url))
+    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS))
     engine.add_unit("511800", "雅安市", kind="city")
     engine.add_user("city", "511800", ["city_org"], password="password-123")
     engine.deploy(DIAGRAMS)

@@ -38,6 +38,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _support import BENCH_STARTS  # noqa: E402
 from _support import fresh_postgres  # noqa: E402
 from _support import stats  # noqa: E402
 
@@ -78,7 +79,8 @@ class Server:
 
     def __init__(self, database_url: str) -> None:
         self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "PYTHONPATH": str(ROOT),
+               "MAX_STARTS_PER_DAY": str(BENCH_STARTS)}
         self.process = subprocess.Popen(
             [str(GUNICORN), "--workers", "1", "--threads", "1", "--keep-alive", "60", "--log-level", "warning",
              "--bind", f"127.0.0.1:{self.port}", "web:create_app()"], cwd=ROOT, env=env)
@@ -129,7 +131,7 @@ class Client:
 def prepare(url: str, open_tasks: tuple[int, ...], samples: int) -> tuple[Engine, dict[str, str]]:
     """The organisation, the test diagrams, claimed tasks for the readers; API tokens by user."""
     upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url))
+    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS))
     engine.add_unit("511800", "雅安市", kind="city")
     users = ["worker", "inprocess", *(f"reader{count}" for count in open_tasks)]
     for username in users:

@@ -33,6 +33,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _support import BENCH_STARTS  # noqa: E402
 from _support import fresh_postgres  # noqa: E402
 
 import engine.service.runs as runs_module  # noqa: E402
@@ -158,7 +159,7 @@ def demonstration_life(driver: ProjectDriver) -> None:
 def one_life(url: str, life: Callable[[ProjectDriver], None], meter: StepClock) -> tuple[list, list[int], int]:
     """Run ``life`` on a new database; (labels, per-step parts, sizes, final size)."""
     upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url, workflows_dir=ROOT / "workflows",
+    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS, workflows_dir=ROOT / "workflows",
                                    forms_dir=ROOT / "forms" / "schemas"))
     try:
         seed_organisation(engine)

@@ -42,3 +42,10 @@ class EngineSettings:
     # How long a user's roles and unit are trusted before they are read again.
     actor_cache_seconds: float = 5.0
     max_upload_bytes: int = 20 * 1024 * 1024
+    # All files of one project together (MB-sized scans add up; a quota keeps one project from
+    # filling the disk).
+    upload_quota_bytes: int = 200 * 1024 * 1024
+    # A saved draft, as JSON.
+    max_draft_bytes: int = 1024 * 1024
+    # Processes one user may start in one (Beijing) day: applications are a few a year.
+    max_starts_per_day: int = 20

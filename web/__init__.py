@@ -54,7 +54,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["DANGJIAN_CLOCK"]:
         clock.start_ticking_from(app.config["DANGJIAN_CLOCK"])
     engine = app.config.get("ENGINE") or Engine(EngineSettings(
-        database_url=app.config["DATABASE_URL"], max_upload_bytes=app.config["MAX_UPLOAD_BYTES"]))
+        database_url=app.config["DATABASE_URL"], max_upload_bytes=app.config["MAX_UPLOAD_BYTES"],
+        upload_quota_bytes=app.config["UPLOAD_QUOTA_BYTES"], max_starts_per_day=app.config["MAX_STARTS_PER_DAY"]))
     app.extensions["engine"] = engine
 
     if app.config["PROXY_HOPS"]:

@@ -20,6 +20,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SESSION_COOKIE_SECURE": (False, "Send the session cookie over HTTPS only (set true behind TLS)."),
     "MAX_CONTENT_LENGTH": (60 * 1024 * 1024, "Largest accepted request body in bytes (all uploads of one form)."),
     "MAX_UPLOAD_BYTES": (20 * 1024 * 1024, "Largest single uploaded file in bytes."),
+    "UPLOAD_QUOTA_BYTES": (200 * 1024 * 1024, "All files of one project together, in bytes."),
+    "MAX_STARTS_PER_DAY": (20, "Processes one user may start in one day."),
     "WORKER_INTERVAL": (30, "Seconds between passes of the timer worker started with the app."),
     "PROXY_HOPS": (0, "Reverse proxies in front of the application (1 behind deploy/dangjian.nginx.conf): their "
                       "X-Forwarded-For gives the client address that sign-in throttling counts per."),

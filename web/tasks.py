@@ -30,6 +30,7 @@ from forms.fields import build_fields
 from forms.fields import form_errors
 from web.auth import login_required
 from web.errors import message_of
+from web.input_guard import safe_next
 from web.services import engine
 
 bp = Blueprint("tasks", __name__)
@@ -95,7 +96,11 @@ def submit_or_save(task_id: int, final: bool):  # type: ignore[no-untyped-def]
     if upload_errors:
         return render_task(detail, data, upload_errors, 422)
     if not final:
-        engine().save_draft(g.actor.username, task_id, data)
+        try:
+            engine().save_draft(g.actor.username, task_id, data)
+        except EngineError as error:  # too large: the page comes back with everything typed
+            flash(message_of(error), "error")
+            return render_task(detail, data, [], 422)
         flash(_("Draft saved. It has not been submitted yet."), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
@@ -172,6 +177,14 @@ def download(attachment_id: int) -> Response:
     response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''" + _quote(info.name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.post("/attachments/<int:attachment_id>/delete")
+@login_required
+def delete_attachment(attachment_id: int):  # type: ignore[no-untyped-def]
+    engine().delete_attachment(g.actor.username, attachment_id)
+    flash(_("The file has been deleted."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
 
 
 def _quote(name: str) -> str:

@@ -124,6 +124,7 @@ class ProcessInstance(Base):
     __table_args__ = (
         Index("ix_process_instance_due", "status", "next_timer_due"),
         Index("ix_process_instance_business", "year", "unit_code"),
+        Index("ix_process_instance_started", "started_by", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -197,7 +198,6 @@ class HumanTask(Base):
     overdue_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ever_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
-    draft: Mapped[dict | None] = mapped_column(JSON)
     # The one person who holds the task: who claimed it, else its assignee; None while the role's
     # holders in scope may claim it. 我的待办 is "held by me".
     holder: Mapped[str | None] = mapped_column(String(64))
@@ -312,6 +312,17 @@ class ReferenceData(Base):
     value: Mapped[Any] = mapped_column(JSON)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TaskDraft(Base):
+    """Unfinished form data saved on an open task: apart from ``human_task``, which lists read."""
+
+    __tablename__ = "task_draft"
+
+    human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(String(64))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AttachmentBlob(Base):

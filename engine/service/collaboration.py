@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
@@ -112,6 +113,13 @@ class CollaborationUseCases(ServiceBase):
             user = self.actor_in(session, actor)
             task, _instance = visible_task(session, user, task_id)
             check_actionable(user, task)
+            used = session.scalar(select(func.coalesce(func.sum(Attachment.size), 0))
+                                  .where(Attachment.instance_id == task.instance_id))
+            quota = self.settings.upload_quota_bytes
+            if used + len(data) > quota:
+                raise InvalidUpload("This project's files would exceed %(limit)s MB (%(used)s MB are used). "
+                                    "Delete a file you no longer need, or ask 市委组织部.",
+                                    limit=quota // (1024 * 1024), used=round(used / (1024 * 1024), 1))
             if session.get(AttachmentBlob, digest) is None:
                 session.add(AttachmentBlob(sha256=digest, data=data, size=len(data)))
                 session.flush()  # the attachment row refers to it
@@ -121,6 +129,27 @@ class CollaborationUseCases(ServiceBase):
             session.add(row)
             session.flush()
             return _attachment_info(row)
+
+    def delete_attachment(self, actor: str, attachment_id: int) -> None:
+        """Delete a file one uploaded oneself, while the step it was uploaded for is still open.
+
+        A form that referred to it will ask for the file again.
+
+        :raises NotFound: unknown, or not one's own. :raises InvalidState: once the step was submitted.
+        """
+        with self.db.write() as session:
+            row = session.get(Attachment, attachment_id)
+            if row is None or row.uploaded_by != actor:
+                raise NotFound(what="Attachment", key=attachment_id)
+            task = session.get(HumanTask, row.human_task_id) if row.human_task_id is not None else None
+            if task is None or task.status != "open":
+                raise InvalidState("This file belongs to a step that has been submitted; it is kept.",
+                                   status=task.status if task is not None else "")
+            digest = row.sha256
+            session.delete(row)
+            session.flush()
+            if session.scalar(select(func.count()).select_from(Attachment).where(Attachment.sha256 == digest)) == 0:
+                session.execute(delete(AttachmentBlob).where(AttachmentBlob.sha256 == digest))
 
     def download(self, actor: str, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
         """A file and its contents, for users who may see its instance. :raises NotFound, NotAllowed:"""

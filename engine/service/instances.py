@@ -6,12 +6,15 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import time as time_of_day
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.clock import BUSINESS_TZ
 from engine.errors import InvalidState
 from engine.errors import NotAllowed
 from engine.errors import NotFound
@@ -116,6 +119,7 @@ class InstanceUseCases(ServiceBase):
                 raise NotAllowed("Only %(roles)s may start %(process)s.",
                                  roles=", ".join(sorted(model.starter_roles)), process=model.name)
             now = clock.now()
+            self._check_start_limit(session, user.username, now)
             instance = records.insert_instance(session, {
                 "process_id": process_id, "version_id": version.id, "status": "running", "started_by": user.username,
                 "started_at": now, "updated_at": now, "unit_code": user.unit_code})
@@ -128,6 +132,16 @@ class InstanceUseCases(ServiceBase):
             self.runs.save(session, instance, run, change, since=since)
             log.info("started %s as instance %s by %s", process_id, instance.id, user.username)
             return instance.id
+
+    def _check_start_limit(self, session: Session, username: str, now: datetime) -> None:
+        """:raises InvalidState: when the user already started ``max_starts_per_day`` processes today."""
+        day_start = datetime.combine(now.astimezone(BUSINESS_TZ).date(), time_of_day(0), BUSINESS_TZ)
+        started = session.scalar(select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.started_by == username, ProcessInstance.started_at >= day_start))
+        if started >= self.settings.max_starts_per_day:
+            raise InvalidState("You have started %(count)s processes today, the most one person may start in a day. "
+                               "Please continue tomorrow, or ask 市委组织部 if more are needed.",
+                               count=started, status="")
 
     def instance(self, actor: str, instance_id: int) -> InstanceView:
         """What an instance is, where it stands and its whole history.

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.errors import InvalidInput
 from engine.errors import InvalidState
 from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
@@ -24,6 +27,7 @@ from engine.persistence.models import Comment
 from engine.persistence.models import ExtensionRequest
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
+from engine.persistence.models import TaskDraft
 from engine.runtime.workflow import ProcessRun
 from engine.service.access import check_actionable
 from engine.service.access import check_visible
@@ -162,9 +166,10 @@ class TaskUseCases(ServiceBase):
             process_name = self.runs.version_info(session, instance.version_id)[1]
             row = _row(task, instance.process_id, instance.title, instance.unit_code)
             return TaskDetail(row, process_name, meta.documentation if meta else "",
-                              form, values, task.draft if task.claimed_by in (None, user.username) else None,
+                              form, values, _draft(session, task, user.username),
                               may_act, may_claim, history, instance.status, _comments(session, instance.id),
-                              _attachments(session, instance.id), _pending_extension(session, task.id))
+                              _attachments(session, instance.id, task, user.username),
+                              _pending_extension(session, task.id))
 
     def my_task_in(self, actor: str, instance_id: int) -> int | None:
         """The id of an open task of ``instance_id`` the actor may act on (the first one), or None."""
@@ -210,14 +215,25 @@ class TaskUseCases(ServiceBase):
             change.write(session, instance.id)
 
     def save_draft(self, actor: str, task_id: int, data: dict[str, Any]) -> None:
-        """Keep unfinished form data on the task (not validated, not applied to the process)."""
+        """Keep unfinished form data on the task (not validated, not applied to the process).
+
+        :raises InvalidInput: when the draft is larger than ``max_draft_bytes`` as JSON.
+        """
         if not isinstance(data, dict):
             raise InvalidSubmission([])
+        size = len(json.dumps(data, ensure_ascii=False, default=str).encode("utf-8"))
+        if size > self.settings.max_draft_bytes:
+            raise InvalidInput("The draft is too large to keep (%(size)s KB; at most %(limit)s KB).",
+                               size=size // 1024, limit=self.settings.max_draft_bytes // 1024)
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, _instance = visible_task(session, user, task_id)
             check_actionable(user, task)
-            task.draft = data
+            draft = session.get(TaskDraft, task.id)
+            if draft is None:
+                session.add(TaskDraft(human_task_id=task.id, data=data, saved_by=user.username, saved_at=clock.now()))
+            else:
+                draft.data, draft.saved_by, draft.saved_at = data, user.username, clock.now()
 
     @staticmethod
     def _validated(session: Session, run: ProcessRun, task: records.TaskRecord, data: dict[str, Any]) -> dict[str, Any]:
@@ -269,13 +285,13 @@ class TaskUseCases(ServiceBase):
                 raise TaskAlreadyHandled(by="系统", at=stamp(clock.now())) from None
             now = clock.now()
             values = {"status": "completed", "completed_at": now, "completed_by": user.username,
-                      "claimed_by": task.claimed_by or user.username, "holder": task.claimed_by or user.username,
-                      "draft": None}
+                      "claimed_by": task.claimed_by or user.username, "holder": task.claimed_by or user.username}
             if task.due_at is not None and now > task.due_at:
                 values["ever_overdue"] = True
             change = Change(user.username)
             change.update_task(task.id, values)
             change.add("task_completed", task=task, data=data, reason=comment)
+            session.execute(delete(TaskDraft).where(TaskDraft.human_task_id == task.id))
             self.runs.save(session, instance, run, change, since=since, handled=task.task_guid)
             log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
             following = queries.first_actionable_task(session, user.viewer, instance.id) if next_task else None
@@ -305,16 +321,26 @@ def _shown(model: Any, bpmn_id: str | None, data: Any) -> list[tuple[str, Any]]:
     return describe(form, data)
 
 
+def _draft(session: Session, task: HumanTask, username: str) -> dict | None:
+    """The saved draft of an open task, for whoever may fill it in (not for others looking on)."""
+    if task.status != "open" or task.claimed_by not in (None, username):
+        return None
+    return session.scalar(select(TaskDraft.data).where(TaskDraft.human_task_id == task.id))
+
+
 def _comments(session: Session, instance_id: int) -> list[tuple[str, str, datetime]]:
     rows = session.execute(select(Comment.author, Comment.body, Comment.created_at)
                            .where(Comment.instance_id == instance_id).order_by(Comment.created_at, Comment.id))
     return [tuple(row) for row in rows]
 
 
-def _attachments(session: Session, instance_id: int) -> list[dict]:
+def _attachments(session: Session, instance_id: int, task: HumanTask, username: str) -> list[dict]:
+    """The project's files; the viewer may delete their own of this step while it is open."""
     rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
                            .order_by(Attachment.uploaded_at, Attachment.id))
-    return [{"id": a.id, "name": a.name, "size": a.size, "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at}
+    open_step = task.status == "open"
+    return [{"id": a.id, "name": a.name, "size": a.size, "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at,
+             "deletable": open_step and a.uploaded_by == username and a.human_task_id == task.id}
             for a in rows]
 
 
