@@ -119,6 +119,26 @@ def db_upgrade() -> None:
     click.echo("数据库已是最新版本。")
 
 
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@reports_errors
+def backup(target: Path) -> None:
+    """Write a consistent copy of the whole database (attachments included) to TARGET."""
+    info = make_engine().backup(target)
+    click.echo(f"已备份到 {info.path}（{info.size // 1024} KB，{info.users} 个用户，{info.instances} 个流程实例）。")
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite a database that already holds data.")
+@reports_errors
+def restore(source: Path, replace: bool) -> None:
+    """Replace the database's content with the backup SOURCE (stop the web app and worker first)."""
+    info = make_engine().restore(source, replace=replace)
+    click.echo(f"已从 {info.path} 恢复：{info.users} 个用户，{info.instances} 个流程实例。"
+               "请再运行 dangjian db upgrade。")
+
+
 @main.group()
 def unit() -> None:
     """Organisation units."""
