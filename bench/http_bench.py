@@ -24,7 +24,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,8 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _support import BENCH_STARTS  # noqa: E402
+from _support import free_port  # noqa: E402
 from _support import fresh_postgres  # noqa: E402
 from _support import stats  # noqa: E402
+from _support import wait_until_up  # noqa: E402
 
 from engine import Engine  # noqa: E402
 from engine import EngineSettings  # noqa: E402
@@ -55,12 +56,6 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 def line(label: str, samples: list[float]) -> str:
     median, p95 = stats(samples)
     return f"{label:<58}median {median:7.2f} ms   p95 {p95:7.2f} ms"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -84,16 +79,7 @@ class Server:
         self.process = subprocess.Popen(
             [str(GUNICORN), "--workers", "1", "--threads", "1", "--keep-alive", "60", "--log-level", "warning",
              "--bind", f"127.0.0.1:{self.port}", "web:create_app()"], cwd=ROOT, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
+        if not wait_until_up(self.port):
             self.stop()
             raise SystemExit("gunicorn did not answer within 60 s")
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()

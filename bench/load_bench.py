@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _support import BENCH_STARTS  # noqa: E402
+from _support import free_port  # noqa: E402
 from _support import fresh_postgres  # noqa: E402
+from _support import wait_until_up  # noqa: E402
 
 from engine import Engine  # noqa: E402
 from engine import EngineSettings  # noqa: E402
@@ -72,12 +73,6 @@ def task_diagram() -> str:
     p.end("end", lane="lane_city")
     p.chain("start", "receive", "work", "close", "end")
     return p.to_xml()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Setup:
@@ -113,16 +108,8 @@ class Setup:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wait_until_up(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit("gunicorn did not come up")
+        if not wait_until_up(self.port):
+            raise SystemExit("gunicorn did not come up")
 
     def web_workers(self) -> list[int]:
         return [int(pid) for pid in Path(f"/proc/{self.web.pid}/task/{self.web.pid}/children").read_text().split()]
