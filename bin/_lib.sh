@@ -59,9 +59,18 @@ start_postgres() {
   if [ "$(id -u)" = 0 ]; then owner=postgres; chown postgres "$PGDIR"; fi
   local run=(bash -c)
   [ -n "$owner" ] && run=(su "$owner" -s /bin/bash -c)
-  "${run[@]}" "'$pgbin/initdb' -D '$PGDIR/data' -A trust -U postgres -E UTF8 >/dev/null &&
-    '$pgbin/pg_ctl' -D '$PGDIR/data' -o \"-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off\" \
-    -l '$PGDIR/log' -w start >/dev/null"
+  "${run[@]}" "'$pgbin/initdb' -D '$PGDIR/data' -A trust -U postgres -E UTF8 >/dev/null"
+  # The usual port may be taken for a moment (it lies in the range of outgoing connections): then
+  # take any free one.
+  local attempt
+  for attempt in 1 2 3; do
+    if "${run[@]}" "'$pgbin/pg_ctl' -D '$PGDIR/data' \
+        -o \"-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off\" -l '$PGDIR/log' -w start >/dev/null"; then
+      break
+    fi
+    [ "$attempt" = 3 ] && { cat "$PGDIR/log"; return 1; }
+    PGPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  done
   export TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
   echo "==> PostgreSQL running on 127.0.0.1:$PGPORT"
 }
