@@ -54,7 +54,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client, party_en
     login(client, APPLICANT)
     response = client.post("/start/key_project")
     assert response.status_code == 400 and "页面已过期" in text(response)
-    assert party_engine.inbox(APPLICANT, "claimable").total == 0
+    assert party_engine.inbox(APPLICANT, "mine").total == 0
 
 
 def test_start_submit_and_prg(client, party_engine):
@@ -65,7 +65,8 @@ def test_start_submit_and_prg(client, party_engine):
     response = post(client, f"/tasks/{task_id}", application_form(), page=f"/tasks/{task_id}")
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert "已提交" in text(client.get("/"))
-    assert party_engine.inbox("county1_leader", "claimable").total == 1
+    # the county's only leader gets it straight in 我的待办, with nothing to claim
+    assert party_engine.inbox("county1_leader", "mine").total == 1
 
 
 def test_invalid_form_shows_chinese_messages_and_keeps_what_was_typed(client, party_engine):
@@ -77,7 +78,7 @@ def test_invalid_form_shows_chinese_messages_and_keeps_what_was_typed(client, pa
     assert response.status_code == 422
     assert "请按提示修改标出的内容" in page and "至少填写 4 个字" in page and "至少填写 30 个字" in page
     assert 'value="短"' in page and ">太短</textarea>" in page and 'value="abc"' in page
-    assert party_engine.inbox(APPLICANT, "claimable").rows[0].status == "open"
+    assert party_engine.inbox(APPLICANT, "mine").rows[0].status == "open"
 
 
 def test_draft_is_kept_and_shown_again(client, party_engine):
@@ -102,7 +103,7 @@ def test_table_rows_and_multi_select_are_read_back(client, party_engine):
 
 def test_extra_and_wrong_typed_fields_are_refused(app, party_engine):
     party_engine.start("key_project", APPLICANT, {})
-    task_id = party_engine.inbox(APPLICANT, "claimable").rows[0].id
+    task_id = party_engine.inbox(APPLICANT, "mine").rows[0].id
     token = party_engine.issue_api_token(APPLICANT)
     api = app.test_client()
     body = {"data": {**json.loads(json.dumps({k: v for k, v in application_form().items()
@@ -112,12 +113,12 @@ def test_extra_and_wrong_typed_fields_are_refused(app, party_engine):
     assert response.status_code == 422
     fields = response.get_json()["fields"]
     assert "is_admin" in fields[""] and "indicators.0.target" in fields
-    assert party_engine.inbox(APPLICANT, "claimable").rows[0].status == "open"
+    assert party_engine.inbox(APPLICANT, "mine").rows[0].status == "open"
 
 
 def test_other_units_task_completed_task_and_claimed_task(client, app, party_engine):
     party_engine.start("key_project", APPLICANT, {})
-    task_id = party_engine.inbox(APPLICANT, "claimable").rows[0].id
+    task_id = party_engine.inbox(APPLICANT, "mine").rows[0].id
     login(client, "county2_applicant")
     response = client.get(f"/tasks/{task_id}")
     assert response.status_code == 403 and "无权办理" in text(response)
@@ -173,7 +174,7 @@ def test_bad_uploads_are_refused_and_nothing_is_lost(client, party_engine, name,
     page = text(response)
     assert response.status_code == 422 and message in page
     assert 'value="党员党性定期分析试点"' in page  # what was typed comes back
-    assert party_engine.inbox(APPLICANT, "claimable").rows[0].status == "open"
+    assert party_engine.inbox(APPLICANT, "mine").rows[0].status == "open"
 
 
 def test_oversized_request_gets_a_clear_page(client, party_engine):
@@ -221,16 +222,17 @@ def test_inbox_tabs_counts_search_sort_lights_and_pages(client, party_engine):
     for _ in range(23):
         party_engine.start("key_project", APPLICANT, {})
     login(client, APPLICANT)
-    page = text(client.get("/?tab=claimable"))
-    assert re.search(r"待认领 <span class=\"count\">23</span>", page)
+    page = text(client.get("/?tab=mine"))  # the unit's only applicant: straight into 我的待办
+    assert re.search(r"我的待办 <span class=\"count\">23</span>", page)
+    assert re.search(r"待认领 <span class=\"count\">0</span>", page)
     assert "第 1 页，共 2 页" in page and page.count('class="light ') == 20
-    assert text(client.get("/?tab=claimable&page=2")).count('class="light ') == 3
+    assert text(client.get("/?tab=mine&page=2")).count('class="light ') == 3
     clock.advance(timedelta(days=26))  # 2008-03-29: two days before the 31 March deadline
-    assert "light yellow" in text(client.get("/?tab=claimable"))
+    assert "light yellow" in text(client.get("/?tab=mine"))
     clock.advance(timedelta(days=3))
-    assert "light red" in text(client.get("/?tab=claimable"))
-    assert "暂无事项" in text(client.get("/?tab=claimable&q=不存在的项目"))
-    assert text(client.get("/?tab=claimable&q=申报书")).count('class="light ') == 20
+    assert "light red" in text(client.get("/?tab=mine"))
+    assert "暂无事项" in text(client.get("/?tab=mine&q=不存在的项目"))
+    assert text(client.get("/?tab=mine&q=申报书")).count('class="light ') == 20
     assert client.get("/?tab=nonsense").status_code == 404
 
 
@@ -259,7 +261,7 @@ def test_extension_request_and_decision(client, app, party_engine):
     assert "待审批的延期申请" in page and "需补充调研材料" in page
     request_id = party_engine.extension_requests("city_org")[0].id
     post(city, f"/extensions/{request_id}", {"decision": "approve", "note": "同意"})
-    assert party_engine.inbox(APPLICANT, "claimable").rows[0].due_at.date().isoformat() == "2008-04-15"
+    assert party_engine.inbox(APPLICANT, "mine").rows[0].due_at.date().isoformat() == "2008-04-15"
     assert "延期已批准" in text(client.get("/"))
 
 
@@ -288,8 +290,10 @@ def test_quota_message_when_starting_a_third_application(client, party_engine):
 
 
 def test_claim_and_give_back(client, party_engine):
-    party_engine.start("key_project", APPLICANT, {})
+    party_engine.add_user("county1_applicant2", "511802", ["applicant"], password="demo-password")
+    party_engine.start("key_project", APPLICANT, {})  # two may take it now: it waits in 待认领
     task_id = party_engine.inbox(APPLICANT, "claimable").rows[0].id
+    assert party_engine.inbox("county1_applicant2", "claimable").rows[0].id == task_id
     login(client, APPLICANT)
     post(client, f"/tasks/{task_id}", {"action": "claim"}, page=f"/tasks/{task_id}")
     assert party_engine.inbox(APPLICANT, "mine").total == 1

@@ -86,6 +86,7 @@ class TaskRecord:
     scope_path: str | None
     assignee: str | None
     claimed_by: str | None
+    holder: str | None
     form: str | None
     status: str
     due_at: datetime | None

@@ -31,7 +31,7 @@ def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTas
 
 def check_visible(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
     """:raises NotAllowed: unless the actor may act on the task, did it, or supervises city-wide."""
-    if not (actor.may_act_on(task) or task.completed_by == actor.username or task.claimed_by == actor.username
+    if not (actor.may_act_on(task) or actor.username in (task.completed_by, task.claimed_by, task.holder)
             or actor.has("supervisor", "admin")):
         raise NotAllowed("This task is not yours to handle.")
 
@@ -45,10 +45,10 @@ def check_actionable(actor: Actor, task: HumanTask | records.TaskRecord) -> None
         raise InvalidState(status="suspended")
     if task.status != "open":
         raise TaskAlreadyHandled(by=task.completed_by or "系统", at=stamp(task.completed_at))
-    if not actor.may_act_on(task) and task.claimed_by != actor.username:
+    if not actor.may_act_on(task) and task.holder != actor.username:
         raise NotAllowed("This task is not yours to handle.")
-    if task.claimed_by and task.claimed_by != actor.username:
-        raise TaskClaimedByOther(by=task.claimed_by)
+    if task.holder and task.holder != actor.username:
+        raise TaskClaimedByOther(by=task.holder)
 
 
 def stamp(moment: datetime | None) -> str:

@@ -42,6 +42,7 @@ class ServiceBase:
         return actor
 
     def forget_actors(self) -> None:
-        """Drop cached actors after a change to users, roles or units."""
+        """Drop cached actors (and sole holders of tasks) after a change to users, roles or units."""
         with self._actors_lock:
             self._actors.clear()
+        self.runs.forget_holders()

@@ -25,11 +25,9 @@ log = logging.getLogger(__name__)
 
 
 def task_recipients(session: Session, task: HumanTask) -> list[str]:
-    """Who should hear about a task: its assignee or claimant, else everyone who may take it."""
-    if task.assignee:
-        return [task.assignee]
-    if task.claimed_by:
-        return [task.claimed_by]
+    """Who should hear about a task: the one who holds it, else everyone who may take it."""
+    if task.holder:
+        return [task.holder]
     if task.role is None:
         return []
     return queries.holders_in_scope(session, task.role, task.scope_path, task.role in CITY_WIDE_ROLES)

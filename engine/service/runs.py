@@ -9,6 +9,7 @@ by the use case. Nothing here commits.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -90,6 +91,7 @@ class RunStore:
         # Versions and unit paths never change once written: cache them for the process's life.
         self._versions: dict[int, tuple[str, str, int]] = {}
         self._unit_paths: dict[str, str | None] = {}
+        self._holders: dict[tuple[str, str | None], tuple[str | None, float]] = {}
 
     def version_info(self, session: Session, version_id: int) -> tuple[str, str, int]:
         """(process id, name, version number) of a deployed version."""
@@ -108,6 +110,26 @@ class RunStore:
         process_id = self.version_info(session, version_id)[0]
         files = select(ProcessVersion.bundle).where(ProcessVersion.id == version_id)
         return self.models.get(version_id, process_id, lambda: session.scalar(files))
+
+    def sole_holder(self, session: Session, role: str | None, scope_path: str | None) -> str | None:
+        """The one user who may take a task of ``role`` in ``scope_path``, or None when there are several.
+
+        Such a task goes straight to that person's 我的待办: there is no one to share it with, so
+        nothing to claim. Read again after ``actor_cache_seconds`` (roles change rarely).
+        """
+        if role is None:
+            return None
+        key = (role, scope_path)
+        now = time.monotonic()
+        cached = self._holders.get(key)
+        if cached is None or cached[1] <= now:
+            holders = queries.holders_in_scope(session, role, scope_path, role in CITY_WIDE_ROLES)
+            cached = self._holders[key] = (holders[0] if len(holders) == 1 else None,
+                                           now + self.settings.actor_cache_seconds)
+        return cached[0]
+
+    def forget_holders(self) -> None:
+        self._holders.clear()
 
     def unit_path(self, session: Session, code: str | None) -> str | None:
         if not code:
@@ -231,10 +253,12 @@ class RunStore:
             return run.evaluate(task.id, expression)
 
         scope_unit = self._scope(unit_code, task, evaluate)
+        scope_path = self.unit_path(session, scope_unit)
         assignee = self._assignee(task, evaluate)
         return {"instance_id": instance_id, "task_guid": task.id, "bpmn_id": meta.bpmn_id, "name": meta.name,
                 "process": meta.process, "lane": meta.lane, "role": meta.role, "scope_unit": scope_unit,
-                "scope_path": self.unit_path(session, scope_unit), "assignee": assignee, "holder": assignee,
+                "scope_path": scope_path, "assignee": assignee,
+                "holder": assignee or self.sole_holder(session, meta.role, scope_path),
                 "form": meta.form, "status": "open", "created_at": now, "due_at": due_at(meta, now, evaluate),
                 "ever_overdue": False}
 

@@ -149,20 +149,21 @@ class TaskUseCases(ServiceBase):
             meta = model.meta_for(task.process, task.bpmn_id)
             form = model.forms.get(task.form) if task.form else None
             values: dict[str, Any] = {}
+            events = list(session.scalars(select(InstanceEvent).where(
+                InstanceEvent.instance_id == instance.id, InstanceEvent.kind == "task_completed")
+                .order_by(InstanceEvent.at, InstanceEvent.id)))
             if task.status == "open" and form is not None:
                 run = self.runs.load(session, instance)
                 ready = run.ready_task(task.task_guid)
                 if ready is not None:
                     form = with_options(form, lambda expression: run.evaluate(task.task_guid, expression))
-                    fields = form.get("properties", {})
-                    values = {key: value for key, value in ready.data.items() if key in fields}
+                    per_person = bool(meta and meta.element_variable)
+                    values = step_values(form, ready.data, task.bpmn_id, events, user.username if per_person else None)
             history = [Submission(e.step_name, e.actor, e.at, e.data, _shown(model, e.bpmn_id, e.data))
-                       for e in session.scalars(select(InstanceEvent).where(
-                           InstanceEvent.instance_id == instance.id, InstanceEvent.kind == "task_completed")
-                           .order_by(InstanceEvent.at, InstanceEvent.id))]
+                       for e in events]
             may_act = task.status == "open" and (user.may_act_on(task) or task.claimed_by == user.username) \
                 and task.claimed_by in (None, user.username)
-            may_claim = may_act and task.assignee is None and task.claimed_by is None
+            may_claim = may_act and task.holder is None
             process_name = self.runs.version_info(session, instance.version_id)[1]
             row = _row(task, instance.process_id, instance.title, instance.unit_code)
             return TaskDetail(row, process_name, meta.documentation if meta else "",
@@ -209,7 +210,8 @@ class TaskUseCases(ServiceBase):
                 raise TaskAlreadyHandled(by=task.completed_by or "系统", at=stamp(task.completed_at))
             if task.claimed_by != user.username:
                 raise NotAllowed("Only the user who claimed this task can release it.")
-            records.update_task(session, task.id, {"claimed_by": None, "claimed_at": None, "holder": task.assignee})
+            holder = task.assignee or self.runs.sole_holder(session, task.role, task.scope_path)
+            records.update_task(session, task.id, {"claimed_by": None, "claimed_at": None, "holder": holder})
             change = Change(user.username)
             change.add("unclaimed", task=task)
             change.write(session, instance.id)
@@ -319,6 +321,23 @@ def _shown(model: Any, bpmn_id: str | None, data: Any) -> list[tuple[str, Any]]:
     if form is None or not isinstance(data, dict):
         return [(key, value) for key, value in (data or {}).items()] if isinstance(data, dict) else []
     return describe(form, data)
+
+
+def step_values(form: dict[str, Any], data: dict[str, Any], bpmn_id: str, events: list[InstanceEvent],
+                only_by: str | None) -> dict[str, Any]:
+    """What a step's form shows before anyone types: its own values only.
+
+    Editable fields come from this step's own earlier submission (a step that was returned comes
+    back filled in), never from another step that used the same field name; for a step done by
+    each panel member (``only_by``), only that member's. Read-only fields show what the process
+    computed for the step (an average score, say).
+    """
+    fields = form.get("properties", {})
+    earlier = next((e.data for e in reversed(events) if e.bpmn_id == bpmn_id and isinstance(e.data, dict)
+                    and (only_by is None or e.actor == only_by)), {})
+    values = {key: value for key, value in earlier.items() if key in fields and not fields[key].get("readOnly")}
+    values.update({key: data[key] for key, field in fields.items() if field.get("readOnly") and key in data})
+    return values
 
 
 def _draft(session: Session, task: HumanTask, username: str) -> dict | None:

@@ -1,0 +1,86 @@
+"""Work reaches the right person, and a form shows only its own step's values.
+
+A task that exactly one person may take (an assignee, or the only holder of the role in scope) is
+in that person's 我的待办 at once; 待认领 holds only work several people could take. A field that
+two steps share by name (``opinion``, ``decision``) never carries one step's input into the other.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import Engine
+from tests.conftest import ROOT
+from web.demo_org import seed_organisation
+from web.demo_projects import ProjectDriver
+from web.demo_projects import key_application
+
+APPLICANT = "county1_applicant"
+
+
+@pytest.fixture
+def party(engine: Engine) -> ProjectDriver:
+    seed_organisation(engine)
+    engine.deploy(ROOT / "workflows", actor="admin")
+    driver = ProjectDriver(engine)
+    driver.at("2008-03-03")
+    return driver
+
+
+def mine(party: ProjectDriver, user: str) -> list[str]:
+    return sorted(row.bpmn_id for row in party.engine.inbox(user, "mine").rows)
+
+
+def claimable(party: ProjectDriver, user: str) -> list[str]:
+    return sorted(row.bpmn_id for row in party.engine.inbox(user, "claimable").rows)
+
+
+def test_work_with_one_possible_holder_is_in_my_inbox_without_claiming(party):
+    instance_id = party.start(APPLICANT)
+    assert mine(party, APPLICANT) == ["submit_key"] and claimable(party, APPLICANT) == []
+    party.submit(APPLICANT, instance_id, key_application("一人经办的项目"))
+    assert mine(party, "county1_leader") == ["leader_approval"]
+    party.do("county1_leader", "leader_approval", instance_id, {"decision": "pass", "opinion": "同意上报"})
+    assert mine(party, "county1_org") == ["county_review"]
+    party.do("county1_org", "county_review", instance_id, {"decision": "pass", "opinion": "初审通过"})
+    assert mine(party, "city_org") == ["city_review"]  # city_org lands on a non-empty 我的待办
+    party.do("city_org", "city_review", instance_id, {"decision": "pass", "opinion": "审核通过"})
+    party.at("2008-04-10")
+    party.assign_panel(instance_id)
+    assert [mine(party, member) for member in ("panel1", "panel2", "panel3")] == [["panel_score"]] * 3
+
+
+def test_work_several_may_take_waits_to_be_claimed_and_then_is_theirs_alone(party):
+    party.engine.add_user("county1_applicant2", "511802", ["applicant"], password="demo-password")
+    party.start(APPLICANT)
+    assert claimable(party, APPLICANT) == claimable(party, "county1_applicant2") == ["submit_key"]
+    task_id = party.engine.inbox(APPLICANT, "claimable").rows[0].id
+    party.engine.claim("county1_applicant2", task_id)
+    assert mine(party, "county1_applicant2") == ["submit_key"] and claimable(party, APPLICANT) == []
+
+
+def test_steps_sharing_a_field_name_keep_their_own_values(party):
+    instance_id = party.apply(APPLICANT, "字段隔离项目")
+    party.pass_review(APPLICANT, instance_id)  # three reviews, each with its own `opinion`
+    party.at("2008-04-10")
+    party.assign_panel(instance_id)
+    engine = party.engine
+    panel1 = engine.task("panel1", party.task("panel1", "panel_score", instance_id).id)
+    assert "opinion" not in panel1.values  # not city_org's "审核通过" from the review
+    party.score_argumentation(instance_id, {"panel1": 86, "panel2": 90, "panel3": 88})
+    decide = engine.task("city_org", party.task("city_org", "decide", instance_id).id)
+    assert decide.values == {"argumentation_score": 88.0}  # computed for the step; no expert's opinion
+    party.decide(instance_id, "return")
+    resubmit = engine.task(APPLICANT, party.task(APPLICANT, "submit_key", instance_id).id)
+    assert resubmit.values["title"] == "字段隔离项目"  # its own earlier submission comes back
+    assert "opinion" not in resubmit.values and "decision" not in resubmit.values
+
+
+def test_a_panel_member_never_sees_another_members_score_in_the_form(party):
+    instance_id = party.apply(APPLICANT, "评分隔离项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.at("2008-04-10")
+    party.assign_panel(instance_id)
+    party.score_argumentation(instance_id, {"panel1": 61})
+    panel2 = party.engine.task("panel2", party.task("panel2", "panel_score", instance_id).id)
+    assert panel2.values.get("score") is None and panel2.values.get("opinion") is None
