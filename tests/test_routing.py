@@ -84,3 +84,20 @@ def test_a_panel_member_never_sees_another_members_score_in_the_form(party):
     party.score_argumentation(instance_id, {"panel1": 61})
     panel2 = party.engine.task("panel2", party.task("panel2", "panel_score", instance_id).id)
     assert panel2.values.get("score") is None and panel2.values.get("opinion") is None
+
+
+def test_a_returned_step_is_marked_and_opens_with_the_reason(party, app):
+    from tests.webhelpers import login
+    from tests.webhelpers import text
+
+    instance_id = party.apply(APPLICANT, "退回标记项目")
+    first = party.engine.inbox("county1_leader", "mine").rows[0]
+    assert first.return_note is None  # done for the first time
+    party.do("county1_leader", "leader_approval", instance_id, {"decision": "return", "opinion": "请补充经费预算"})
+    [again] = party.engine.inbox(APPLICANT, "mine").rows
+    assert again.bpmn_id == "submit_key" and again.return_note == "请补充经费预算"
+    client = app.test_client()
+    login(client, APPLICANT)
+    assert "退回" in text(client.get("/"))
+    page = text(client.get(f"/tasks/{again.id}"))
+    assert page.index("请补充经费预算") < page.index("填写重点项目申报书</h1>")  # the reason comes first

@@ -36,7 +36,9 @@ OPENAPI = {
                 "created_at": {"type": "string", "format": "date-time"},
                 "due_at": {"type": ["string", "null"], "format": "date-time"},
                 "completed_at": {"type": ["string", "null"], "format": "date-time"},
-                "completed_by": {"type": ["string", "null"]}, "ever_overdue": {"type": "boolean"}}},
+                "completed_by": {"type": ["string", "null"]}, "ever_overdue": {"type": "boolean"},
+                "return_note": {"type": ["string", "null"],
+                                "description": "Set when a reviewer returned the step: their reason ('' for none)"}}},
         },
     },
     "paths": {

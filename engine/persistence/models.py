@@ -201,6 +201,8 @@ class HumanTask(Base):
     # The one person who holds the task: who claimed it, else its assignee; None while the role's
     # holders in scope may claim it. 我的待办 is "held by me".
     holder: Mapped[str | None] = mapped_column(String(64))
+    # Set when the step is done again because a reviewer returned it: their reason ('' for none).
+    return_note: Mapped[str | None] = mapped_column(String(1000))
 
     instance: Mapped[ProcessInstance] = relationship(lazy="raise")
 

@@ -54,7 +54,8 @@ TAB_CONDITIONS = {
 TASK_ROW_COLUMNS = (HumanTask.id, HumanTask.name, HumanTask.bpmn_id, HumanTask.instance_id,
                     ProcessInstance.process_id, ProcessInstance.title, ProcessInstance.unit_code, HumanTask.role,
                     HumanTask.assignee, HumanTask.claimed_by, HumanTask.status, HumanTask.created_at,
-                    HumanTask.due_at, HumanTask.completed_at, HumanTask.completed_by, HumanTask.ever_overdue)
+                    HumanTask.due_at, HumanTask.completed_at, HumanTask.completed_by, HumanTask.ever_overdue,
+                    HumanTask.return_note)
 _ORDERS: dict[str, Callable[[Any], tuple]] = {
     "due": lambda t: (t.due_at.is_(None), t.due_at, t.id),
     "created": lambda t: (t.created_at.desc(), t.id.desc()),

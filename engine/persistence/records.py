@@ -308,6 +308,17 @@ def insert_tasks(session: Session, rows: list[dict[str, Any]]) -> None:
         session.connection().execute(_INSERT_TASKS, _rows(rows))
 
 
+_DONE_BEFORE = (select(TASKS.c.id)
+                .where(TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.process == bindparam("process"),
+                       TASKS.c.bpmn_id == bindparam("bpmn_id"), TASKS.c.status == "completed").limit(1))
+
+
+def done_before(session: Session, instance_id: int, process: str, bpmn_id: str) -> bool:
+    """True when the instance already completed this step once (it is being done again)."""
+    params = {"instance_id": instance_id, "process": process, "bpmn_id": bpmn_id}
+    return session.connection().execute(_DONE_BEFORE, params).first() is not None
+
+
 def cancel_open_tasks(session: Session, instance_id: int, guids: Iterable[str], now: datetime) -> None:
     session.connection().execute(update(TASKS).where(TASKS.c.instance_id == instance_id,
                                                      TASKS.c.task_guid.in_(sorted(guids)), TASKS.c.status == "open")

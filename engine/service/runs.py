@@ -177,7 +177,7 @@ class RunStore:
             values.update(error_element=None, error_message=None)
         values.update(self._business_fields(session, instance, snap.data))
         unit_code = values.get("unit_code", instance.unit_code)
-        new_tasks = self._sync_tasks(session, instance, run, snap, now, handled, new_status, unit_code)
+        new_tasks = self._sync_tasks(session, instance, run, snap, now, handled, new_status, unit_code, change)
         values["current_steps"] = self._steps(instance, snap, now, new_status)
         self._milestones(session, instance, run.model, snap.completed_since, change, now)
         if new_status == "completed" and instance.completed_at is None:
@@ -227,7 +227,8 @@ class RunStore:
         return values
 
     def _sync_tasks(self, session: Session, instance: InstanceRecord, run: ProcessRun, snap: Snapshot,
-                    now: Any, handled: str | None, status: str, unit_code: str | None) -> list[dict[str, Any]]:
+                    now: Any, handled: str | None, status: str, unit_code: str | None,
+                    change: Change) -> list[dict[str, Any]]:
         """Cancel rows whose task went away (boundary, terminate); return a new row per newly READY task."""
         if status == "suspended":
             # Hidden from inboxes (and not actionable) until the instance resumes.
@@ -242,11 +243,11 @@ class RunStore:
         gone = was_open - set(ready)
         if gone:
             records.cancel_open_tasks(session, instance.id, gone, now)
-        return [self._new_task_row(session, instance.id, unit_code, run, task, now)
+        return [self._new_task_row(session, instance.id, unit_code, run, task, now, change)
                 for guid, task in ready.items() if guid not in was_open and guid != handled]
 
     def _new_task_row(self, session: Session, instance_id: int, unit_code: str | None, run: ProcessRun,
-                      task: ReadyTask, now: Any) -> dict[str, Any]:
+                      task: ReadyTask, now: Any, change: Change) -> dict[str, Any]:
         meta = task.meta
 
         def evaluate(expression: str) -> Any:
@@ -259,8 +260,26 @@ class RunStore:
                 "process": meta.process, "lane": meta.lane, "role": meta.role, "scope_unit": scope_unit,
                 "scope_path": scope_path, "assignee": assignee,
                 "holder": assignee or self.sole_holder(session, meta.role, scope_path),
+                "return_note": self._return_note(session, instance_id, run.model, meta, change),
                 "form": meta.form, "status": "open", "created_at": now, "due_at": due_at(meta, now, evaluate),
                 "ever_overdue": False}
+
+    @staticmethod
+    def _return_note(session: Session, instance_id: int, model: ParsedModel, meta: Any, change: Change) -> str | None:
+        """Why a step is done again: the reason the returning step gave (its form marks the field
+        ``x-return-reason``), '' when it gave none; None when the step is done for the first time."""
+        if not records.done_before(session, instance_id, meta.process, meta.bpmn_id):
+            return None
+        for event in reversed(change.events):
+            if event["kind"] != "task_completed" or not isinstance(event["data"], dict):
+                continue
+            returning = next((m for m in model.tasks.values() if m.bpmn_id == event["bpmn_id"]), None)
+            form = model.forms.get(returning.form) if returning is not None and returning.form else {}
+            for key, declared in (form or {}).get("properties", {}).items():
+                if declared.get("x-return-reason") and event["data"].get(key):
+                    return str(event["data"][key])[:1000]
+            return (event["reason"] or "")[:1000]
+        return ""
 
     @staticmethod
     def _assignee(task: ReadyTask, evaluate: Callable[[str], Any]) -> str | None:

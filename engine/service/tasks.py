@@ -66,6 +66,7 @@ class TaskRow:
     completed_at: datetime | None
     completed_by: str | None
     ever_overdue: bool
+    return_note: str | None = None  # not None: a reviewer returned the step (their reason, or '')
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class TaskDetail:
 def _row(task: HumanTask, process_id: str, title: str, unit_code: str | None) -> TaskRow:
     return TaskRow(task.id, task.name, task.bpmn_id, task.instance_id, process_id, title, unit_code, task.role,
                    task.assignee, task.claimed_by, task.status, task.created_at, task.due_at, task.completed_at,
-                   task.completed_by, task.ever_overdue)
+                   task.completed_by, task.ever_overdue, task.return_note)
 
 
 class TaskUseCases(ServiceBase):
