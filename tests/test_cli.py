@@ -40,7 +40,7 @@ def test_full_round_through_the_cli(cli):
     assert [(t["id"], t["bpmn_id"], t["name"], t["instance_id"]) for t in listed] == [(1, "submit", "提交申请", 1)]
     assert set(listed[0]) == {"id", "name", "bpmn_id", "instance_id", "process_id", "title", "unit_code", "role",
                               "assignee", "claimed_by", "status", "created_at", "due_at", "completed_at",
-                              "completed_by", "ever_overdue", "return_note"}
+                              "completed_by", "ever_overdue", "return_note", "process_name"}
     data = json.dumps({"title": "命令行项目", "plan": "完整的五大体系实施方案"})
     assert cli("complete", "1", "--as", "app1", "--data", data).exit_code == 0
     listed = json.loads(cli("tasks", "--as", "county1", "--json").output)

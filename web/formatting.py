@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -12,6 +13,7 @@ import nh3
 from babel.dates import format_date
 from babel.dates import format_datetime
 from flask import Flask
+from flask import current_app
 from flask import g
 from flask_babel import get_locale
 from flask_babel import gettext
@@ -86,15 +88,81 @@ def file_size(size: int | None) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def _directory() -> Any:
+    """Names of people and units, fetched once per request (the engine keeps them a few seconds)."""
+    directory = g.get("_directory")
+    if directory is None:
+        directory = g._directory = current_app.extensions["engine"].directory()
+    return directory
+
+
+def person(username: str | None) -> str:
+    """王芳（雨城区委组织部） for ``wangfang``; the name itself when nobody has it (系统, a removed user)."""
+    if not username:
+        return ""
+    found = _directory().people.get(username)
+    if found is None:
+        return gettext("System") if username == "system" else username
+    name, unit = found
+    return f"{name}（{unit}）" if unit else name
+
+
+def person_name(username: str | None) -> str:
+    """The display name alone (where the unit is obvious)."""
+    if not username:
+        return ""
+    found = _directory().people.get(username)
+    return found[0] if found else (gettext("System") if username == "system" else username)
+
+
+def unit_name(code: str | None) -> str:
+    return _directory().units.get(code or "", code or "")
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def shown(value: Any) -> Any:
+    """A stored value as a person reads it: dates as 2008年3月1日, user names and unit codes as names."""
+    if isinstance(value, datetime):
+        return fmt_datetime(value)
+    if isinstance(value, date):
+        return fmt_date(value)
+    if isinstance(value, str):
+        if ISO_DATE.match(value):
+            return fmt_date(value)
+        if ISO_MOMENT.match(value):
+            try:
+                return fmt_datetime(datetime.fromisoformat(value))
+            except ValueError:
+                return value
+        directory = _directory()
+        if value in directory.people:
+            return person(value)
+        if value in directory.units:
+            return directory.units[value]
+    return value
+
+
 def error_message(error: Any) -> str:
-    """A field error (or any engine error) in the current language; word parameters translated too."""
+    """A field error (or any engine error) in the current language; word parameters translated too,
+    people named, moments written as people read them."""
     if not error.params:
         return gettext(error.template)
-    params = {key: gettext(value) if isinstance(value, str) else value for key, value in error.params.items()}
+    params = {}
+    for key, value in error.params.items():
+        if key in ("by", "user"):
+            params[key] = person(value)
+        elif isinstance(value, datetime):
+            params[key] = fmt_datetime(value)
+        else:
+            params[key] = gettext(value) if isinstance(value, str) else value
     return gettext(error.template, **params)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, markdown=safe_markdown,
-                                 filesize=file_size)
+                                 filesize=file_size, person=person, person_name=person_name, unit=unit_name,
+                                 shown=shown)
     app.jinja_env.globals["errmsg"] = error_message

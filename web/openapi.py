@@ -37,6 +37,7 @@ OPENAPI = {
                 "due_at": {"type": ["string", "null"], "format": "date-time"},
                 "completed_at": {"type": ["string", "null"], "format": "date-time"},
                 "completed_by": {"type": ["string", "null"]}, "ever_overdue": {"type": "boolean"},
+                "process_name": {"type": "string"},
                 "return_note": {"type": ["string", "null"],
                                 "description": "Set when a reviewer returned the step: their reason ('' for none)"}}},
         },

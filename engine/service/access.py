@@ -51,5 +51,6 @@ def check_actionable(actor: Actor, task: HumanTask | records.TaskRecord) -> None
         raise TaskClaimedByOther(by=task.holder)
 
 
-def stamp(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment else ""
+def stamp(moment: datetime | None) -> datetime | str:
+    """A moment for a message (the web shows it as 2008年3月1日 10:00); '' when there is none."""
+    return moment if moment is not None else ""

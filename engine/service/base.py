@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ class ServiceBase:
         self.models = ModelCache()
         self.runs = RunStore(settings, self.models)
         self._actors: dict[str, tuple[Actor, float]] = {}
+        self._directory: tuple[Any, float] | None = None
         self._actors_lock = threading.Lock()
 
     def actor_in(self, session: Session, username: str) -> Actor:
@@ -45,4 +47,5 @@ class ServiceBase:
         """Drop cached actors (and sole holders of tasks) after a change to users, roles or units."""
         with self._actors_lock:
             self._actors.clear()
+        self._directory = None
         self.runs.forget_holders()

@@ -1,8 +1,9 @@
-"""Use cases of the organisation: units, users, roles, passwords and sign-in."""
+"""Use cases of the organisation: units, users and roles, and the directory pages show names from."""
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,14 @@ class UnitInfo:
     kind: str
     parent_code: str | None
     path: str
+
+
+@dataclass(frozen=True)
+class Directory:
+    """username → (display name, unit name); unit code → unit name."""
+
+    people: dict[str, tuple[str, str]]
+    units: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,27 @@ class OrgUseCases(ServiceBase):
             path = (parent_unit.path if parent_unit else "/") + code + "/"
             unit = Unit(code=code, name=name.strip(), kind=kind, parent_code=parent, path=path, sort_order=sort_order)
             session.add(unit)
-            return _unit_info(unit)
+            info = _unit_info(unit)
+        self.forget_actors()  # names, scopes and sole holders of tasks may change with it
+        return info
+
+    def directory(self) -> Directory:
+        """Display names and units of everyone, and unit names: what pages show instead of codes.
+
+        Kept for ``actor_cache_seconds`` (a new user's name shows within seconds everywhere).
+        """
+        now = time.monotonic()
+        cached = self._directory
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        with self.db.read() as session:
+            units = {code: name for code, name in session.execute(select(Unit.code, Unit.name))}
+            people = {username: (display or username, units.get(unit_code, ""))
+                      for username, display, unit_code in session.execute(
+                          select(User.username, User.display_name, User.unit_code))}
+        directory = Directory(people, units)
+        self._directory = (directory, now + self.settings.actor_cache_seconds)
+        return directory
 
     def units(self) -> list[UnitInfo]:
         with self.db.read() as session:
@@ -124,7 +153,9 @@ class OrgUseCases(ServiceBase):
             session.add(user)
             session.flush()
             session.refresh(user)
-            return _user_info(user), generated
+            info = _user_info(user)
+        self.forget_actors()  # a second holder of a role: its new tasks wait to be claimed
+        return info, generated
 
     def users(self, actor: str) -> list[UserInfo]:
         """All users (administrators only)."""

@@ -92,6 +92,7 @@ class RunStore:
         self._versions: dict[int, tuple[str, str, int]] = {}
         self._unit_paths: dict[str, str | None] = {}
         self._holders: dict[tuple[str, str | None], tuple[str | None, float]] = {}
+        self._names: tuple[dict[str, str], float] | None = None
 
     def version_info(self, session: Session, version_id: int) -> tuple[str, str, int]:
         """(process id, name, version number) of a deployed version."""
@@ -110,6 +111,15 @@ class RunStore:
         process_id = self.version_info(session, version_id)[0]
         files = select(ProcessVersion.bundle).where(ProcessVersion.id == version_id)
         return self.models.get(version_id, process_id, lambda: session.scalar(files))
+
+    def process_names(self, session: Session) -> dict[str, str]:
+        """Process id → the name of its latest version, read again after a minute."""
+        now = time.monotonic()
+        if self._names is None or self._names[1] <= now:
+            rows = session.execute(select(ProcessVersion.process_id, ProcessVersion.name)
+                                   .order_by(ProcessVersion.process_id, ProcessVersion.version))
+            self._names = ({process_id: name for process_id, name in rows}, now + 60)
+        return self._names[0]
 
     def sole_holder(self, session: Session, role: str | None, scope_path: str | None) -> str | None:
         """The one user who may take a task of ``role`` in ``scope_path``, or None when there are several.

@@ -67,6 +67,7 @@ class TaskRow:
     completed_by: str | None
     ever_overdue: bool
     return_note: str | None = None  # not None: a reviewer returned the step (their reason, or '')
+    process_name: str = ""  # what people call the process (shown when a project has no title yet)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,9 @@ class TaskUseCases(ServiceBase):
             counts = {name: queries.inbox_count(session, viewer, name, search) for name in TABS}
             order = "completed" if tab == "done" else "created" if sort == "created" else "due"
             rows = queries.inbox_page(session, viewer, tab, order, search, page_size, (page - 1) * page_size)
-            return TaskPage(tab, [TaskRow(*row) for row in rows], counts[tab], page, page_size, counts)
+            names = self.runs.process_names(session)
+            return TaskPage(tab, [TaskRow(*row, process_name=names.get(row.process_id, "")) for row in rows],
+                            counts[tab], page, page_size, counts)
 
     def task(self, actor: str, task_id: int) -> TaskDetail:
         """One task with its form, instructions, prefilled values and the earlier steps' data.
