@@ -101,3 +101,33 @@ def test_a_returned_step_is_marked_and_opens_with_the_reason(party, app):
     assert "退回" in text(client.get("/"))
     page = text(client.get(f"/tasks/{again.id}"))
     assert page.index("请补充经费预算") < page.index("填写重点项目申报书</h1>")  # the reason comes first
+
+
+def test_expert_scores_are_read_by_the_city_and_the_expert_only(party, app):
+    from tests.webhelpers import login
+    from tests.webhelpers import text
+
+    instance_id = party.apply(APPLICANT, "评分保密项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.at("2008-04-10")
+    party.assign_panel(instance_id)
+    party.do("panel1", "panel_score", instance_id, {"recuse": True, "recuse_reason": "曾在申报单位任职多年"})
+    party.do("panel2", "panel_score", instance_id, {"recuse": False, "score": 73, "opinion": "论证不够充分的具体意见"})
+    engine = party.engine
+    panel3 = engine.task("panel3", party.task("panel3", "panel_score", instance_id).id)
+    assert not any(s.data and ("score" in s.data or "recuse_reason" in s.data) for s in panel3.history)
+    party.do("panel3", "panel_score", instance_id, {"recuse": False, "score": 90, "opinion": "同意"})
+    city = engine.task("city_org", party.task("city_org", "decide", instance_id).id)
+    scores = [s.data.get("score") for s in city.history if s.data and "score" in s.data]
+    assert sorted(scores) == [73, 90] and any(s.data.get("recuse_reason") for s in city.history if s.data)
+    party.decide(instance_id, "approve")
+    for reader in (APPLICANT, "panel3"):  # the applicant, and an expert looking at the others
+        view = engine.instance(reader, instance_id)
+        leaked = [e for e in view.events if e.actor != reader and e.data and
+                  ({"score", "opinion", "recuse_reason"} & set(e.data)) and e.bpmn_id == "panel_score"]
+        assert leaked == []
+    client = app.test_client()
+    login(client, APPLICANT)
+    page = text(client.get(f"/tasks/{party.engine.inbox(APPLICANT, 'done').rows[0].id}"))
+    assert "曾在申报单位任职多年" not in page and "论证不够充分的具体意见" not in page
+    assert "专家论证评分" not in page  # not even that each expert scored

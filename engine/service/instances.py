@@ -31,6 +31,7 @@ from engine.service.actors import Actor
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 from engine.service.runs import Change
+from forms import readable
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +150,12 @@ class InstanceUseCases(ServiceBase):
         :raises NotFound, NotAllowed: see :func:`visible_instance`.
         """
         with self.db.read() as session:
-            instance = visible_instance(session, self.actor_in(session, actor), instance_id)
+            viewer = self.actor_in(session, actor)
+            instance = visible_instance(session, viewer, instance_id)
             events = session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
                                      .order_by(InstanceEvent.at, InstanceEvent.id))
+            model = self.runs.model(session, instance.version_id)
+            forms = {meta.bpmn_id: model.forms.get(meta.form) for meta in model.tasks.values() if meta.form}
             milestones = session.execute(select(Milestone.key, Milestone.name, Milestone.reached_at)
                                          .where(Milestone.instance_id == instance_id)
                                          .order_by(Milestone.reached_at, Milestone.id))
@@ -162,7 +166,9 @@ class InstanceUseCases(ServiceBase):
                 instance.started_by, instance.started_at, instance.updated_at, instance.completed_at,
                 instance.error_element, instance.error_message, instance.next_timer_due,
                 dict(instance.business or {}), [tuple(m) for m in milestones],
-                [EventView(e.at, e.actor, e.kind, e.step_name, e.bpmn_id, e.reason, e.data) for e in events])
+                [EventView(e.at, e.actor, e.kind, e.step_name, e.bpmn_id, e.reason,
+                           readable(forms.get(e.bpmn_id), e.data, viewer.roles, own=e.actor == viewer.username))
+                 for e in events])
 
     def workflow_history(self, actor: str, instance_id: int) -> list[FinishedStep]:
         """Every step the instance's workflow finished, archived parts included, in time order.

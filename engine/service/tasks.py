@@ -37,6 +37,7 @@ from engine.service.base import ServiceBase
 from engine.service.runs import Change
 from forms import FieldError
 from forms import needs_options
+from forms import readable
 from forms import validate_submission
 from forms import with_options
 from forms.fields import describe
@@ -163,8 +164,7 @@ class TaskUseCases(ServiceBase):
                     form = with_options(form, lambda expression: run.evaluate(task.task_guid, expression))
                     per_person = bool(meta and meta.element_variable)
                     values = step_values(form, ready.data, task.bpmn_id, events, user.username if per_person else None)
-            history = [Submission(e.step_name, e.actor, e.at, e.data, _shown(model, e.bpmn_id, e.data))
-                       for e in events]
+            history = submissions(model, events, user.roles, user.username)
             may_act = task.status == "open" and (user.may_act_on(task) or task.claimed_by == user.username) \
                 and task.claimed_by in (None, user.username)
             may_claim = may_act and task.holder is None
@@ -319,12 +319,25 @@ def _foreign_attachments(session: Session, form: dict[str, Any], data: dict[str,
     return errors
 
 
-def _shown(model: Any, bpmn_id: str | None, data: Any) -> list[tuple[str, Any]]:
+def _form_of(model: Any, bpmn_id: str | None) -> dict | None:
     meta = next((m for m in model.tasks.values() if m.bpmn_id == bpmn_id), None)
-    form = model.forms.get(meta.form) if meta and meta.form else None
-    if form is None or not isinstance(data, dict):
-        return [(key, value) for key, value in (data or {}).items()] if isinstance(data, dict) else []
-    return describe(form, data)
+    return model.forms.get(meta.form) if meta and meta.form else None
+
+
+def submissions(model: Any, events: list[InstanceEvent], roles: frozenset[str], username: str) -> list[Submission]:
+    """The earlier steps as ``username`` may read them: fields their form marks ``x-visible-to``
+    other roles are left out, and a step with nothing left to read is not listed at all (an
+    applicant does not see that each expert scored, let alone the scores)."""
+    shown = []
+    for event in events:
+        form = _form_of(model, event.bpmn_id)
+        data = readable(form, event.data, roles, own=event.actor == username)
+        if isinstance(event.data, dict) and event.data and not data:
+            continue
+        view = describe(form, data) if form is not None and isinstance(data, dict) else \
+            list(data.items()) if isinstance(data, dict) else []
+        shown.append(Submission(event.step_name, event.actor, event.at, data, view))
+    return shown
 
 
 def step_values(form: dict[str, Any], data: dict[str, Any], bpmn_id: str, events: list[InstanceEvent],

@@ -1,0 +1,24 @@
+"""Who may read what a step submitted: ``"x-visible-to": [roles]`` on a form field.
+
+A field without it is readable by everyone who may see the project. A field with it is readable
+by holders of those roles, and always by the person who submitted it. An expert's score, opinion
+and recusal reason are marked so: the city and the supervisors read them, the other experts and
+the applicant do not (they read the panel's result, which the process computes and the city's
+decision carries). The earlier-steps view, the API and every export go through :func:`readable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+KEYWORD = "x-visible-to"
+
+
+def readable(schema: dict[str, Any] | None, data: Any, roles: Collection[str], own: bool) -> Any:
+    """``data`` without the fields the reader may not see (``own``: the reader submitted it)."""
+    if own or not isinstance(data, dict) or not schema:
+        return data
+    properties = schema.get("properties", {})
+    return {key: value for key, value in data.items()
+            if KEYWORD not in properties.get(key, {}) or set(properties[key][KEYWORD]) & set(roles)}
