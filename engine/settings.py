@@ -31,6 +31,9 @@ class EngineSettings:
     # memory and CPU (engine.runtime.isolation); off, they run in the server process.
     isolate_scripts: bool = True
     business_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BUSINESS_FIELDS))
+    # A task whose date has passed when it starts gets this many working days instead of being
+    # born overdue.
+    late_start_workdays: int = 5
     # Reminder (催办) this many days before a task's due date; escalation (督办) this many
     # working days after it.
     remind_days_before: int = 3

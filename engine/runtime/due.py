@@ -43,8 +43,20 @@ def to_deadline(value: Any) -> datetime | None:
     return None
 
 
-def due_at(meta: TaskMeta, created: datetime, evaluate: Callable[[str], Any]) -> datetime | None:
-    """When the task falls due, or None when it has no due-date property (or it cannot be read)."""
+def due_at(meta: TaskMeta, created: datetime, evaluate: Callable[[str], Any],
+           late_start_workdays: int = 0) -> datetime | None:
+    """When the task falls due, or None when it has no due-date property (or it cannot be read).
+
+    A task whose date has already passed when it starts (a calendar date in spring for a project
+    approved in December) is not born overdue: it gets ``late_start_workdays`` working days.
+    """
+    due = _declared_due(meta, created, evaluate)
+    if due is not None and late_start_workdays and due < created:
+        return end_of_day(add_workdays(created.astimezone(BUSINESS_TZ).date(), late_start_workdays))
+    return due
+
+
+def _declared_due(meta: TaskMeta, created: datetime, evaluate: Callable[[str], Any]) -> datetime | None:
     try:
         expression = meta.prop("dueDate")
         if expression:

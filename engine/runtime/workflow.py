@@ -14,10 +14,13 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
@@ -250,6 +253,30 @@ class ProcessRun:
                 self._record(error)
                 return
         self.advance()
+
+    def shift_boundary_timers(self, task_id: str, delta: timedelta) -> list[str]:
+        """Move the waiting timers on the boundary of task ``task_id`` by ``delta``; their names.
+
+        A timer on a task's boundary (a grace period, a statement window) is derived from the
+        task's due date: when an extension moves the due date, it moves too.
+        """
+        task = self._task(task_id)
+        if task is None or task.parent is None or not isinstance(task.parent.task_spec, BoundaryEventSplit):
+            return []
+        moved = []
+        for sibling in task.parent.children:
+            spec = sibling.task_spec
+            if sibling is task or sibling.state != TaskState.WAITING or not isinstance(spec, BoundaryEvent) \
+                    or not isinstance(spec.event_definition, TimerEventDefinition):
+                continue
+            value = sibling._get_internal_data("event_value")
+            due = timers.pending_due(value)
+            if due is None:
+                continue
+            shifted = (due + delta).isoformat()
+            sibling._set_internal_data(event_value={**value, "next": shifted} if isinstance(value, dict) else shifted)
+            moved.append(spec.bpmn_name or spec.bpmn_id)
+        return moved
 
     def terminate(self) -> None:
         """Cancel every unfinished task."""

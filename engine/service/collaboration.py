@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy import func
@@ -18,6 +19,7 @@ from engine.errors import InvalidInput
 from engine.errors import InvalidState
 from engine.errors import InvalidUpload
 from engine.errors import NotFound
+from engine.persistence import records
 from engine.persistence.models import Attachment
 from engine.persistence.models import AttachmentBlob
 from engine.persistence.models import Comment
@@ -228,15 +230,31 @@ class CollaborationUseCases(ServiceBase):
             request.status = "approved" if approve else "refused"
             request.decided_by, request.decided_at, request.decision_note = user.username, now, note or None
             task = session.get(HumanTask, request.human_task_id)
-            if approve and task.status == "open":
-                task.due_at = request.requested_due
-                task.reminded_at = task.overdue_noticed_at = task.escalated_at = None
             session.add(Notification(username=request.requested_by, kind=f"extension_{request.status}",
                                      instance_id=request.instance_id, human_task_id=task.id, message=note or "",
                                      sender=user.username, created_at=now))
             change = Change(user.username)
             change.add(f"extension_{request.status}", task=task, reason=note or None)
-            change.write(session, request.instance_id)
+            if approve and task.status == "open":
+                self._extend(session, task, request.requested_due, change)
+            else:
+                change.write(session, request.instance_id)
+
+    def _extend(self, session: Any, task: HumanTask, new_due: datetime, change: Change) -> None:
+        """Move a task's due date, and every timer on its boundary with it (grace periods, windows)."""
+        instance = records.lock_instance(session, task.instance_id)
+        delta = new_due - task.due_at if task.due_at is not None else None
+        task.due_at = new_due
+        task.reminded_at = task.overdue_noticed_at = task.escalated_at = None
+        if instance is None or not delta:
+            change.write(session, task.instance_id)
+            return
+        run = self.runs.load(session, instance)
+        moved = run.shift_boundary_timers(task.task_guid, delta)
+        if moved:
+            change.add("timers_moved", task=task, reason="、".join(moved))
+        keep = instance.status if instance.status in ("suspended", "error") else None
+        self.runs.save(session, instance, run, change, status=keep)
 
     def extension_requests(self, actor: str, status: str = "pending") -> list[ExtensionView]:
         """Requests to decide (city organisation department) or the actor's own requests."""

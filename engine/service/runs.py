@@ -271,7 +271,8 @@ class RunStore:
                 "scope_path": scope_path, "assignee": assignee,
                 "holder": assignee or self.sole_holder(session, meta.role, scope_path),
                 "return_note": self._return_note(session, instance_id, run.model, meta, change),
-                "form": meta.form, "status": "open", "created_at": now, "due_at": due_at(meta, now, evaluate),
+                "form": meta.form, "status": "open", "created_at": now,
+                "due_at": due_at(meta, now, evaluate, self.settings.late_start_workdays),
                 "ever_overdue": False}
 
     @staticmethod
