@@ -17,6 +17,7 @@ from engine.service.tasks import TABS
 from web.auth import login_required
 from web.errors import message_of
 from web.input_guard import page_number
+from web.input_guard import safe_next
 from web.services import engine
 
 bp = Blueprint("inbox", __name__)
@@ -54,11 +55,20 @@ def start(process_id: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("tasks.show", task_id=task_id) if task_id else url_for("inbox.index"))
 
 
+@bp.get("/notifications")
+@login_required
+def notices():  # type: ignore[no-untyped-def]
+    """Every notice, read and dealt-with ones included, newest first, 50 a page."""
+    page = page_number(request.args.get("page"))
+    shown = engine().notifications(g.actor.username, unread_only=False, limit=51, offset=(page - 1) * 50)
+    return render_template("inbox/notices.html", notices=shown[:50], page=page, more=len(shown) > 50)
+
+
 @bp.post("/notifications/read")
 @login_required
 def read_notifications():  # type: ignore[no-untyped-def]
     engine().mark_read(g.actor.username)
-    return redirect(url_for("inbox.index"))
+    return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
 
 
 @bp.post("/extensions/<int:request_id>")

@@ -41,6 +41,8 @@ from engine.uploads import check_upload
 from engine.uploads import clean_name
 
 MAX_COMMENT = 2000
+# Notices that tell their reader to act on a task (as opposed to escalations, which tell others).
+ACTING_NOTICES = ("due_soon", "overdue", "reminder")
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class NotificationView:
     message: str
     created_at: datetime
     read: bool
+    holder: str | None = None  # who holds the task now (None: it waits to be claimed)
+    resolved: bool = False  # its task is done, or now someone else's: nothing left to do about it
 
 
 def _attachment_info(row: Attachment) -> AttachmentInfo:
@@ -293,19 +297,38 @@ class CollaborationUseCases(ServiceBase):
             change.write(session, task.instance_id)
             return len(recipients)
 
-    def notifications(self, actor: str, unread_only: bool = True, limit: int = 20) -> list[NotificationView]:
+    def notifications(self, actor: str, unread_only: bool = True, limit: int = 20,
+                      offset: int = 0) -> list[NotificationView]:
+        """The actor's notices, newest first, each once (a repeat of the same kind about the same
+        task is left out). ``unread_only``: what still needs attention, the inbox's list: unread,
+        and about a task still open and not someone else's now; otherwise every notice, read and
+        resolved included (the notices page)."""
         with self.db.read() as session:
             user = self.actor_in(session, actor)
-            query = (select(Notification, HumanTask.name, HumanTask.due_at, ProcessInstance.title)
+            query = (select(Notification, HumanTask.name, HumanTask.due_at, HumanTask.status, HumanTask.holder,
+                            ProcessInstance.title)
                      .outerjoin(HumanTask, HumanTask.id == Notification.human_task_id)
                      .outerjoin(ProcessInstance, ProcessInstance.id == Notification.instance_id)
                      .where(Notification.username == user.username)
-                     .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+                     .order_by(Notification.created_at.desc(), Notification.id.desc()))
             if unread_only:
                 query = query.where(Notification.read_at.is_(None))
-            return [NotificationView(n.id, n.kind, n.human_task_id, name, n.instance_id, title, due, n.sender,
-                                     n.message, n.created_at, n.read_at is not None)
-                    for n, name, due, title in session.execute(query)]
+            views, seen = [], set()
+            for n, name, due, status, holder, title in session.execute(query.limit((offset + limit) * 3 + 30)):
+                key = (n.kind, n.human_task_id or f"n{n.id}")
+                if key in seen:
+                    continue
+                seen.add(key)
+                # Told to act on it, and now it is someone else's (claimed, reassigned): resolved for them.
+                # An escalation stays with the leaders and supervisors until the task is done.
+                reassigned = holder is not None and holder != user.username and n.kind in ACTING_NOTICES
+                resolved = n.human_task_id is not None and (status != "open" or reassigned)
+                if unread_only and resolved:
+                    continue
+                views.append(NotificationView(n.id, n.kind, n.human_task_id, name, n.instance_id, title, due,
+                                              n.sender, n.message, n.created_at, n.read_at is not None, holder,
+                                              resolved))
+            return views[offset:offset + limit]
 
     def mark_read(self, actor: str, notification_ids: list[int] | None = None) -> None:
         """Mark the actor's notifications read (all of them when no ids are given)."""

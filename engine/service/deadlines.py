@@ -88,7 +88,7 @@ class DeadlineUseCases(ServiceBase):
 
     @staticmethod
     def _notify(session: Session, task: HumanTask, kind: str, recipients: list[str], now: datetime) -> int:
-        for username in recipients:
+        for username in sorted(set(recipients)):
             session.add(Notification(username=username, kind=kind, instance_id=task.instance_id,
                                      human_task_id=task.id, message="", sender=SYSTEM, created_at=now))
         if kind != "due_soon":
