@@ -31,7 +31,8 @@ class Plan:
     applicant: str
     title: str
     kind: str = "key_project"
-    stop: str = "closed"  # where it stops: draft, leader, returned, city_review, city_rejected, scoring,
+    stop: str = "closed"  # where it stops: draft, leader, returned, county_review, city_review, city_rejected,
+    # scoring,
     # argument_rejected, or an implementation outcome below
     skip_report: str | None = None  # quarter key whose report is never sent
     fail_stage: str | None = None  # acceptance stage scored poor
@@ -68,9 +69,11 @@ PLANS = [
     Plan("county3_applicant", "荥经县工业园区党建示范带", kind="demonstration_project", stop="q4_open",
          skip_report="Q4", collaborator=None),
     Plan("county4_applicant", "汉源县移民新村党建示范片", kind="demonstration_project", stop="leader"),
+    Plan("county1_applicant", "雨城区乡村振兴党建示范带", kind="demonstration_project", stop="county_review",
+         collaborator=None),
 ]
 
-APPLICATION_STOPS = {"draft", "leader", "returned", "city_review", "city_rejected"}
+APPLICATION_STOPS = {"draft", "leader", "returned", "county_review", "city_review", "city_rejected"}
 IMPLEMENTATION_EVENTS = ["2008-04-21", "2008-05-19", "2008-06-20", "2008-07-01", "2008-08-18", "2008-09-19",
                          "2008-11-17", "2008-12-05"]
 QUARTER_OF = {"2008-04-21": "Q1", "2008-06-20": "Q2", "2008-09-19": "Q3", "2008-12-05": "Q4"}
@@ -122,7 +125,7 @@ class DemoBuilder:
             if plan.stop == "returned":
                 self.party.do(plan.applicant.replace("_applicant", "_leader"), "leader_approval", plan.instance_id,
                               {"decision": "return", "opinion": "考核指标需量化，请补充后重新上报。"})
-            elif plan.stop == "city_review":
+            elif plan.stop in ("county_review", "city_review"):
                 self.party.do(plan.applicant.replace("_applicant", "_leader"), "leader_approval", plan.instance_id,
                               {"decision": "pass", "opinion": "同意上报"})
             elif plan.stop == "city_rejected":
