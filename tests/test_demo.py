@@ -25,3 +25,21 @@ def test_demo_creates_projects_at_every_stage_once(engine):
     # every demo account can sign in with the documented password
     for user in demo_users()[:5]:
         assert engine.authenticate(user.username, "demo-password").actor.username == user.username
+
+
+def test_on_the_demos_today_every_working_role_has_something_in_my_inbox(engine):
+    """Applicants (who are also the projects' responsible persons), leaders, county and city
+    departments, experts and collaborating units each find work on 2008-12-22 (administrators and
+    supervisors have no steps of their own)."""
+    from engine import clock
+    from web.demo import DEMO_TODAY
+    from web.demo_projects import moment
+
+    seed_demo(engine)
+    clock.travel_to(moment(DEMO_TODAY))
+    busy: set[str] = set()
+    for user in demo_users():
+        if engine.inbox(user.username, "mine").total:
+            busy.update(user.roles)
+    working = {"applicant", "unit_leader", "county_org", "city_org", "panel", "collaborator"}
+    assert working <= busy, working - busy
