@@ -283,14 +283,16 @@ def test_extension_after_the_due_date_is_refused(client, party_engine):
 def test_quota_message_when_starting_a_third_application(client, party_engine):
     from web.demo_projects import key_application
 
-    for title in ("第一个项目", "第二个项目"):
-        instance_id = party_engine.start("key_project", APPLICANT, {})
+    drafts = [party_engine.start("key_project", APPLICANT, {}) for _ in range(3)]  # while the quota was free
+    for instance_id, title in zip(drafts, ("第一个项目", "第二个项目"), strict=False):
         party_engine.complete(APPLICANT, party_engine.my_task_in(APPLICANT, instance_id), key_application(title))
     login(client, APPLICANT)
-    task_id = start_application(client, party_engine)
+    task_id = party_engine.my_task_in(APPLICANT, drafts[2])
     response = post(client, f"/tasks/{task_id}", application_form(), page=f"/tasks/{task_id}")
     assert response.status_code == 422 and "已申报2个同类项目" in text(response)
-    assert 'value="党员党性定期分析试点"' in text(response)
+    assert 'value="党员党性定期分析试点"' in text(response)  # nothing typed is lost
+    response = post(client, "/start/key_project", follow_redirects=True)  # a fourth: refused before writing
+    assert "名额已用完" in text(response)
 
 
 def test_claim_and_give_back(client, party_engine):

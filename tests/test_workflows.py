@@ -137,17 +137,20 @@ def test_rejected_at_argumentation(party):
     party.decide(instance_id, "reject")
     final = view(party, instance_id)
     assert final.status == "completed" and final.business["status_text"] == "不予立项"
-    assert milestones(party, instance_id) == ["submitted"]
+    assert milestones(party, instance_id) == ["submitted", "rejected"]  # it frees the unit's quota
 
 
 def test_third_application_of_a_unit_is_refused(party):
-    for title in ("第一个项目", "第二个项目"):
-        party.apply("dept2_applicant", title)
-    third = party.start("dept2_applicant")
+    # three drafts started while the quota was free; the third filing is refused when it comes
+    drafts = [party.start("dept2_applicant") for _ in range(3)]
+    for draft, title in zip(drafts, ("第一个项目", "第二个项目"), strict=False):
+        party.submit("dept2_applicant", draft, key_application(title))
     with pytest.raises(Refused) as refused:
-        party.submit("dept2_applicant", third, key_application("第三个项目"))
+        party.submit("dept2_applicant", drafts[2], key_application("第三个项目"))
     assert "已申报2个同类项目" in refused.value.message
-    assert party.steps(third) == ["submit_key"]
+    assert party.steps(drafts[2]) == ["submit_key"]
+    with pytest.raises(Refused):  # and now nobody of the unit can even start a fourth
+        party.start("dept2_applicant")
     # another unit is not affected, and a demonstration application has its own quota
     party.apply("dept3_applicant", "另一单位的项目")
 

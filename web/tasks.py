@@ -179,6 +179,14 @@ def download(attachment_id: int) -> Response:
     return response
 
 
+@bp.post("/instances/<int:instance_id>/withdraw")
+@login_required
+def withdraw(instance_id: int):  # type: ignore[no-untyped-def]
+    engine().withdraw(g.actor.username, instance_id)
+    flash(_("The application has been withdrawn."), "success")
+    return redirect(url_for("inbox.index"))
+
+
 @bp.post("/attachments/<int:attachment_id>/delete")
 @login_required
 def delete_attachment(attachment_id: int):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
 
 from engine.persistence.models import ApiToken
@@ -151,12 +152,17 @@ def unit_path(session: Session, code: str | None) -> str | None:
 
 def count_with_milestone(session: Session, *, kind: str | None, unit_code: str, year: int | None,
                          milestone: str, exclude_instance: int | None,
-                         ignore_statuses: Collection[str] = ("terminated",)) -> int:
-    """Instances of ``kind`` for a unit and year that reached ``milestone`` (quotas count these)."""
+                         ignore_statuses: Collection[str] = ("terminated", "withdrawn"),
+                         unless_milestone: str = "rejected") -> int:
+    """Instances of ``kind`` for a unit and year that reached ``milestone`` (quotas count these);
+    withdrawn and ended ones, and those that reached ``unless_milestone``, do not count."""
+    ended = aliased(Milestone)
+    rejected = (select(ended.id).where(ended.instance_id == ProcessInstance.id, ended.key == unless_milestone)
+                .correlate(ProcessInstance).exists())
     query = (select(func.count(func.distinct(ProcessInstance.id)))
              .join(Milestone, Milestone.instance_id == ProcessInstance.id)
              .where(ProcessInstance.unit_code == unit_code, Milestone.key == milestone,
-                    ProcessInstance.status.not_in(tuple(ignore_statuses))))
+                    ProcessInstance.status.not_in(tuple(ignore_statuses)), ~rejected))
     if kind is not None:
         query = query.where(ProcessInstance.kind == kind)
     if year is not None:

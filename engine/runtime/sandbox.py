@@ -445,6 +445,17 @@ def _raise_at_line(error: BaseException, line: int) -> None:
     exec(code, {"error": error})
 
 
+def evaluate_expression(expression: str, context: dict[str, Any], helpers: Mapping[str, Callable],
+                        cpu_seconds: float = DEFAULT_CPU_SECONDS) -> Any:
+    """Evaluate ``expression`` outside any workflow (a start condition), in process: it must be plain.
+
+    :raises SandboxViolation: for an expression that is not plain (it would need an evaluator process).
+    """
+    if not is_plain(expression, frozenset(helpers)):
+        raise SandboxViolation("a start condition must be a plain expression")
+    return SandboxEnvironment(helpers, cpu_seconds).evaluate(expression, dict(context))
+
+
 def make_script_engine(helpers: Mapping[str, Callable] | None = None,
                        cpu_seconds: float = DEFAULT_CPU_SECONDS, isolated: bool = False) -> PythonScriptEngine:
     """A SpiffWorkflow script engine whose every evaluation path runs in the sandbox.

@@ -89,6 +89,10 @@ class ParsedModel:
     forms: dict[str, dict]
     element_names: dict[str, str] = field(default_factory=dict)
     starter_roles: frozenset[str] = frozenset()
+    # Properties of the start event: ``startRefusal`` (an expression giving why the actor may not
+    # start the process now, or nothing) and ``withdrawableWhile`` (the steps, by BPMN id, while
+    # one of which is open the one who started it may withdraw it).
+    start_properties: dict[str, str] = field(default_factory=dict)
     milestones: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     source: str = ""  # the BPMN file that defines the process, for viewers
 
@@ -198,6 +202,14 @@ def starter_roles(spec: Any) -> frozenset[str]:
     return frozenset(roles)
 
 
+def start_properties(spec: Any) -> dict[str, str]:
+    """The ``spiffworkflow:properties`` of the process's start event."""
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, StartEvent):
+            return dict((getattr(task_spec, "extensions", None) or {}).get("properties") or {})
+    return {}
+
+
 def parse_model(bundle: Bundle, process_id: str) -> ParsedModel:
     """Build the specs of ``process_id`` from ``bundle``.
 
@@ -219,6 +231,7 @@ def parse_model(bundle: Bundle, process_id: str) -> ParsedModel:
         forms=forms,
         element_names=element_names(spec, subprocess_specs),
         starter_roles=starter_roles(spec),
+        start_properties=start_properties(spec),
         milestones=milestone_elements(spec, subprocess_specs),
         source=bundle.get("bpmn", {}).get(spec.file, ""),
     )

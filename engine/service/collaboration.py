@@ -342,8 +342,9 @@ class CollaborationUseCases(ServiceBase):
 
     # -- starting ----------------------------------------------------------------------------
 
-    def startable_processes(self, actor: str) -> list[tuple[str, str]]:
-        """(process id, name) of the latest startable versions the actor's roles may start."""
+    def startable_processes(self, actor: str) -> list[tuple[str, str, str | None]]:
+        """(process id, name, why not now or None) of the latest startable versions the actor's roles
+        may start; a refusal (a quota that is full) is shown on the button before anything is written."""
         with self.db.read() as session:
             user = self.actor_in(session, actor)
             latest = (select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
@@ -356,5 +357,5 @@ class CollaborationUseCases(ServiceBase):
             for (version,) in rows:
                 model = self.runs.model(session, version.id)
                 if not model.starter_roles or user.has(*model.starter_roles):
-                    out.append((version.process_id, version.name))
+                    out.append((version.process_id, version.name, self.start_refusal(session, model, user)))
             return out

@@ -27,7 +27,7 @@ from engine.workdays import add_workdays
 EXPORTED = ("count_projects", "refuse", "county_of", "unit_of_kind", "unit_kind", "unit_name", "today",
             "workdays_after", "mean", "reference", "year_plan", "calendar_of", "catalogue_options", "sector_options",
             "brand_options", "corridor_options", "collaborator_options", "users_with_role", "users_in_unit",
-            "units_of_kind")
+            "units_of_kind", "quota_left")
 # Units that may be named as collaborating units of a project (协作单位).
 COLLABORATOR_KINDS = ("department", "county", "township", "enterprise", "community", "village")
 
@@ -46,6 +46,13 @@ class DiagramHelpers:
         self.session.scalars(select(Unit).where(Unit.code == unit_code).with_for_update()).first()
         return queries.count_with_milestone(self.session, kind=kind, unit_code=unit_code, year=year,
                                             milestone=milestone, exclude_instance=self.instance_id)
+
+    def quota_left(self, kind: str, unit_code: str, year: int) -> int:
+        """How many more applications of ``kind`` the unit may file in ``year`` (the year plan's quota
+        less those filed, not counting withdrawn or rejected ones). Takes no lock: for showing."""
+        filed = queries.count_with_milestone(self.session, kind=kind, unit_code=unit_code, year=year,
+                                             milestone="submitted", exclude_instance=self.instance_id)
+        return int(self.year_plan(year)["quota"][kind]) - filed
 
     @staticmethod
     def refuse(reason: str) -> None:

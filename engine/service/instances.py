@@ -18,6 +18,7 @@ from engine.clock import BUSINESS_TZ
 from engine.errors import InvalidState
 from engine.errors import NotAllowed
 from engine.errors import NotFound
+from engine.errors import Refused
 from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import HumanTask
@@ -27,9 +28,11 @@ from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
 from engine.runtime.history import FinishedStep
 from engine.runtime.history import finished_steps
+from engine.runtime.sandbox import evaluate_expression
 from engine.service.actors import Actor
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
+from engine.service.helpers import diagram_helpers
 from engine.service.runs import Change
 from forms import readable
 
@@ -92,6 +95,15 @@ def visible_instance(session: Session, actor: Actor, instance_id: int) -> Proces
     return instance
 
 
+def may_withdraw(model: Any, instance: Any, username: str) -> bool:
+    """True while ``username`` started ``instance`` and every open step is one its start event lists
+    in ``withdrawableWhile``."""
+    allowed = set((model.start_properties.get("withdrawableWhile") or "").split())
+    steps = {step.get("id") for step in instance.current_steps or [] if step.get("kind") == "user"}
+    return bool(allowed) and instance.started_by == username and instance.status in ("waiting", "error") \
+        and bool(steps) and steps <= allowed
+
+
 def _acted_on(session: Session, actor: Actor, instance_id: int) -> bool:
     return session.scalar(select(HumanTask.id).where(
         HumanTask.instance_id == instance_id,
@@ -121,6 +133,9 @@ class InstanceUseCases(ServiceBase):
                                  roles=", ".join(sorted(model.starter_roles)), process=model.name)
             now = clock.now()
             self._check_start_limit(session, user.username, now)
+            refusal = self.start_refusal(session, model, user)
+            if refusal:
+                raise Refused(reason=refusal)
             instance = records.insert_instance(session, {
                 "process_id": process_id, "version_id": version.id, "status": "running", "started_by": user.username,
                 "started_at": now, "updated_at": now, "unit_code": user.unit_code})
@@ -133,6 +148,44 @@ class InstanceUseCases(ServiceBase):
             self.runs.save(session, instance, run, change, since=since)
             log.info("started %s as instance %s by %s", process_id, instance.id, user.username)
             return instance.id
+
+    def start_refusal(self, session: Session, model: Any, user: Actor) -> str | None:
+        """Why ``user`` may not start ``model`` now (its start event's ``startRefusal``), or None.
+
+        The expression sees ``initiator`` and ``initiator_unit`` and the diagram helpers, such as
+        ``quota_left``: an applicant learns that the quota is full before writing anything.
+        """
+        expression = model.start_properties.get("startRefusal")
+        if not expression:
+            return None
+        context = {"initiator": user.username, "initiator_unit": user.unit_code}
+        try:
+            reason = evaluate_expression(expression, context, diagram_helpers(session, None),
+                                         self.settings.script_cpu_seconds)
+        except Refused as refused:
+            return refused.params.get("reason") or str(refused)
+        except Exception as error:  # noqa: BLE001 - a broken condition must not block every start
+            log.warning("startRefusal of %s failed: %s", model.process_id, error)
+            return None
+        return str(reason) if reason else None
+
+    def withdraw(self, actor: str, instance_id: int, reason: str | None = None) -> None:
+        """The one who started a process takes it back while it is at one of the steps its start
+        event lists in ``withdrawableWhile`` (an application: being written, or with the unit's
+        leader); it then no longer counts against any quota. :raises NotAllowed, InvalidState:"""
+        with self.db.write() as session:
+            user = self.actor_in(session, actor)
+            instance = lock_instance(session, instance_id)
+            if instance.started_by != user.username:
+                raise NotAllowed("Only the one who started it may withdraw it.")
+            if not may_withdraw(self.runs.model(session, instance.version_id), instance, user.username):
+                raise InvalidState("It can no longer be withdrawn: it has gone past the unit's approval.",
+                                   status=instance.status)
+            run = self.runs.load(session, instance)
+            run.terminate()
+            change = Change(user.username)
+            change.add("withdrawn", reason=reason)
+            self.runs.save(session, instance, run, change, status="withdrawn")
 
     def _check_start_limit(self, session: Session, username: str, now: datetime) -> None:
         """:raises InvalidState: when the user already started ``max_starts_per_day`` processes today."""

@@ -313,7 +313,7 @@ class RunStore:
 
     @staticmethod
     def _steps(instance: InstanceRecord, snap: Snapshot, now: Any, status: str) -> list[dict[str, Any]]:
-        if status in ("completed", "terminated"):
+        if status in ("completed", "terminated", "withdrawn"):
             return []
         since = {step.get("task_id"): step.get("since") for step in instance.current_steps or []}
         return [{"kind": step.kind, "id": step.bpmn_id, "name": step.name, "task_id": step.task_id,

@@ -34,6 +34,7 @@ from engine.service.access import check_visible
 from engine.service.access import stamp
 from engine.service.access import visible_task
 from engine.service.base import ServiceBase
+from engine.service.instances import may_withdraw
 from engine.service.runs import Change
 from forms import FieldError
 from forms import needs_options
@@ -115,6 +116,7 @@ class TaskDetail:
     comments: list[tuple[str, str, datetime]]
     attachments: list[dict]
     extension: dict | None
+    may_withdraw: bool = False  # the one who started the project may still take it back
 
 
 def _row(task: HumanTask, process_id: str, title: str, unit_code: str | None) -> TaskRow:
@@ -174,7 +176,7 @@ class TaskUseCases(ServiceBase):
                               form, values, _draft(session, task, user.username),
                               may_act, may_claim, history, instance.status, _comments(session, instance.id),
                               _attachments(session, instance.id, task, user.username),
-                              _pending_extension(session, task.id))
+                              _pending_extension(session, task.id), may_withdraw(model, instance, user.username))
 
     def my_task_in(self, actor: str, instance_id: int) -> int | None:
         """The id of an open task of ``instance_id`` the actor may act on (the first one), or None."""
