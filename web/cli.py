@@ -180,11 +180,14 @@ def user_add(username: str, unit_code: str, roles: tuple[str, ...], password: st
 @main.command()
 @click.argument("folder", required=False, type=click.Path(path_type=Path))
 @click.option("--as", "actor", default="system", help="Administrator who deploys (default: system).")
+@click.option("--shipped", is_flag=True,
+              help="Start-up deployment of the shipped files: only what changed since it was last deployed from "
+                   "disk, and never over a newer version an administrator deployed.")
 @reports_errors
-def deploy(folder: Path | None, actor: str) -> None:
+def deploy(folder: Path | None, actor: str, shipped: bool) -> None:
     """Lint and deploy every process under FOLDER (default: workflows/)."""
-    for item in make_engine().deploy(folder, actor=actor):
-        state = "新版本" if item.created else "未变化"
+    for item in make_engine().deploy(folder, actor=actor, shipped=shipped):
+        state = "新版本" if item.created else "文件已更新，仍使用管理员部署的版本" if item.held else "未变化"
         click.echo(f"{item.process_id}\t第 {item.version} 版\t{state}\t{item.name}")
 
 

@@ -187,7 +187,7 @@ def seed_demo(engine: Engine, workflows_dir=None) -> bool:  # type: ignore[no-un
     Returns False when the demo data was already there. The clock is left at the demo's today.
     """
     seed_organisation(engine)
-    engine.deploy(workflows_dir, actor="admin")
+    engine.deploy(workflows_dir, actor="admin", shipped=True)
     if engine.reference(SEEDED_KEY):
         return False
     DemoBuilder(engine).run()

@@ -117,6 +117,8 @@ class ProcessVersion(Base):
     startable: Mapped[bool] = mapped_column(Boolean, default=True)
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "shipped" (from the shipped folder at start-up) or "administrator" (deployed on purpose).
+    origin: Mapped[str] = mapped_column(String(16), server_default="administrator")
 
 
 class ProcessInstance(Base):

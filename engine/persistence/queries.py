@@ -129,9 +129,12 @@ def username_by_token(session: Session, digest: str, now: datetime) -> str | Non
     return session.connection().execute(_USER_BY_TOKEN, {"digest": digest, "now": now}).scalar()
 
 
-def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
-    return session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-                           .order_by(ProcessVersion.version.desc()).limit(1)).first()
+def latest_version(session: Session, process_id: str, origin: str | None = None) -> ProcessVersion | None:
+    """The newest version of a process (of one origin when given)."""
+    query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+    if origin is not None:
+        query = query.where(ProcessVersion.origin == origin)
+    return session.scalars(query.order_by(ProcessVersion.version.desc()).limit(1)).first()
 
 
 def user_by_name(session: Session, username: str) -> User | None:

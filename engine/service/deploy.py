@@ -33,6 +33,8 @@ class Deployed:
     name: str
     version: int
     created: bool
+    # A shipped file changed, but an administrator's newer version stays current.
+    held: bool = False
 
 
 def sources_in(paths: list[Path]) -> tuple[list[Source], dict[str, Path]]:
@@ -73,19 +75,24 @@ class DeployUseCases(ServiceBase):
         sources, locations = sources_in(paths)
         return lint(sources, self._form_resolver(locations)).problems
 
-    def deploy(self, folder: Path | None = None, actor: str = "system") -> list[Deployed]:
+    def deploy(self, folder: Path | None = None, actor: str = "system", shipped: bool = False) -> list[Deployed]:
         """Lint and deploy every executable process under ``folder`` (default: the workflows folder).
 
-        A process whose bundle is identical to its latest version is left alone.
+        A process whose bundle is identical to its latest version is left alone. ``shipped`` marks
+        the deployment a restart makes of the shipped files: a process is compared with its last
+        *shipped* version, so what an administrator deployed since is not superseded by a restart;
+        and when the shipped file did change but an administrator's version is newer, that version
+        stays current (the result says ``held``) until an administrator deploys the files on purpose.
 
         :raises DeploymentRefused: with every lint problem; nothing is stored then.
         :raises NotAllowed: when ``actor`` is not an administrator.
         """
         sources, locations = sources_in([folder or self.settings.workflows_dir])
         resolve = self._form_resolver(locations)
-        return self.deploy_sources(sources, resolve, actor)
+        return self.deploy_sources(sources, resolve, actor, shipped)
 
-    def deploy_sources(self, sources: list[Source], resolve, actor: str) -> list[Deployed]:  # type: ignore[no-untyped-def]
+    def deploy_sources(self, sources: list[Source], resolve, actor: str,  # type: ignore[no-untyped-def]
+                       shipped: bool = False) -> list[Deployed]:
         """Deploy already-read sources; see :meth:`deploy`."""
         report = lint(sources, resolve)
         if report.problems:
@@ -97,13 +104,20 @@ class DeployUseCases(ServiceBase):
                 require_role(self.actor_in(session, actor), "admin")
             for item in bundles:
                 latest = queries.latest_version(session, item.process_id)
-                if latest is not None and latest.sha256 == item.sha256 and latest.startable == item.startable:
+                compared = queries.latest_version(session, item.process_id, "shipped") if shipped else latest
+                if compared is not None and compared.sha256 == item.sha256 and compared.startable == item.startable:
                     results.append(Deployed(item.process_id, latest.name, latest.version, False))
+                    continue
+                if shipped and latest is not None and latest.origin != "shipped":
+                    log.warning("%s: shipped files changed; administrator's version %s stays current",
+                                item.process_id, latest.version)
+                    results.append(Deployed(item.process_id, latest.name, latest.version, False, held=True))
                     continue
                 number = (latest.version + 1) if latest else 1
                 version = ProcessVersion(process_id=item.process_id, version=number, name=item.name,
                                          sha256=item.sha256, bundle=item.bundle, startable=item.startable,
-                                         deployed_by=actor, deployed_at=clock.now())
+                                         deployed_by=actor, deployed_at=clock.now(),
+                                         origin="shipped" if shipped else "administrator")
                 session.add(version)
                 results.append(Deployed(item.process_id, item.name, version.version, True))
                 log.info("deployed %s version %s", item.process_id, version.version)
