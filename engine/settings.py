@@ -18,6 +18,8 @@ DEFAULT_BUSINESS_FIELDS = {
     "unit_code": "applicant_unit",
     "responsible": "responsible_person",
     "status_text": "status_text",
+    "stage_grade": "stage_grade",
+    "benefit_rating": "benefit_rating",
 }
 
 

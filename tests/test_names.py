@@ -39,13 +39,15 @@ def busy_project(party_engine):
 def test_pages_name_people_units_and_dates_as_people_read_them(app, party_engine, busy_project):
     usernames = {user.username for user in demo_users()}
     unit_codes = {unit.code for unit in party_engine.units()}
-    readers = ["county1_applicant", "county1_leader", "county1_org", "city_org"]
+    readers = ["county1_applicant", "county1_leader", "county1_org", "city_org", "supervisor"]
     checked = 0
     for reader in readers:
         client = app.test_client()
         login(client, reader)
         pages = [f"/?tab={tab}" for tab in ("mine", "claimable", "done")]
         pages += [f"/tasks/{row.id}" for tab in ("mine", "done") for row in party_engine.inbox(reader, tab).rows]
+        if reader in ("county1_org", "city_org", "supervisor"):
+            pages += ["/projects/?state=all", "/projects/?state=all&sort=title&dir=desc"]
         for path in pages:
             text = visible_text(client.get(path).get_data(as_text=True))
             words = set(re.findall(r"[A-Za-z0-9_]+", text))

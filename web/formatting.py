@@ -20,6 +20,7 @@ from flask_babel import gettext
 
 from engine import clock
 from engine.clock import BUSINESS_TZ
+from engine.roles import role_named
 
 SOON = timedelta(days=3)
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4",
@@ -119,6 +120,14 @@ def unit_name(code: str | None) -> str:
     return _directory().units.get(code or "", code or "")
 
 
+def role_title(code: str | None) -> str:
+    """市委组织部 for ``city_org`` (in the reader's language); the code itself when no role has it."""
+    role = role_named(code)
+    if role is None:
+        return code or ""
+    return role.title_zh if _locale().startswith("zh") else role.title_en
+
+
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -164,5 +173,5 @@ def error_message(error: Any) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, markdown=safe_markdown,
                                  filesize=file_size, person=person, person_name=person_name, unit=unit_name,
-                                 shown=shown)
+                                 role=role_title, shown=shown)
     app.jinja_env.globals["errmsg"] = error_message

@@ -80,11 +80,15 @@ _FIRST_ACTIONABLE = (select(HumanTask.id)
                      .order_by(case((_MINE, 0), else_=1), HumanTask.id).limit(1))
 
 
+def like_prefix(path: str) -> str:
+    """A LIKE pattern (escape character ``\\``) matching every text that starts with ``path``."""
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def viewer_params(viewer: Viewer) -> dict[str, object]:
     """The bound parameters of the inbox statements for ``viewer``."""
-    prefix = viewer.unit_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return {"viewer": viewer.username, "roles": sorted(viewer.roles),
-            "wide_roles": sorted(viewer.roles & viewer.city_wide_roles), "scope_prefix": prefix + "%"}
+            "wide_roles": sorted(viewer.roles & viewer.city_wide_roles), "scope_prefix": like_prefix(viewer.unit_path)}
 
 
 def inbox_page(session: Session, viewer: Viewer, tab: str, order: str, search: str, limit: int,

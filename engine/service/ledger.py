@@ -1,0 +1,266 @@
+"""The project ledger (项目台账): every project in the viewer's scope, where it stands and who holds it.
+
+Read from projections only (instances, their open tasks, the process versions): no page of the ledger
+loads a workflow state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy import and_
+from sqlalchemy import exists
+from sqlalchemy import func
+from sqlalchemy import literal
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.errors import NotAllowed
+from engine.persistence.models import HumanTask
+from engine.persistence.models import ProcessInstance
+from engine.persistence.models import ProcessVersion
+from engine.persistence.models import ReferenceData
+from engine.persistence.models import Unit
+from engine.persistence.queries import like_prefix
+from engine.service.actors import Actor
+from engine.service.base import ServiceBase
+
+PAGE_SIZE = 50
+# Who reads the ledger: city-wide staff see every project, a county organisation department its subtree.
+LEDGER_ROLES = ("supervisor", "city_org", "admin", "county_org")
+STATES = ("open", "closed", "error", "all")
+OPEN_STATUSES = ("running", "waiting", "error", "suspended")
+_OPEN_TASK = and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open")
+_WAITING = select(func.min(HumanTask.created_at)).where(_OPEN_TASK).correlate(ProcessInstance).scalar_subquery()
+_DUE = select(func.min(HumanTask.due_at)).where(_OPEN_TASK).correlate(ProcessInstance).scalar_subquery()
+_EVER_LATE = exists().where(HumanTask.instance_id == ProcessInstance.id, HumanTask.ever_overdue.is_(True))
+SORTS: dict[str, Any] = {
+    "title": ProcessInstance.title, "unit": ProcessInstance.unit_code, "sector": ProcessInstance.sector,
+    "kind": ProcessInstance.process_id, "started": ProcessInstance.started_at, "waiting": _WAITING, "due": _DUE,
+    "status": ProcessInstance.status,
+}
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    """The ledger's filters, sort and page, as the query string of a shareable URL carries them."""
+
+    year: int | None = None
+    sector: str = ""
+    kind: str = ""  # process id
+    unit: str = ""  # a unit code: that unit and every unit below it
+    step: str = ""  # the name of a step a project waits at
+    overdue: bool = False
+    state: str = "open"  # one of STATES
+    search: str = ""
+    sort: str = "due"  # a key of SORTS
+    descending: bool = False
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class WaitingStep:
+    """One open step of a project: its name, who holds it (or the role and unit that may take it)."""
+
+    task_id: int
+    name: str
+    holder: str | None
+    role: str | None
+    scope_unit: str | None
+    since: datetime
+    due_at: datetime | None
+    ever_overdue: bool
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    instance_id: int
+    title: str
+    process_id: str
+    process_name: str
+    unit_code: str | None
+    sector: str | None
+    year: int | None
+    status: str
+    stage: str
+    grade: str | None
+    started_at: datetime
+    completed_at: datetime | None
+    error_message: str | None
+    steps: list[WaitingStep]
+    waiting_since: datetime | None
+    due_at: datetime | None
+    ever_overdue: bool
+
+    @property
+    def days_overdue(self) -> int:
+        """Whole days past the earliest due date of an open step (0 when none is late)."""
+        if self.due_at is None or self.due_at >= clock.now():
+            return 0
+        return (clock.now() - self.due_at).days + 1
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: list[LedgerRow]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int] = field(default_factory=dict)  # open, overdue, error, closed in scope
+    steps: list[str] = field(default_factory=list)  # step names projects wait at, for the filter
+    kinds: list[tuple[str, str]] = field(default_factory=list)  # (process id, name)
+    years: list[int] = field(default_factory=list)
+    sectors: dict[str, str] = field(default_factory=dict)  # code → name, from the year plans
+    units: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of units with projects in scope
+
+
+def latest_grade(business: dict[str, Any]) -> str | None:
+    """The benefit evaluation's rating once there is one, else the grade of the latest acceptance stage."""
+    return business.get("benefit_rating") or business.get("stage_grade")
+
+
+def scope_clause(actor: Actor) -> Any:
+    """Projects ``actor`` may see in the ledger.
+
+    :raises NotAllowed: when the actor holds none of ``LEDGER_ROLES``.
+    """
+    if actor.has("supervisor", "city_org", "admin"):
+        return literal(True)
+    if actor.has("county_org"):
+        return ProcessInstance.unit_path.like(like_prefix(actor.unit_path), escape="\\")
+    raise NotAllowed(action="read the project ledger", by=actor.username)
+
+
+def filter_clauses(session: Session, query: LedgerQuery) -> list[Any]:
+    """The WHERE clauses of ``query``'s filters (scope apart)."""
+    clauses: list[Any] = [ProcessInstance.parent_id.is_(None)]
+    if query.state == "open":
+        clauses.append(ProcessInstance.status.in_(OPEN_STATUSES))
+    elif query.state == "closed":
+        clauses.append(ProcessInstance.status.notin_(OPEN_STATUSES))
+    elif query.state == "error":
+        clauses.append(ProcessInstance.status == "error")
+    if query.year is not None:
+        clauses.append(ProcessInstance.year == query.year)
+    if query.sector:
+        clauses.append(ProcessInstance.sector == query.sector)
+    if query.kind:
+        clauses.append(ProcessInstance.process_id == query.kind)
+    if query.unit:
+        path = session.scalar(select(Unit.path).where(Unit.code == query.unit))
+        clauses.append(ProcessInstance.unit_path.like(like_prefix(path), escape="\\") if path
+                       else ProcessInstance.unit_code == query.unit)
+    if query.step:
+        clauses.append(exists().where(_OPEN_TASK, HumanTask.name == query.step))
+    if query.overdue:
+        clauses.append(exists().where(_OPEN_TASK, HumanTask.due_at < clock.now()))
+    if query.search:
+        pattern = "%" + like_prefix(query.search)
+        clauses.append(or_(ProcessInstance.title.like(pattern, escape="\\"),
+                           ProcessInstance.unit_code.like(pattern, escape="\\")))
+    return clauses
+
+
+class LedgerUseCases(ServiceBase):
+    def ledger(self, actor: str, query: LedgerQuery) -> LedgerPage:
+        """One page of the project ledger for ``actor`` under ``query``, with the counts of the scope.
+
+        :raises NotAllowed: for users who are not supervisors, city or county organisation staff or
+            administrators.
+        """
+        with self.db.read() as session:
+            scope = scope_clause(self.actor_in(session, actor))
+            where = [scope, *filter_clauses(session, query)]
+            total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*where)) or 0
+            pages = max(1, -(-total // PAGE_SIZE))
+            page = min(max(query.page, 1), pages)
+            order = SORTS.get(query.sort, _DUE)
+            order = order.desc() if query.descending else order.asc()
+            statement: Select = (select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.process_id,
+                                        ProcessVersion.name, ProcessInstance.unit_code, ProcessInstance.sector,
+                                        ProcessInstance.year, ProcessInstance.status, ProcessInstance.business,
+                                        ProcessInstance.started_at, ProcessInstance.completed_at,
+                                        ProcessInstance.error_message, _WAITING, _DUE, _EVER_LATE)
+                                 .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
+                                 .where(*where).order_by(order.nulls_last(), ProcessInstance.id)
+                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+            found = session.execute(statement).all()
+            steps = self._ledger_steps(session, [row[0] for row in found])
+            rows = [LedgerRow(instance_id=r[0], title=r[1] or r[3], process_id=r[2], process_name=r[3],
+                              unit_code=r[4], sector=r[5], year=r[6], status=r[7],
+                              stage=str((r[8] or {}).get("status_text") or ""),
+                              grade=latest_grade(r[8] or {}), started_at=r[9], completed_at=r[10],
+                              error_message=r[11], steps=steps.get(r[0], []), waiting_since=r[12], due_at=r[13],
+                              ever_overdue=bool(r[14]))
+                    for r in found]
+            years = self._ledger_years(session, scope)
+            return LedgerPage(rows=rows, total=total, page=page, pages=pages,
+                              counts=self._ledger_counts(session, scope), steps=self._ledger_step_names(session, scope),
+                              kinds=self._ledger_kinds(session), years=years,
+                              sectors=self._ledger_sectors(session, years), units=self._ledger_units(session, scope))
+
+    @staticmethod
+    def _ledger_steps(session: Session, ids: list[int]) -> dict[int, list[WaitingStep]]:
+        found: dict[int, list[WaitingStep]] = {}
+        if not ids:
+            return found
+        for t in session.execute(select(HumanTask.instance_id, HumanTask.id, HumanTask.name, HumanTask.holder,
+                                        HumanTask.role, HumanTask.scope_unit, HumanTask.created_at,
+                                        HumanTask.due_at, HumanTask.ever_overdue)
+                                 .where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")
+                                 .order_by(HumanTask.created_at, HumanTask.id)):
+            found.setdefault(t[0], []).append(WaitingStep(t[1], t[2], t[3], t[4], t[5], t[6], t[7], bool(t[8])))
+        return found
+
+    @staticmethod
+    def _ledger_counts(session: Session, scope: Any) -> dict[str, int]:
+        root = [scope, ProcessInstance.parent_id.is_(None)]
+        opened = ProcessInstance.status.in_(OPEN_STATUSES)
+        late = exists().where(_OPEN_TASK, HumanTask.due_at < clock.now())
+
+        def count(*clauses: Any) -> int:
+            return session.scalar(select(func.count()).select_from(ProcessInstance).where(*root, *clauses)) or 0
+
+        return {"open": count(opened), "overdue": count(opened, late),
+                "error": count(ProcessInstance.status == "error"), "closed": count(~opened)}
+
+    @staticmethod
+    def _ledger_step_names(session: Session, scope: Any) -> list[str]:
+        return list(session.scalars(select(HumanTask.name).join(ProcessInstance, _OPEN_TASK)
+                                    .where(scope).distinct().order_by(HumanTask.name)))
+
+    @staticmethod
+    def _ledger_kinds(session: Session) -> list[tuple[str, str]]:
+        names: dict[str, str] = {}
+        for process_id, name in session.execute(select(ProcessVersion.process_id, ProcessVersion.name)
+                                                .where(ProcessVersion.startable.is_(True))
+                                                .order_by(ProcessVersion.version)):
+            names[process_id] = name
+        return sorted(names.items(), key=lambda item: item[1])
+
+    @staticmethod
+    def _ledger_years(session: Session, scope: Any) -> list[int]:
+        return list(session.scalars(select(ProcessInstance.year).where(scope, ProcessInstance.year.is_not(None))
+                                    .distinct().order_by(ProcessInstance.year.desc())))
+
+    @staticmethod
+    def _ledger_sectors(session: Session, years: list[int]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for year in sorted(years):
+            plan = session.get(ReferenceData, f"year:{year}")
+            for sector in (plan.value.get("sectors", []) if plan is not None else []):
+                names[sector["code"]] = sector["name"]
+        return names
+
+    @staticmethod
+    def _ledger_units(session: Session, scope: Any) -> list[tuple[str, str]]:
+        """Units with projects in scope, in tree order (filtering one includes the units below it)."""
+        codes = select(ProcessInstance.unit_code).where(scope).distinct()
+        return [(code, name) for code, name in session.execute(select(Unit.code, Unit.name)
+                                                               .where(Unit.code.in_(codes)).order_by(Unit.path))]

@@ -1,0 +1,102 @@
+"""The project ledger (项目台账): scope, filters, sort, pages, and no workflow state loaded."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import NotAllowed
+from engine.service import ledger as ledger_module
+from engine.service.ledger import LedgerQuery
+from engine.service.runs import RunStore
+from tests.webhelpers import login
+from tests.webhelpers import text
+from web.demo_projects import ProjectDriver
+
+COUNTY = "county1_applicant"
+DEPARTMENT = "dept1_applicant"
+
+
+@pytest.fixture
+def projects(party_engine):  # type: ignore[no-untyped-def]
+    """Three applications: one at its county leader's, one past the city's review, one withdrawn."""
+    party = ProjectDriver(party_engine)
+    county = party.apply(COUNTY, "雨城区台账项目")
+    department = party.apply(DEPARTMENT, "市级部门台账项目")
+    party.pass_review(DEPARTMENT, department)
+    withdrawn = party.apply("county2_applicant", "撤回的台账项目")
+    party_engine.withdraw("county2_applicant", withdrawn)
+    party.at("2008-04-10")  # the county's leader approval is overdue by now
+    return party_engine, {"county": county, "department": department, "withdrawn": withdrawn}
+
+
+def titles(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return [row.title for row in page.rows]
+
+
+def test_scope_holders_and_counts(projects):
+    engine, ids = projects
+    page = engine.ledger("supervisor", LedgerQuery())
+    assert sorted(titles(page)) == ["市级部门台账项目", "雨城区台账项目"]
+    county = next(row for row in page.rows if row.instance_id == ids["county"])
+    assert [(step.name, step.holder) for step in county.steps] == [("分管领导审批", "county1_leader")]
+    assert county.days_overdue > 0 and county.stage == "审核中"
+    assert page.counts == {"open": 2, "overdue": page.counts["overdue"], "error": 0, "closed": 1}
+    assert page.counts["overdue"] >= 1
+
+    assert titles(engine.ledger("county1_org", LedgerQuery(state="all"))) == ["雨城区台账项目"]
+    assert titles(engine.ledger("supervisor", LedgerQuery(state="closed"))) == ["撤回的台账项目"]
+    with pytest.raises(NotAllowed):
+        engine.ledger(COUNTY, LedgerQuery())
+
+
+def test_filters_and_sort(projects):
+    engine, _ids = projects
+    assert titles(engine.ledger("city_org", LedgerQuery(step="分管领导审批"))) == ["雨城区台账项目"]
+    assert titles(engine.ledger("city_org", LedgerQuery(search="部门"))) == ["市级部门台账项目"]
+    assert titles(engine.ledger("city_org", LedgerQuery(unit="511802"))) == ["雨城区台账项目"]
+    assert titles(engine.ledger("city_org", LedgerQuery(kind="demonstration_project"))) == []
+    assert titles(engine.ledger("city_org", LedgerQuery(search="100%_"))) == []  # LIKE characters are literal
+    late = engine.ledger("city_org", LedgerQuery(overdue=True))
+    assert late.rows and all(row.days_overdue > 0 for row in late.rows) and late.total == late.counts["overdue"]
+    ascending = titles(engine.ledger("city_org", LedgerQuery(state="all", sort="title")))
+    descending = titles(engine.ledger("city_org", LedgerQuery(state="all", sort="title", descending=True)))
+    assert len(ascending) == 3 and descending == ascending[::-1]
+
+
+def test_pages(projects, monkeypatch):
+    engine, _ids = projects
+    monkeypatch.setattr(ledger_module, "PAGE_SIZE", 2)
+    first = engine.ledger("supervisor", LedgerQuery(state="all", sort="title"))
+    second = engine.ledger("supervisor", LedgerQuery(state="all", sort="title", page=2))
+    assert (first.total, first.pages, len(first.rows), len(second.rows)) == (3, 2, 2, 1)
+    assert not set(titles(first)) & set(titles(second))
+    assert engine.ledger("supervisor", LedgerQuery(state="all", page=99)).page == 2  # past the end: the last page
+
+
+def test_the_ledger_never_loads_a_workflow_state(projects, monkeypatch):
+    engine, _ids = projects
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the ledger loaded a workflow state")
+
+    monkeypatch.setattr(RunStore, "load", refuse)
+    assert engine.ledger("supervisor", LedgerQuery(state="all")).total == 3
+
+
+def test_ledger_page_reads_names_and_keeps_filters(projects, app, client):
+    _engine, _ids = projects
+    login(client, "supervisor")
+    response = client.get("/projects/?step=分管领导审批&sort=title&dir=desc")
+    page = text(response)
+    assert response.status_code == 200
+    assert "雨城区台账项目" in page and "市级部门台账项目" not in page
+    assert "county1_leader" not in page and "分管领导" in page and "雨城区" in page
+    assert "2008年" in page
+    body = response.get_data(as_text=True)
+    assert "step=%E5%88%86" in body  # the sort links keep the step filter
+    assert client.get("/projects/?page=0").status_code == 400
+    assert client.get("/projects/?sort=nonsense&state=nonsense&year=abc").status_code == 200
+
+    login(client, COUNTY)
+    refused = client.get("/projects/")
+    assert refused.status_code == 403 and "项目台账" not in text(refused)

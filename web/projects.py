@@ -1,0 +1,44 @@
+"""The supervisors' pages: the project ledger (项目台账)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import g
+from flask import render_template
+from flask import request
+
+from engine.service.ledger import SORTS
+from engine.service.ledger import STATES
+from engine.service.ledger import LedgerQuery
+from web.auth import login_required
+from web.input_guard import page_number
+from web.services import engine
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+
+def ledger_query() -> LedgerQuery:
+    """The ledger's filters from the query string; unknown values fall back to the defaults.
+
+    :raises BadRequest: for a page number out of range.
+    """
+    args = request.args
+    year = args.get("year", "")
+    return LedgerQuery(
+        year=int(year) if year.isdigit() and len(year) == 4 else None,
+        sector=args.get("sector", "")[:64], kind=args.get("kind", "")[:128], unit=args.get("unit", "")[:32],
+        step=args.get("step", "")[:200], overdue=args.get("overdue") == "1",
+        state=args.get("state") if args.get("state") in STATES else "open",
+        search=args.get("q", "").strip()[:100],
+        sort=args.get("sort") if args.get("sort") in SORTS else "due", descending=args.get("dir") == "desc",
+        page=page_number(args.get("page")))
+
+
+@bp.get("/")
+@login_required
+def ledger():  # type: ignore[no-untyped-def]
+    query = ledger_query()
+    result = engine().ledger(g.actor.username, query)
+    # The filters as query-string values, for the sort links and the pager to keep them.
+    kept = {key: value for key, value in request.args.items() if key not in ("page", "sort", "dir") and value}
+    return render_template("projects/ledger.html", page=result, query=query, kept=kept)
