@@ -18,6 +18,7 @@ DEFAULT_BUSINESS_FIELDS = {
     "unit_code": "applicant_unit",
     "responsible": "responsible_person",
     "status_text": "status_text",
+    "catalogue": "catalogue_project",
     "stage_grade": "stage_grade",
     "benefit_rating": "benefit_rating",
 }

@@ -55,6 +55,12 @@ def test_filters_and_sort(projects):
     assert titles(engine.ledger("city_org", LedgerQuery(search="部门"))) == ["市级部门台账项目"]
     assert titles(engine.ledger("city_org", LedgerQuery(unit="511802"))) == ["雨城区台账项目"]
     assert titles(engine.ledger("city_org", LedgerQuery(kind="demonstration_project"))) == []
+    assert len(titles(engine.ledger("city_org", LedgerQuery(catalogue="P03")))) == 2
+    assert titles(engine.ledger("city_org", LedgerQuery(catalogue="P01"))) == []
+    by_step = engine.ledger("city_org", LedgerQuery(sort="step"))
+    assert [row.steps[0].name for row in by_step.rows] == sorted(row.steps[0].name for row in by_step.rows)
+    by_lateness = titles(engine.ledger("city_org", LedgerQuery(sort="late")))
+    assert by_lateness == titles(engine.ledger("city_org", LedgerQuery(sort="due", descending=True)))
     assert titles(engine.ledger("city_org", LedgerQuery(search="100%_"))) == []  # LIKE characters are literal
     late = engine.ledger("city_org", LedgerQuery(overdue=True))
     assert late.rows and all(row.days_overdue > 0 for row in late.rows) and late.total == late.counts["overdue"]

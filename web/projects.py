@@ -26,7 +26,8 @@ def ledger_query() -> LedgerQuery:
     year = args.get("year", "")
     return LedgerQuery(
         year=int(year) if year.isdigit() and len(year) == 4 else None,
-        sector=args.get("sector", "")[:64], kind=args.get("kind", "")[:128], unit=args.get("unit", "")[:32],
+        sector=args.get("sector", "")[:64], catalogue=args.get("catalogue", "")[:64],
+        kind=args.get("kind", "")[:128], unit=args.get("unit", "")[:32],
         step=args.get("step", "")[:200], overdue=args.get("overdue") == "1",
         state=args.get("state") if args.get("state") in STATES else "open",
         search=args.get("q", "").strip()[:100],

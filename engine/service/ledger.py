@@ -39,11 +39,15 @@ OPEN_STATUSES = ("running", "waiting", "error", "suspended")
 _OPEN_TASK = and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open")
 _WAITING = select(func.min(HumanTask.created_at)).where(_OPEN_TASK).correlate(ProcessInstance).scalar_subquery()
 _DUE = select(func.min(HumanTask.due_at)).where(_OPEN_TASK).correlate(ProcessInstance).scalar_subquery()
+_STEP = select(func.min(HumanTask.name)).where(_OPEN_TASK).correlate(ProcessInstance).scalar_subquery()
+_HOLDER = select(func.min(func.coalesce(HumanTask.holder, HumanTask.role))).where(_OPEN_TASK) \
+    .correlate(ProcessInstance).scalar_subquery()
 _EVER_LATE = exists().where(HumanTask.instance_id == ProcessInstance.id, HumanTask.ever_overdue.is_(True))
 SORTS: dict[str, Any] = {
     "title": ProcessInstance.title, "unit": ProcessInstance.unit_code, "sector": ProcessInstance.sector,
     "kind": ProcessInstance.process_id, "started": ProcessInstance.started_at, "waiting": _WAITING, "due": _DUE,
-    "status": ProcessInstance.status,
+    "status": ProcessInstance.status, "step": _STEP, "holder": _HOLDER,
+    "late": _DUE,  # days overdue: the earliest due date, the other way round
 }
 
 
@@ -53,6 +57,7 @@ class LedgerQuery:
 
     year: int | None = None
     sector: str = ""
+    catalogue: str = ""  # a catalogue project's code, or "own"
     kind: str = ""  # process id
     unit: str = ""  # a unit code: that unit and every unit below it
     step: str = ""  # the name of a step a project waits at
@@ -117,6 +122,7 @@ class LedgerPage:
     kinds: list[tuple[str, str]] = field(default_factory=list)  # (process id, name)
     years: list[int] = field(default_factory=list)
     sectors: dict[str, str] = field(default_factory=dict)  # code → name, from the year plans
+    catalogue: dict[str, str] = field(default_factory=dict)  # catalogue project code → name
     units: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of units with projects in scope
 
 
@@ -150,6 +156,8 @@ def filter_clauses(session: Session, query: LedgerQuery) -> list[Any]:
         clauses.append(ProcessInstance.year == query.year)
     if query.sector:
         clauses.append(ProcessInstance.sector == query.sector)
+    if query.catalogue:
+        clauses.append(ProcessInstance.business["catalogue"].as_string() == query.catalogue)
     if query.kind:
         clauses.append(ProcessInstance.process_id == query.kind)
     if query.unit:
@@ -181,7 +189,8 @@ class LedgerUseCases(ServiceBase):
             pages = max(1, -(-total // PAGE_SIZE))
             page = min(max(query.page, 1), pages)
             order = SORTS.get(query.sort, _DUE)
-            order = order.desc() if query.descending else order.asc()
+            descending = query.descending != (query.sort == "late")
+            order = order.desc() if descending else order.asc()
             statement: Select = (select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.process_id,
                                         ProcessVersion.name, ProcessInstance.unit_code, ProcessInstance.sector,
                                         ProcessInstance.year, ProcessInstance.status, ProcessInstance.business,
@@ -203,7 +212,9 @@ class LedgerUseCases(ServiceBase):
             return LedgerPage(rows=rows, total=total, page=page, pages=pages,
                               counts=self._ledger_counts(session, scope), steps=self._ledger_step_names(session, scope),
                               kinds=self._ledger_kinds(session), years=years,
-                              sectors=self._ledger_sectors(session, years), units=self._ledger_units(session, scope))
+                              sectors=self._ledger_names(session, years, "sectors"),
+                              catalogue=self._ledger_names(session, years, "catalogue"),
+                              units=self._ledger_units(session, scope))
 
     @staticmethod
     def _ledger_steps(session: Session, ids: list[int]) -> dict[int, list[WaitingStep]]:
@@ -250,12 +261,15 @@ class LedgerUseCases(ServiceBase):
                                     .distinct().order_by(ProcessInstance.year.desc())))
 
     @staticmethod
-    def _ledger_sectors(session: Session, years: list[int]) -> dict[str, str]:
+    def _ledger_names(session: Session, years: list[int], part: str) -> dict[str, str]:
+        """Code → name of the sectors or catalogue projects of the year plans of ``years``."""
         names: dict[str, str] = {}
         for year in sorted(years):
             plan = session.get(ReferenceData, f"year:{year}")
-            for sector in (plan.value.get("sectors", []) if plan is not None else []):
-                names[sector["code"]] = sector["name"]
+            for item in (plan.value.get(part, []) if plan is not None else []):
+                names[item["code"]] = item["name"]
+        if part == "catalogue":
+            names["own"] = "自拟项目"
         return names
 
     @staticmethod
