@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+import openpyxl
 import pytest
 
 from engine.errors import NotAllowed
@@ -106,3 +110,38 @@ def test_ledger_page_reads_names_and_keeps_filters(projects, app, client):
     login(client, COUNTY)
     refused = client.get("/projects/")
     assert refused.status_code == 403 and "项目台账" not in text(refused)
+
+
+def test_excel_ledger_matches_the_database(projects, app, client):
+    engine, _ids = projects
+    login(client, "supervisor")
+    response = client.get("/projects/ledger.xlsx?state=all&sort=title")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert "项目台账" in sheet["A1"].value and "A1:M1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet.freeze_panes == "B5" and sheet.page_setup.orientation == "landscape"
+    assert [cell.value for cell in sheet[4]][:3] == ["项目", "单位", "工作板块"]
+    expected = engine.ledger("supervisor", LedgerQuery(state="all", sort="title"), everything=True).rows
+    written = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=5)]
+    assert [row[0] for row in written] == [row.title for row in expected]
+    county = written[[row.instance_id for row in expected].index(ids_of(expected, "雨城区台账项目"))]
+    assert county[1] == "雨城区" and county[6] == "分管领导审批" and "county1_leader" not in county[7]
+    assert county[10] and county[11] == "已逾期"
+    red = sheet.cell(row=5 + [r.title for r in expected].index("雨城区台账项目"), column=12).fill.fgColor.rgb
+    assert red.endswith("FFC7CE")
+
+
+def ids_of(rows, title: str) -> int:  # type: ignore[no-untyped-def]
+    return next(row.instance_id for row in rows if row.title == title)
+
+
+def test_csv_ledger_keeps_formula_like_titles_as_text(party_engine, app, client):
+    party = ProjectDriver(party_engine)
+    party.apply(COUNTY, '=HYPERLINK("http://example.com")')
+    login(client, "supervisor")
+    response = client.get("/projects/ledger.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "项目"
+    assert rows[1][0] == "'=HYPERLINK(\"http://example.com\")"
+    login(client, COUNTY)
+    assert client.get("/projects/ledger.csv").status_code == 403

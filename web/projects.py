@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint
+from flask import Response
 from flask import g
 from flask import render_template
 from flask import request
+from flask_babel import gettext as _
 
 from engine.service.ledger import SORTS
 from engine.service.ledger import STATES
 from engine.service.ledger import LedgerQuery
 from web.auth import login_required
+from web.exports import ledger_csv
+from web.exports import ledger_workbook
+from web.formatting import unit_name
 from web.input_guard import page_number
 from web.services import engine
 
@@ -43,3 +50,28 @@ def ledger():  # type: ignore[no-untyped-def]
     # The filters as query-string values, for the sort links and the pager to keep them.
     kept = {key: value for key, value in request.args.items() if key not in ("page", "sort", "dir") and value}
     return render_template("projects/ledger.html", page=result, query=query, kept=kept)
+
+
+def download(content: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@bp.get("/ledger.xlsx")
+@login_required
+def ledger_xlsx() -> Response:
+    """Every project the filters select, as the Excel 台账."""
+    page = engine().ledger(g.actor.username, ledger_query(), everything=True)
+    content = ledger_workbook(page, _("Municipal Party Committee Organization Department"),
+                              unit_name(g.actor.unit_code))
+    return download(content, _("Project ledger") + ".xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/ledger.csv")
+@login_required
+def ledger_csv_file() -> Response:
+    """Every project the filters select, as CSV."""
+    page = engine().ledger(g.actor.username, ledger_query(), everything=True)
+    return download(ledger_csv(page), _("Project ledger") + ".csv", "text/csv")

@@ -32,6 +32,8 @@ from engine.service.actors import Actor
 from engine.service.base import ServiceBase
 
 PAGE_SIZE = 50
+# An export holds every matching project, up to this many (a city has hundreds).
+EXPORT_LIMIT = 20_000
 # Who reads the ledger: city-wide staff see every project, a county organisation department its subtree.
 LEDGER_ROLES = ("supervisor", "city_org", "admin", "county_org")
 STATES = ("open", "closed", "error", "all")
@@ -176,8 +178,9 @@ def filter_clauses(session: Session, query: LedgerQuery) -> list[Any]:
 
 
 class LedgerUseCases(ServiceBase):
-    def ledger(self, actor: str, query: LedgerQuery) -> LedgerPage:
-        """One page of the project ledger for ``actor`` under ``query``, with the counts of the scope.
+    def ledger(self, actor: str, query: LedgerQuery, everything: bool = False) -> LedgerPage:
+        """One page of the project ledger for ``actor`` under ``query``, with the counts of the scope;
+        with ``everything``, every matching project (up to ``EXPORT_LIMIT``) as one page, for export.
 
         :raises NotAllowed: for users who are not supervisors, city or county organisation staff or
             administrators.
@@ -186,8 +189,9 @@ class LedgerUseCases(ServiceBase):
             scope = scope_clause(self.actor_in(session, actor))
             where = [scope, *filter_clauses(session, query)]
             total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*where)) or 0
-            pages = max(1, -(-total // PAGE_SIZE))
-            page = min(max(query.page, 1), pages)
+            size = EXPORT_LIMIT if everything else PAGE_SIZE
+            pages = max(1, -(-total // size))
+            page = min(max(query.page, 1), pages) if not everything else 1
             order = SORTS.get(query.sort, _DUE)
             descending = query.descending != (query.sort == "late")
             order = order.desc() if descending else order.asc()
@@ -198,7 +202,7 @@ class LedgerUseCases(ServiceBase):
                                         ProcessInstance.error_message, _WAITING, _DUE, _EVER_LATE)
                                  .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
                                  .where(*where).order_by(order.nulls_last(), ProcessInstance.id)
-                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+                                 .limit(size).offset((page - 1) * size))
             found = session.execute(statement).all()
             steps = self._ledger_steps(session, [row[0] for row in found])
             rows = [LedgerRow(instance_id=r[0], title=r[1] or r[3], process_id=r[2], process_name=r[3],
