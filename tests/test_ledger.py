@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -13,6 +14,7 @@ from engine.service import ledger as ledger_module
 from engine.service.ledger import LedgerQuery
 from engine.service.runs import RunStore
 from tests.webhelpers import login
+from tests.webhelpers import post
 from tests.webhelpers import text
 from web.demo_projects import ProjectDriver
 
@@ -104,6 +106,12 @@ def test_ledger_page_reads_names_and_keeps_filters(projects, app, client):
     assert "2008年" in page
     body = response.get_data(as_text=True)
     assert "step=%E5%88%86" in body  # the sort links keep the step filter
+    # the step opens its task page, where the supervisor urges its holder (催办)
+    step_link = re.search(r'href="(/tasks/\d+)">分管领导审批<', body).group(1)
+    assert 'value="remind"' in text(client.get(step_link))
+    response = post(client, step_link, {"action": "remind", "message": "请尽快审批"}, page=step_link)
+    assert response.status_code == 302
+    assert "请尽快审批" in [n.message for n in _engine.notifications("county1_leader")]
     assert client.get("/projects/?page=0").status_code == 400
     assert client.get("/projects/?sort=nonsense&state=nonsense&year=abc").status_code == 200
 
