@@ -153,3 +153,31 @@ def test_csv_ledger_keeps_formula_like_titles_as_text(party_engine, app, client)
     assert rows[1][0] == "'=HYPERLINK(\"http://example.com\")"
     login(client, COUNTY)
     assert client.get("/projects/ledger.csv").status_code == 403
+
+
+def test_bottlenecks_per_step_and_unit(projects):
+    engine, _ids = projects
+    found = engine.bottlenecks("supervisor", LedgerQuery())
+    steps = {s.key: s for s in found.by_step}
+    leader = steps["分管领导审批"]
+    assert (leader.projects, leader.overdue) == (1, 1)
+    # waiting since 3 March, seen on 10 April
+    assert leader.median_days == leader.longest_days and 37 <= leader.longest_days <= 39
+    assert {s.key for s in found.by_unit} == {"511802", "511800D01"}
+    assert [s.key for s in engine.bottlenecks("county1_org", LedgerQuery()).by_unit] == ["511802"]
+    assert engine.bottlenecks("supervisor", LedgerQuery(unit="511802")).by_step == [leader]
+
+
+def test_bottleneck_page_links_to_the_filtered_ledger(projects, app, client):
+    login(client, "supervisor")
+    response = client.get("/projects/bottlenecks")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "卡点分析" in body and "vendor/echarts/echarts.min.js" in body
+    assert "/projects/?step=%E5%88%86%E7%AE%A1%E9%A2%86%E5%AF%BC%E5%AE%A1%E6%89%B9" in body  # 分管领导审批
+    assert "/projects/?unit=511802" in body and "雨城区" in body
+
+
+def test_bottlenecks_with_the_step_and_overdue_filters(projects):
+    engine, _ids = projects
+    found = engine.bottlenecks("supervisor", LedgerQuery(overdue=True, step="分管领导审批"))
+    assert [(s.key, s.projects) for s in found.by_step] == [("分管领导审批", 1)]

@@ -10,21 +10,26 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "node_modules" / "bpmn-js" / "dist"
-TARGET = ROOT / "web" / "static" / "vendor" / "bpmn-js"
-FILES = ["bpmn-navigated-viewer.production.min.js", "bpmn-modeler.production.min.js", "assets/diagram-js.css",
-         "assets/bpmn-js.css", "assets/bpmn-font/css/bpmn.css", "assets/bpmn-font/font/bpmn.woff2",
-         "assets/bpmn-font/font/bpmn.woff"]
+VENDOR = ROOT / "web" / "static" / "vendor"
+# package → the files of its dist folder the pages load
+FILES = {
+    "bpmn-js": ["bpmn-navigated-viewer.production.min.js", "bpmn-modeler.production.min.js",
+                "assets/diagram-js.css", "assets/bpmn-js.css", "assets/bpmn-font/css/bpmn.css",
+                "assets/bpmn-font/font/bpmn.woff2", "assets/bpmn-font/font/bpmn.woff"],
+    "echarts": ["echarts.min.js"],
+}
 
 
 def main() -> int:
-    if not SOURCE.exists():
-        print("node_modules/bpmn-js is missing: run npm ci first", file=sys.stderr)
-        return 1
-    for name in FILES:
-        target = TARGET / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(SOURCE / name, target)
+    for package, names in FILES.items():
+        source = ROOT / "node_modules" / package / "dist"
+        if not source.exists():
+            print(f"node_modules/{package} is missing: run npm ci first", file=sys.stderr)
+            return 1
+        for name in names:
+            target = VENDOR / package / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, target)
     return 0
 
 

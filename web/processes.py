@@ -12,8 +12,8 @@ from web.services import engine
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 
-# bpmn-js sets style attributes on the SVG it draws: this page allows inline styles, nothing more.
-DIAGRAM_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+# bpmn-js and ECharts set style attributes on what they draw: their pages allow inline styles, nothing more.
+DRAWING_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
                "font-src 'self'")
 
 
@@ -29,7 +29,7 @@ def diagram(process_id: str):  # type: ignore[no-untyped-def]
     name, version, _xml = engine().diagram(g.actor.username, process_id)
     response = Response(render_template("processes/diagram.html", process_id=process_id, name=name,
                                         version=version))
-    response.headers["Content-Security-Policy"] = DIAGRAM_CSP
+    response.headers["Content-Security-Policy"] = DRAWING_CSP
     return response
 
 

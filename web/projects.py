@@ -9,6 +9,7 @@ from flask import Response
 from flask import g
 from flask import render_template
 from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 
 from engine.service.ledger import SORTS
@@ -19,6 +20,7 @@ from web.exports import ledger_csv
 from web.exports import ledger_workbook
 from web.formatting import unit_name
 from web.input_guard import page_number
+from web.processes import DRAWING_CSP
 from web.services import engine
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -50,6 +52,24 @@ def ledger():  # type: ignore[no-untyped-def]
     # The filters as query-string values, for the sort links and the pager to keep them.
     kept = {key: value for key, value in request.args.items() if key not in ("page", "sort", "dir") and value}
     return render_template("projects/ledger.html", page=result, query=query, kept=kept)
+
+
+@bp.get("/bottlenecks")
+@login_required
+def bottlenecks():  # type: ignore[no-untyped-def]
+    """卡点分析: where the projects the filters select are waiting, per step and per unit."""
+    query = ledger_query()
+    found = engine().bottlenecks(g.actor.username, query)
+    kept = {key: value for key, value in request.args.items() if key not in ("page", "sort", "dir") and value}
+    chart = {"steps": [[s.key, s.projects, s.overdue] for s in found.by_step],
+             "units": [[unit_name(s.key), s.projects, s.overdue] for s in found.by_unit],
+             "labels": {"waiting": _("Projects waiting"), "overdue": _("Overdue")}}
+    links = {"step": {s.key: url_for("projects.ledger", **{**kept, "step": s.key}) for s in found.by_step},
+             "unit": {s.key: url_for("projects.ledger", **{**kept, "unit": s.key}) for s in found.by_unit}}
+    response = Response(render_template("projects/bottlenecks.html", found=found, kept=kept, chart=chart,
+                                        links=links))
+    response.headers["Content-Security-Policy"] = DRAWING_CSP
+    return response
 
 
 def download(content: bytes, filename: str, mimetype: str) -> Response:

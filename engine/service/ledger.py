@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from statistics import median
 from typing import Any
 
 from sqlalchemy import Select
@@ -128,6 +129,35 @@ class LedgerPage:
     units: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of units with projects in scope
 
 
+@dataclass(frozen=True)
+class WaitStats:
+    """Projects waiting at one step (or in one unit): how many, how long, how many late."""
+
+    key: str  # the step's name, or the unit's code
+    projects: int
+    overdue: int
+    median_days: float
+    longest_days: float
+
+
+@dataclass(frozen=True)
+class Bottlenecks:
+    by_step: list[WaitStats]
+    by_unit: list[WaitStats]
+
+
+def wait_stats(groups: dict[str, list[tuple[int, datetime, datetime | None]]], now: datetime) -> list[WaitStats]:
+    """Statistics of ``groups`` (key → (instance id, waiting since, due) of each open task), most
+    projects first."""
+    stats = []
+    for key, tasks in groups.items():
+        waits = [(now - since).total_seconds() / 86400 for _id, since, _due in tasks]
+        late = {instance for instance, _since, due in tasks if due is not None and due < now}
+        stats.append(WaitStats(key, len({instance for instance, _s, _d in tasks}), len(late),
+                               round(median(waits), 1), round(max(waits), 1)))
+    return sorted(stats, key=lambda s: (-s.projects, -s.longest_days, s.key))
+
+
 def latest_grade(business: dict[str, Any]) -> str | None:
     """The benefit evaluation's rating once there is one, else the grade of the latest acceptance stage."""
     return business.get("benefit_rating") or business.get("stage_grade")
@@ -143,6 +173,12 @@ def scope_clause(actor: Actor) -> Any:
     if actor.has("county_org"):
         return ProcessInstance.unit_path.like(like_prefix(actor.unit_path), escape="\\")
     raise NotAllowed(action="read the project ledger", by=actor.username)
+
+
+def open_task_where(condition: Any) -> Any:
+    """The project has an open task meeting ``condition`` (correlated to the project only, so that it
+    also holds inside a query that reads tasks itself)."""
+    return select(HumanTask.id).where(_OPEN_TASK, condition).correlate(ProcessInstance).exists()
 
 
 def filter_clauses(session: Session, query: LedgerQuery) -> list[Any]:
@@ -167,9 +203,9 @@ def filter_clauses(session: Session, query: LedgerQuery) -> list[Any]:
         clauses.append(ProcessInstance.unit_path.like(like_prefix(path), escape="\\") if path
                        else ProcessInstance.unit_code == query.unit)
     if query.step:
-        clauses.append(exists().where(_OPEN_TASK, HumanTask.name == query.step))
+        clauses.append(open_task_where(HumanTask.name == query.step))
     if query.overdue:
-        clauses.append(exists().where(_OPEN_TASK, HumanTask.due_at < clock.now()))
+        clauses.append(open_task_where(HumanTask.due_at < clock.now()))
     if query.search:
         pattern = "%" + like_prefix(query.search)
         clauses.append(or_(ProcessInstance.title.like(pattern, escape="\\"),
@@ -220,6 +256,26 @@ class LedgerUseCases(ServiceBase):
                               catalogue=self._ledger_names(session, years, "catalogue"),
                               units=self._ledger_units(session, scope))
 
+    def bottlenecks(self, actor: str, query: LedgerQuery) -> Bottlenecks:
+        """Where the projects ``query`` selects are waiting (卡点分析): per step and per unit, the projects
+        waiting, the median and longest wait in days, and how many are overdue.
+
+        :raises NotAllowed: as :meth:`ledger`.
+        """
+        with self.db.read() as session:
+            scope = scope_clause(self.actor_in(session, actor))
+            rows = session.execute(select(HumanTask.name, ProcessInstance.unit_code, HumanTask.instance_id,
+                                          HumanTask.created_at, HumanTask.due_at)
+                                   .join(ProcessInstance, _OPEN_TASK)
+                                   .where(scope, *filter_clauses(session, query)))
+            by_step: dict[str, list[tuple[int, datetime, datetime | None]]] = {}
+            by_unit: dict[str, list[tuple[int, datetime, datetime | None]]] = {}
+            for name, unit, instance_id, since, due in rows:
+                by_step.setdefault(name, []).append((instance_id, since, due))
+                by_unit.setdefault(unit or "", []).append((instance_id, since, due))
+            now = clock.now()
+            return Bottlenecks(wait_stats(by_step, now), wait_stats(by_unit, now))
+
     @staticmethod
     def _ledger_steps(session: Session, ids: list[int]) -> dict[int, list[WaitingStep]]:
         found: dict[int, list[WaitingStep]] = {}
@@ -237,7 +293,7 @@ class LedgerUseCases(ServiceBase):
     def _ledger_counts(session: Session, scope: Any) -> dict[str, int]:
         root = [scope, ProcessInstance.parent_id.is_(None)]
         opened = ProcessInstance.status.in_(OPEN_STATUSES)
-        late = exists().where(_OPEN_TASK, HumanTask.due_at < clock.now())
+        late = open_task_where(HumanTask.due_at < clock.now())
 
         def count(*clauses: Any) -> int:
             return session.scalar(select(func.count()).select_from(ProcessInstance).where(*root, *clauses)) or 0
