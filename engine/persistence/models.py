@@ -174,6 +174,8 @@ class HumanTask(Base):
         Index("ix_human_task_role", "role", "status", "holder", "scope_path", "due_at"),
         Index("ix_human_task_holder", "holder", "status", "due_at"),
         Index("ix_human_task_done", "completed_by", "status", "completed_at"),
+        # The ledger: a project's open tasks, their due dates and since when they wait.
+        Index("ix_human_task_instance_open", "instance_id", "status", "due_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -39,6 +39,7 @@ EXPORT_LIMIT = 20_000
 LEDGER_ROLES = ("supervisor", "city_org", "admin", "county_org")
 STATES = ("open", "closed", "error", "all")
 OPEN_STATUSES = ("running", "waiting", "error", "suspended")
+CITY_WIDE = literal(True)
 _OPEN_TASK = and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open")
 _WAITING = select(func.min(HumanTask.created_at)).where(_OPEN_TASK).correlate(ProcessInstance).scalar_subquery()
 _DUE = select(func.min(HumanTask.due_at)).where(_OPEN_TASK).correlate(ProcessInstance).scalar_subquery()
@@ -169,7 +170,7 @@ def scope_clause(actor: Actor) -> Any:
     :raises NotAllowed: when the actor holds none of ``LEDGER_ROLES``.
     """
     if actor.has("supervisor", "city_org", "admin"):
-        return literal(True)
+        return CITY_WIDE
     if actor.has("county_org"):
         return ProcessInstance.unit_path.like(like_prefix(actor.unit_path), escape="\\")
     raise NotAllowed(action="read the project ledger", by=actor.username)
@@ -303,8 +304,10 @@ class LedgerUseCases(ServiceBase):
 
     @staticmethod
     def _ledger_step_names(session: Session, scope: Any) -> list[str]:
-        return list(session.scalars(select(HumanTask.name).join(ProcessInstance, _OPEN_TASK)
-                                    .where(scope).distinct().order_by(HumanTask.name)))
+        query = select(HumanTask.name).where(HumanTask.status == "open")
+        if scope is not CITY_WIDE:  # a county's: only the steps its projects wait at
+            query = query.join(ProcessInstance, _OPEN_TASK).where(scope)
+        return list(session.scalars(query.distinct().order_by(HumanTask.name)))
 
     @staticmethod
     def _ledger_kinds(session: Session) -> list[tuple[str, str]]:
