@@ -91,9 +91,10 @@ def test_instance_control_from_the_cli(cli):
     cli("start", "approval", "--as", "app1", "--data", json.dumps({"applicant_unit": "511802", "year": 2008}))
     assert "suspended" in cli("instance", "suspend", "1", "--as", "root", "--reason", "核查").output
     assert json.loads(cli("tasks", "--as", "app1", "--json").output) == []
-    assert cli("instance", "suspend", "1", "--as", "root").exit_code == 1  # already suspended
-    assert "waiting" in cli("instance", "resume", "1", "--as", "root").output
+    assert cli("instance", "suspend", "1", "--as", "root", "--reason", "再次").exit_code == 1  # already suspended
+    assert cli("instance", "resume", "1", "--as", "root").exit_code == 1  # no reason given
+    assert "waiting" in cli("instance", "resume", "1", "--as", "root", "--reason", "核查完毕").output
     shown = cli("instance", "show", "1", "--as", "root").output
     assert "当前：提交申请" in shown and "suspended" in shown and "resumed" in shown
-    assert cli("instance", "terminate", "1", "--as", "app1").exit_code == 1  # not an administrator
-    assert "terminated" in cli("instance", "terminate", "1", "--as", "root").output
+    assert cli("instance", "terminate", "1", "--as", "app1", "--reason", "x").exit_code == 1  # not an administrator
+    assert "terminated" in cli("instance", "terminate", "1", "--as", "root", "--reason", "终止").output

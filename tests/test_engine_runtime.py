@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from engine import clock
+from engine.errors import InvalidInput
 from engine.errors import InvalidState
 from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
@@ -157,7 +158,7 @@ def test_script_error_puts_instance_in_error_and_retry_fixes_it(deployed):
     assert view.status == "error" and view.error_element == "divide"
     assert "ZeroDivisionError" in view.error_message
     with pytest.raises(NotAllowed):
-        deployed.retry("city", instance_id, {"count": 5})
+        deployed.retry("app1", instance_id, {"count": 5}, reason="不是管理员")
     deployed.retry("admin", instance_id, {"count": 5}, reason="修正数据")
     view = deployed.instance("admin", instance_id)
     assert view.status == "waiting" and view.error_message is None
@@ -173,13 +174,15 @@ def test_suspend_resume_terminate(deployed):
     with pytest.raises(InvalidState):
         deployed.complete("app1", row.id, APPLICATION)
     assert open_tasks(deployed, "app1") == []
-    deployed.resume("admin", instance_id)
+    with pytest.raises(InvalidInput):  # every repair action needs its reason
+        deployed.resume("admin", instance_id, reason=" ")
+    deployed.resume("admin", instance_id, reason="核查完毕")
     assert deployed.terminate("admin", instance_id, reason="撤回") == "terminated"
     view = deployed.instance("admin", instance_id)
     assert view.steps == [] and [e.kind for e in view.events][-1] == "terminated"
     assert open_tasks(deployed, "app1") == []
     with pytest.raises(InvalidState):
-        deployed.resume("admin", instance_id)
+        deployed.resume("admin", instance_id, reason="再次恢复")
 
 
 def test_only_starter_roles_may_start(deployed):

@@ -181,3 +181,48 @@ def test_bottlenecks_with_the_step_and_overdue_filters(projects):
     engine, _ids = projects
     found = engine.bottlenecks("supervisor", LedgerQuery(overdue=True, step="分管领导审批"))
     assert [(s.key, s.projects) for s in found.by_step] == [("分管领导审批", 1)]
+
+
+def test_project_page_shows_where_it_waits_and_the_timeline(projects, app, client):
+    _engine, ids = projects
+    login(client, "county1_org")
+    response = client.get(f"/projects/{ids['county']}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "雨城区台账项目" in page and "卡在哪里" in page
+    assert "分管领导审批" in page and "county1_leader" not in page and "2008年3月3日" in page
+    assert 'id="repair"' not in page  # a county may read, not repair
+    assert client.get(f"/projects/{ids['department']}").status_code == 403  # another unit's project
+    login(client, COUNTY)
+    assert client.get(f"/projects/{ids['county']}").status_code == 403
+
+
+def test_project_timeline_leaves_out_who_scored(party_engine, app, client):
+    party = ProjectDriver(party_engine)
+    instance_id = party.apply(COUNTY, "保密评分项目")
+    party.pass_review(COUNTY, instance_id)
+    party.at("2008-04-10")
+    party.assign_panel(instance_id)
+    party.do("panel1", "panel_score", instance_id, {"recuse": False, "score": 71, "opinion": "专家一的意见"})
+    login(client, "county1_org")
+    page = client.get(f"/projects/{instance_id}").get_data(as_text=True)
+    assert "专家一的意见" not in page and "专家论证评分" in page  # the step waits; who scored is not shown
+    assert page.count("专家论证评分") == 2  # the two open scorings, not panel1's completed one
+    login(client, "supervisor")
+    assert "专家一的意见" in client.get(f"/projects/{instance_id}").get_data(as_text=True)
+
+
+def test_repairs_need_a_reason_and_are_on_the_timeline(projects, app, client):
+    engine, ids = projects
+    login(client, "city_org")
+    url = f"/projects/{ids['county']}"
+    post(client, url + "/repair", {"action": "suspend", "reason": "  "}, page=url)
+    assert engine.instance("admin", ids["county"]).status == "waiting"  # refused: no reason
+    assert "请填写操作原因" in client.get(url).get_data(as_text=True)
+    post(client, url + "/repair", {"action": "suspend", "reason": "核查申报材料"}, page=url)
+    assert engine.instance("admin", ids["county"]).status == "suspended"
+    page = client.get(url).get_data(as_text=True)
+    assert "已暂停" in page and "核查申报材料" in page and 'value="resume"' in page
+    assert post(client, url + "/repair", {"action": "explode", "reason": "x"}, page=url).status_code == 400
+    login(client, "supervisor")  # supervisors read, they do not repair
+    post(client, url + "/repair", {"action": "resume", "reason": "恢复"}, page=url)
+    assert engine.instance("admin", ids["county"]).status == "suspended"

@@ -103,7 +103,7 @@ def test_an_instance_that_fails_while_saving_is_put_in_error_and_the_pass_goes_o
     assert steps(timed, healthy) == ["after"]
     monkeypatch.setattr(RunStore, "save", original)
     # The broken instance kept its last good state: an administrator's retry moves it on.
-    timed.retry("admin", broken)
+    timed.retry("admin", broken, reason="修正后重试")
     assert steps(timed, broken) == ["after"]
 
 

@@ -6,16 +6,21 @@ from urllib.parse import quote
 
 from flask import Blueprint
 from flask import Response
+from flask import abort
+from flask import flash
 from flask import g
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 
+from engine import EngineError
 from engine.service.ledger import SORTS
 from engine.service.ledger import STATES
 from engine.service.ledger import LedgerQuery
 from web.auth import login_required
+from web.errors import message_of
 from web.exports import ledger_csv
 from web.exports import ledger_workbook
 from web.formatting import unit_name
@@ -70,6 +75,32 @@ def bottlenecks():  # type: ignore[no-untyped-def]
                                         links=links))
     response.headers["Content-Security-Policy"] = DRAWING_CSP
     return response
+
+
+@bp.get("/<int:instance_id>")
+@login_required
+def project(instance_id: int):  # type: ignore[no-untyped-def]
+    """项目档案: where the project stands, who holds it, and its history as the viewer may read it."""
+    return render_template("projects/project.html", view=engine().project(g.actor.username, instance_id))
+
+
+REPAIRS = {"suspend": "suspend", "resume": "resume", "terminate": "terminate", "retry": "retry"}
+
+
+@bp.post("/<int:instance_id>/repair")
+@login_required
+def repair(instance_id: int):  # type: ignore[no-untyped-def]
+    """Suspend, resume, terminate or retry a project, with the reason (city_org and administrators)."""
+    action = request.form.get("action", "")
+    if action not in REPAIRS:
+        abort(400)
+    try:
+        getattr(engine(), REPAIRS[action])(g.actor.username, instance_id, reason=request.form.get("reason", ""))
+    except EngineError as error:
+        flash(message_of(error), "error")
+    else:
+        flash(_("Done; the action and its reason are in the project's history."), "success")
+    return redirect(url_for("projects.project", instance_id=instance_id))
 
 
 def download(content: bytes, filename: str, mimetype: str) -> Response:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.clock import BUSINESS_TZ
+from engine.errors import InvalidInput
 from engine.errors import InvalidState
 from engine.errors import NotAllowed
 from engine.errors import NotFound
@@ -48,6 +49,9 @@ class EventView:
     bpmn_id: str | None
     reason: str | None
     data: Any
+    # Some of what was submitted is not for this reader (x-visible-to): pages that name who did
+    # what leave the event out, so that not even who scored shows.
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,13 @@ class InstanceView:
     business: dict
     milestones: list[tuple[str, str, datetime]]
     events: list[EventView]
+
+
+def event_view(event: InstanceEvent, form: dict[str, Any] | None, viewer: Actor) -> EventView:
+    """``event`` with only the submitted fields ``viewer`` may read."""
+    data = readable(form, event.data, viewer.roles, own=event.actor == viewer.username)
+    withheld = isinstance(event.data, dict) and isinstance(data, dict) and len(data) < len(event.data)
+    return EventView(event.at, event.actor, event.kind, event.step_name, event.bpmn_id, event.reason, data, withheld)
 
 
 def lock_instance(session: Session, instance_id: int) -> records.InstanceRecord:
@@ -203,25 +214,26 @@ class InstanceUseCases(ServiceBase):
         :raises NotFound, NotAllowed: see :func:`visible_instance`.
         """
         with self.db.read() as session:
-            viewer = self.actor_in(session, actor)
-            instance = visible_instance(session, viewer, instance_id)
-            events = session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
-                                     .order_by(InstanceEvent.at, InstanceEvent.id))
-            model = self.runs.model(session, instance.version_id)
-            forms = {meta.bpmn_id: model.forms.get(meta.form) for meta in model.tasks.values() if meta.form}
-            milestones = session.execute(select(Milestone.key, Milestone.name, Milestone.reached_at)
-                                         .where(Milestone.instance_id == instance_id)
-                                         .order_by(Milestone.reached_at, Milestone.id))
-            _process, name, number = self.runs.version_info(session, instance.version_id)
-            return InstanceView(
-                instance.id, instance.process_id, name, number, instance.status,
-                instance.title, instance.year, instance.unit_code, list(instance.current_steps or []),
-                instance.started_by, instance.started_at, instance.updated_at, instance.completed_at,
-                instance.error_element, instance.error_message, instance.next_timer_due,
-                dict(instance.business or {}), [tuple(m) for m in milestones],
-                [EventView(e.at, e.actor, e.kind, e.step_name, e.bpmn_id, e.reason,
-                           readable(forms.get(e.bpmn_id), e.data, viewer.roles, own=e.actor == viewer.username))
-                 for e in events])
+            return self.instance_view(session, self.actor_in(session, actor), instance_id)
+
+    def instance_view(self, session: Session, viewer: Actor, instance_id: int) -> InstanceView:
+        """:meth:`instance` inside a transaction of the caller's."""
+        instance = visible_instance(session, viewer, instance_id)
+        events = session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
+                                 .order_by(InstanceEvent.at, InstanceEvent.id))
+        model = self.runs.model(session, instance.version_id)
+        forms = {meta.bpmn_id: model.forms.get(meta.form) for meta in model.tasks.values() if meta.form}
+        milestones = session.execute(select(Milestone.key, Milestone.name, Milestone.reached_at)
+                                     .where(Milestone.instance_id == instance_id)
+                                     .order_by(Milestone.reached_at, Milestone.id))
+        _process, name, number = self.runs.version_info(session, instance.version_id)
+        return InstanceView(
+            instance.id, instance.process_id, name, number, instance.status,
+            instance.title, instance.year, instance.unit_code, list(instance.current_steps or []),
+            instance.started_by, instance.started_at, instance.updated_at, instance.completed_at,
+            instance.error_element, instance.error_message, instance.next_timer_due,
+            dict(instance.business or {}), [tuple(m) for m in milestones],
+            [event_view(e, forms.get(e.bpmn_id), viewer) for e in events])
 
     def workflow_history(self, actor: str, instance_id: int) -> list[FinishedStep]:
         """Every step the instance's workflow finished, archived parts included, in time order.
@@ -243,9 +255,12 @@ class InstanceUseCases(ServiceBase):
 
     def _admin_change(self, actor: str, instance_id: int, allowed: tuple[str, ...], kind: str,
                       reason: str | None, action: Any, data: Any = None) -> str:
+        reason = (reason or "").strip()[:2000]
+        if not reason:
+            raise InvalidInput("Give the reason for this action; it is kept in the project's history.")
         with self.db.write() as session:
             user = self.actor_in(session, actor)
-            require_role(user, "admin")
+            require_role(user, "admin", "city_org")
             instance = lock_instance(session, instance_id)
             if instance.status not in allowed:
                 raise InvalidState(status=instance.status)

@@ -31,6 +31,7 @@ from engine.persistence.models import Unit
 from engine.persistence.queries import like_prefix
 from engine.service.actors import Actor
 from engine.service.base import ServiceBase
+from engine.service.instances import InstanceView
 
 PAGE_SIZE = 50
 # An export holds every matching project, up to this many (a city has hundreds).
@@ -128,6 +129,17 @@ class LedgerPage:
     sectors: dict[str, str] = field(default_factory=dict)  # code → name, from the year plans
     catalogue: dict[str, str] = field(default_factory=dict)  # catalogue project code → name
     units: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of units with projects in scope
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """The project page (项目档案): the instance with its history as the viewer may read it, where it
+    waits, and whether the viewer may repair it (suspend, resume, terminate, retry)."""
+
+    instance: InstanceView
+    steps: list[WaitingStep]
+    responsible: str | None
+    may_repair: bool
 
 
 @dataclass(frozen=True)
@@ -256,6 +268,20 @@ class LedgerUseCases(ServiceBase):
                               sectors=self._ledger_names(session, years, "sectors"),
                               catalogue=self._ledger_names(session, years, "catalogue"),
                               units=self._ledger_units(session, scope))
+
+    def project(self, actor: str, instance_id: int) -> ProjectView:
+        """The project page of ``instance_id`` for ``actor``; read from projections only.
+
+        :raises NotFound, NotAllowed: as :meth:`instance`, and for those who may not read the ledger.
+        """
+        with self.db.read() as session:
+            viewer = self.actor_in(session, actor)
+            scope_clause(viewer)  # the ledger's readers
+            view = self.instance_view(session, viewer, instance_id)  # type: ignore[attr-defined]
+            responsible = session.scalar(select(ProcessInstance.responsible)
+                                         .where(ProcessInstance.id == instance_id))
+            return ProjectView(view, self._ledger_steps(session, [instance_id]).get(instance_id, []),
+                               responsible, viewer.has("admin", "city_org"))
 
     def bottlenecks(self, actor: str, query: LedgerQuery) -> Bottlenecks:
         """Where the projects ``query`` selects are waiting (卡点分析): per step and per unit, the projects
