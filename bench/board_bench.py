@@ -8,7 +8,7 @@ no network), interleaved request by request with the inbox page of a city user h
 tasks, the baseline measured in the same run.
 
 Pages: the ledger's first page; the ledger filtered to overdue projects and sorted by waiting
-time; the ledger of one county (a county organisation department's own view); 卡点分析.
+time; the ledger of one county (a county organisation department's own view); 卡点分析; a project page.
 Target: p95 <= 150 ms on SQLite for each, and the ratio to the inbox page.
 
 Usage: python bench/board_bench.py [--projects 10000] [--samples 40] [--pg postgresql+psycopg://...]
@@ -109,7 +109,8 @@ def measure(url: str, projects: int, samples: int) -> dict[str, tuple[float, flo
              "ledger": (city, "/projects/"),
              "ledger overdue by wait": (city, "/projects/?overdue=1&sort=waiting&dir=desc"),
              "ledger of a county": (county, "/projects/"),
-             "bottlenecks": (city, "/projects/bottlenecks")}
+             "bottlenecks": (city, "/projects/bottlenecks"),
+             "project page": (city, "/projects/4321")}
     timings: dict[str, list[float]] = {name: [] for name in pages}
     for client, path in pages.values():  # warm caches
         assert client.get(path).status_code == 200, path
