@@ -226,3 +226,30 @@ def test_repairs_need_a_reason_and_are_on_the_timeline(projects, app, client):
     login(client, "supervisor")  # supervisors read, they do not repair
     post(client, url + "/repair", {"action": "resume", "reason": "恢复"}, page=url)
     assert engine.instance("admin", ids["county"]).status == "suspended"
+
+
+def test_supervision_lists_urged_steps_and_units_that_have_not_applied(party_engine, app, client):
+    party = ProjectDriver(party_engine)
+    instance_id = party.apply(COUNTY, "催办未办结项目")
+    leader_task = party.task("county1_leader", "leader_approval", instance_id)
+    party.engine.send_reminder("supervisor", leader_task.id, "请尽快审批")
+    party.at("2008-03-07")  # four working days later: not yet an escalation
+    found = party_engine.supervision("supervisor")
+    assert found.escalations == [] and found.year == 2008 and not found.window_closed
+    party.at("2008-03-11")  # six working days later
+    found = party_engine.supervision("supervisor")
+    assert [(e.title, e.step, e.holder, e.message) for e in found.escalations] == [
+        ("催办未办结项目", "分管领导审批", "county1_leader", "请尽快审批")]
+    assert party_engine.supervision("county2_org").escalations == []  # another county's project
+
+    party.at("2008-04-10")  # the application window has closed
+    found = party_engine.supervision("supervisor")
+    names = [name for _code, name in found.not_applied]
+    assert found.window_closed and "雨城区" not in names and "名山区" in names
+    assert [name for _code, name in party_engine.supervision("county2_org").not_applied] == ["名山区"]
+
+    login(client, "supervisor")
+    page = client.get("/projects/supervision").get_data(as_text=True)
+    assert "催办未办结项目" in page and "名山区" in page and "county1_leader" not in page
+    login(client, COUNTY)
+    assert client.get("/projects/supervision").status_code == 403

@@ -48,7 +48,7 @@ def test_pages_name_people_units_and_dates_as_people_read_them(app, party_engine
         pages += [f"/tasks/{row.id}" for tab in ("mine", "done") for row in party_engine.inbox(reader, tab).rows]
         if reader in ("county1_org", "city_org", "supervisor"):
             pages += ["/projects/?state=all", "/projects/?state=all&sort=title&dir=desc", f"/projects/{busy_project}",
-                      "/projects/bottlenecks"]
+                      "/projects/bottlenecks", "/projects/supervision"]
         for path in pages:
             text = visible_text(client.get(path).get_data(as_text=True))
             words = set(re.findall(r"[A-Za-z0-9_]+", text))

@@ -77,6 +77,15 @@ def bottlenecks():  # type: ignore[no-untyped-def]
     return response
 
 
+@bp.get("/supervision")
+@login_required
+def supervision():  # type: ignore[no-untyped-def]
+    """督查督办: urged steps still open after the escalation time; units that have not applied."""
+    year = request.args.get("year", "")
+    found = engine().supervision(g.actor.username, int(year) if year.isdigit() and len(year) == 4 else None)
+    return render_template("projects/supervision.html", found=found)
+
+
 @bp.get("/<int:instance_id>")
 @login_required
 def project(instance_id: int):  # type: ignore[no-untyped-def]

@@ -22,16 +22,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.clock import BUSINESS_TZ
 from engine.errors import NotAllowed
 from engine.persistence.models import HumanTask
+from engine.persistence.models import Notification
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.persistence.models import ReferenceData
 from engine.persistence.models import Unit
+from engine.persistence.models import User
+from engine.persistence.models import UserRole
 from engine.persistence.queries import like_prefix
 from engine.service.actors import Actor
 from engine.service.base import ServiceBase
 from engine.service.instances import InstanceView
+from engine.workdays import add_workdays
 
 PAGE_SIZE = 50
 # An export holds every matching project, up to this many (a city has hundreds).
@@ -143,6 +148,34 @@ class ProjectView:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """A step still open ``escalate_workdays_after`` working days after someone urged it (督办)."""
+
+    instance_id: int
+    title: str
+    task_id: int
+    step: str
+    holder: str | None
+    role: str | None
+    scope_unit: str | None
+    reminded_at: datetime
+    reminded_by: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """督查督办: urged steps still open, and units that have not applied once the window closed."""
+
+    escalations: list[Escalation]
+    escalate_workdays: int
+    year: int | None
+    application_close: str | None  # ISO date of the year's application deadline
+    window_closed: bool
+    not_applied: list[tuple[str, str]]  # (unit code, unit name)
+
+
+@dataclass(frozen=True)
 class WaitStats:
     """Projects waiting at one step (or in one unit): how many, how long, how many late."""
 
@@ -176,16 +209,22 @@ def latest_grade(business: dict[str, Any]) -> str | None:
     return business.get("benefit_rating") or business.get("stage_grade")
 
 
-def scope_clause(actor: Actor) -> Any:
-    """Projects ``actor`` may see in the ledger.
+def scope_path(actor: Actor) -> str | None:
+    """The unit path whose subtree's projects ``actor`` reads in the ledger; None for the whole city.
 
     :raises NotAllowed: when the actor holds none of ``LEDGER_ROLES``.
     """
     if actor.has("supervisor", "city_org", "admin"):
-        return CITY_WIDE
+        return None
     if actor.has("county_org"):
-        return ProcessInstance.unit_path.like(like_prefix(actor.unit_path), escape="\\")
+        return actor.unit_path
     raise NotAllowed(action="read the project ledger", by=actor.username)
+
+
+def scope_clause(actor: Actor) -> Any:
+    """Projects ``actor`` may see in the ledger. :raises NotAllowed: as :func:`scope_path`."""
+    path = scope_path(actor)
+    return CITY_WIDE if path is None else ProcessInstance.unit_path.like(like_prefix(path), escape="\\")
 
 
 def open_task_where(condition: Any) -> Any:
@@ -282,6 +321,59 @@ class LedgerUseCases(ServiceBase):
                                          .where(ProcessInstance.id == instance_id))
             return ProjectView(view, self._ledger_steps(session, [instance_id]).get(instance_id, []),
                                responsible, viewer.has("admin", "city_org"))
+
+    def supervision(self, actor: str, year: int | None = None) -> Supervision:
+        """Steps still open ``escalate_workdays_after`` working days after a reminder, and the units
+        with applicants that have not applied in ``year`` (default: this year, if planned, else the
+        latest year planned), listed
+        once its application window has closed.
+
+        :raises NotAllowed: as :meth:`ledger`.
+        """
+        with self.db.read() as session:
+            viewer = self.actor_in(session, actor)
+            scope, path = scope_clause(viewer), scope_path(viewer)
+            today = clock.now().astimezone(BUSINESS_TZ).date()
+            urged = session.execute(
+                select(ProcessInstance.id, ProcessInstance.title, HumanTask.id, HumanTask.name, HumanTask.holder,
+                       HumanTask.role, HumanTask.scope_unit, Notification.created_at, Notification.sender,
+                       Notification.message)
+                .join(HumanTask, HumanTask.id == Notification.human_task_id)
+                .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                .where(scope, Notification.kind == "reminder", HumanTask.status == "open")
+                .order_by(Notification.created_at))
+            escalations: dict[int, Escalation] = {}
+            for row in urged:
+                since = row[7].astimezone(BUSINESS_TZ).date()
+                if add_workdays(since, self.settings.escalate_workdays_after) <= today:
+                    escalations.setdefault(row[2], Escalation(*row))
+            year = year or self._current_plan_year(session, today.year)
+            plan = session.get(ReferenceData, f"year:{year}") if year else None
+            close = (plan.value.get("calendar") or {}).get("application_close") if plan is not None else None
+            closed = close is not None and str(close)[:10] < today.isoformat()
+            return Supervision(list(escalations.values()), self.settings.escalate_workdays_after, year, close, closed,
+                               self._not_applied(session, path, year) if closed else [])
+
+    @staticmethod
+    def _current_plan_year(session: Session, this_year: int) -> int | None:
+        """This year when the city has planned it, else the latest year planned."""
+        keys = session.scalars(select(ReferenceData.key).where(ReferenceData.key.like("year:%")))
+        years = [int(key[5:]) for key in keys if key[5:].isdigit()]
+        return this_year if this_year in years else max(years, default=None)
+
+    @staticmethod
+    def _not_applied(session: Session, path: str | None, year: int | None) -> list[tuple[str, str]]:
+        """Units in scope with an active applicant and no application of ``year`` (withdrawn ones
+        do not count)."""
+        applied = select(ProcessInstance.unit_code).where(
+            ProcessInstance.year == year, ProcessInstance.parent_id.is_(None),
+            ProcessInstance.status != "withdrawn", ProcessInstance.unit_code.is_not(None))
+        with_applicants = select(User.unit_code).join(UserRole, UserRole.user_id == User.id).where(
+            UserRole.role == "applicant", User.active.is_(True))
+        unit_scope = CITY_WIDE if path is None else Unit.path.like(like_prefix(path), escape="\\")
+        return [tuple(row) for row in session.execute(
+            select(Unit.code, Unit.name).where(Unit.code.in_(with_applicants), Unit.code.notin_(applied), unit_scope)
+            .order_by(Unit.path))]
 
     def bottlenecks(self, actor: str, query: LedgerQuery) -> Bottlenecks:
         """Where the projects ``query`` selects are waiting (卡点分析): per step and per unit, the projects
