@@ -156,6 +156,16 @@ def party_engine(engine: Engine) -> Engine:
 
 
 @pytest.fixture
+def party(party_engine: Engine):  # type: ignore[no-untyped-def]
+    """A driver of the shipped workflows on the demo organisation, at 2008-03-03."""
+    from web.demo_projects import ProjectDriver
+
+    driver = ProjectDriver(party_engine)
+    driver.at("2008-03-03")
+    return driver
+
+
+@pytest.fixture
 def app(party_engine: Engine):
     """The web application on the party database, with small upload limits (1 MB a file, 3 MB a request)."""
     from dataclasses import replace

@@ -5,28 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Engine
 from engine.errors import InvalidState
 from engine.errors import NotAllowed
 from engine.errors import Refused
-from tests.conftest import ROOT
 from tests.webhelpers import login
 from tests.webhelpers import post
 from tests.webhelpers import text
-from web.demo_org import seed_organisation
 from web.demo_projects import ProjectDriver
 from web.demo_projects import key_application
 
 APPLICANT = "county1_applicant"
-
-
-@pytest.fixture
-def party(engine: Engine) -> ProjectDriver:
-    seed_organisation(engine)
-    engine.deploy(ROOT / "workflows", actor="admin")
-    driver = ProjectDriver(engine)
-    driver.at("2008-03-03")
-    return driver
 
 
 def refusal(party: ProjectDriver, process_id: str = "key_project") -> str | None:

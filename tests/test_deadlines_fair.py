@@ -9,24 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
-from engine import Engine
 from engine.clock import BUSINESS_TZ
-from tests.conftest import ROOT
-from web.demo_org import seed_organisation
 from web.demo_projects import ProjectDriver
 
 APPLICANT = "county1_applicant"
-
-
-@pytest.fixture
-def party(engine: Engine) -> ProjectDriver:
-    seed_organisation(engine)
-    engine.deploy(ROOT / "workflows", actor="admin")
-    driver = ProjectDriver(engine)
-    driver.at("2008-03-03")
-    return driver
 
 
 def approved(party: ProjectDriver) -> int:

@@ -7,24 +7,10 @@ two steps share by name (``opinion``, ``decision``) never carries one step's inp
 
 from __future__ import annotations
 
-import pytest
-
-from engine import Engine
-from tests.conftest import ROOT
-from web.demo_org import seed_organisation
 from web.demo_projects import ProjectDriver
 from web.demo_projects import key_application
 
 APPLICANT = "county1_applicant"
-
-
-@pytest.fixture
-def party(engine: Engine) -> ProjectDriver:
-    seed_organisation(engine)
-    engine.deploy(ROOT / "workflows", actor="admin")
-    driver = ProjectDriver(engine)
-    driver.at("2008-03-03")
-    return driver
 
 
 def mine(party: ProjectDriver, user: str) -> list[str]:

@@ -9,11 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import Engine
 from engine.errors import Refused
 from engine.persistence.models import Notification
-from tests.conftest import ROOT
-from web.demo_org import seed_organisation
 from web.demo_projects import GOOD_SCORE
 from web.demo_projects import IMPLEMENTATION_DATES
 from web.demo_projects import POOR_SCORE
@@ -21,16 +18,6 @@ from web.demo_projects import ProjectDriver
 from web.demo_projects import key_application
 
 APPLICANT = "county1_applicant"
-
-
-@pytest.fixture
-def party(engine: Engine) -> ProjectDriver:
-    """The demo organisation, the 2008 plan and the shipped workflows, at 2008-03-03."""
-    seed_organisation(engine)
-    engine.deploy(ROOT / "workflows", actor="admin")
-    driver = ProjectDriver(engine)
-    driver.at("2008-03-03")
-    return driver
 
 
 def view(party: ProjectDriver, instance_id: int):

@@ -23,8 +23,7 @@ from engine.service.ledger import LedgerPage
 from engine.service.ledger import LedgerRow
 from web.formatting import due_light
 from web.formatting import fmt_date
-from web.formatting import person
-from web.formatting import role_title
+from web.formatting import held_by
 from web.formatting import unit_name
 
 FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
@@ -33,9 +32,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def holders(row: LedgerRow) -> str:
-    return "；".join(person(step.holder) if step.holder
-                    else role_title(step.role) + (f"（{unit_name(step.scope_unit)}）" if step.scope_unit else "")
-                    for step in row.steps)
+    return "；".join(held_by(step) for step in row.steps)
 
 
 def light_of(row: LedgerRow) -> str:

@@ -128,6 +128,14 @@ def role_title(code: str | None) -> str:
     return role.title_zh if _locale().startswith("zh") else role.title_en
 
 
+def held_by(step: Any) -> str:
+    """Who holds an open step (anything with ``holder``, ``role``, ``scope_unit``): the person, or the
+    role and unit that may take it (分管领导（雨城区）)."""
+    if step.holder:
+        return person(step.holder)
+    return role_title(step.role) + (f"（{unit_name(step.scope_unit)}）" if step.scope_unit else "")
+
+
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -173,5 +181,5 @@ def error_message(error: Any) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, markdown=safe_markdown,
                                  filesize=file_size, person=person, person_name=person_name, unit=unit_name,
-                                 role=role_title, shown=shown)
+                                 role=role_title, held_by=held_by, shown=shown)
     app.jinja_env.globals["errmsg"] = error_message

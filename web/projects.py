@@ -49,13 +49,17 @@ def ledger_query() -> LedgerQuery:
         page=page_number(args.get("page")))
 
 
+def kept_filters() -> dict[str, str]:
+    """The filters of the query string, for links (sort, pager, bottlenecks) to keep them."""
+    return {key: value for key, value in request.args.items() if key not in ("page", "sort", "dir") and value}
+
+
 @bp.get("/")
 @login_required
 def ledger():  # type: ignore[no-untyped-def]
     query = ledger_query()
     result = engine().ledger(g.actor.username, query)
-    # The filters as query-string values, for the sort links and the pager to keep them.
-    kept = {key: value for key, value in request.args.items() if key not in ("page", "sort", "dir") and value}
+    kept = kept_filters()
     return render_template("projects/ledger.html", page=result, query=query, kept=kept)
 
 
@@ -65,7 +69,7 @@ def bottlenecks():  # type: ignore[no-untyped-def]
     """卡点分析: where the projects the filters select are waiting, per step and per unit."""
     query = ledger_query()
     found = engine().bottlenecks(g.actor.username, query)
-    kept = {key: value for key, value in request.args.items() if key not in ("page", "sort", "dir") and value}
+    kept = kept_filters()
     chart = {"steps": [[s.key, s.projects, s.overdue] for s in found.by_step],
              "units": [[unit_name(s.key), s.projects, s.overdue] for s in found.by_unit],
              "labels": {"waiting": _("Projects waiting"), "overdue": _("Overdue")}}
@@ -93,7 +97,8 @@ def project(instance_id: int):  # type: ignore[no-untyped-def]
     return render_template("projects/project.html", view=engine().project(g.actor.username, instance_id))
 
 
-REPAIRS = {"suspend": "suspend", "resume": "resume", "terminate": "terminate", "retry": "retry"}
+# The engine methods a repair form may name.
+REPAIRS = ("suspend", "resume", "terminate", "retry")
 
 
 @bp.post("/<int:instance_id>/repair")
@@ -104,7 +109,7 @@ def repair(instance_id: int):  # type: ignore[no-untyped-def]
     if action not in REPAIRS:
         abort(400)
     try:
-        getattr(engine(), REPAIRS[action])(g.actor.username, instance_id, reason=request.form.get("reason", ""))
+        getattr(engine(), action)(g.actor.username, instance_id, reason=request.form.get("reason", ""))
     except EngineError as error:
         flash(message_of(error), "error")
     else:

@@ -42,7 +42,8 @@ PAGE_SIZE = 50
 # An export holds every matching project, up to this many (a city has hundreds).
 EXPORT_LIMIT = 20_000
 # Who reads the ledger: city-wide staff see every project, a county organisation department its subtree.
-LEDGER_ROLES = ("supervisor", "city_org", "admin", "county_org")
+CITY_READERS = ("supervisor", "city_org", "admin")
+LEDGER_ROLES = (*CITY_READERS, "county_org")
 STATES = ("open", "closed", "error", "all")
 OPEN_STATUSES = ("running", "waiting", "error", "suspended")
 CITY_WIDE = literal(True)
@@ -214,9 +215,9 @@ def scope_path(actor: Actor) -> str | None:
 
     :raises NotAllowed: when the actor holds none of ``LEDGER_ROLES``.
     """
-    if actor.has("supervisor", "city_org", "admin"):
+    if actor.has(*CITY_READERS):
         return None
-    if actor.has("county_org"):
+    if actor.has(*LEDGER_ROLES):
         return actor.unit_path
     raise NotAllowed(action="read the project ledger", by=actor.username)
 
@@ -315,7 +316,7 @@ class LedgerUseCases(ServiceBase):
         """
         with self.db.read() as session:
             viewer = self.actor_in(session, actor)
-            scope_clause(viewer)  # the ledger's readers
+            scope_path(viewer)  # only the ledger's readers; raises NotAllowed
             view = self.instance_view(session, viewer, instance_id)  # type: ignore[attr-defined]
             responsible = session.scalar(select(ProcessInstance.responsible)
                                          .where(ProcessInstance.id == instance_id))
