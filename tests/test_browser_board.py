@@ -19,40 +19,62 @@ def ledger_titles(user: User) -> list[str]:
 
 def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_holder(browser, site):  # noqa: F811
     base, party = site
-    late = party.apply("county1_applicant", "逾期未审批项目")
-    party.apply("county2_applicant", "名山区申报项目")
-    party.at("2008-03-06")
-    on_time = party.apply("dept1_applicant", "部门新申报项目")
-    party.at("2008-03-12")  # the first two leaders' approvals (due 10 March) are late, the third is not
-    assert late and on_time
+    longest = party.apply("county1_applicant", "论证逾期最久项目")
+    party.pass_review("county1_applicant", longest)
+    party.assign_panel(longest)
+    party.at("2008-03-10")
+    shorter = party.apply("county2_applicant", "名山区论证项目")
+    party.pass_review("county2_applicant", shorter)
+    party.assign_panel(shorter)
+    party.apply("dept1_applicant", "部门新申报项目")  # waits at its leader's approval, not at argumentation
+    party.at("2008-05-20")  # every scoring is late by now
+    urged = party.task("panel1", "panel_score", longest)
 
     supervisor = User(browser, base, "supervisor", "board").login()
     supervisor.page.get_by_role("link", name="项目台账").click()
+    supervisor.page.get_by_label("环节").select_option("专家论证评分")
     supervisor.page.get_by_label("仅看逾期").check()
     supervisor.page.get_by_role("button", name="筛选").click()
-    assert sorted(ledger_titles(supervisor)) == sorted(["逾期未审批项目", "名山区申报项目"])
-    supervisor.page.get_by_role("link", name="等待起始").click()  # sort by waiting time
+    assert sorted(ledger_titles(supervisor)) == sorted(["论证逾期最久项目", "名山区论证项目"])
+    supervisor.page.get_by_role("link", name="等待起始").click()  # sort by waiting time, longest first
     assert "overdue=1" in supervisor.page.url and "sort=waiting" in supervisor.page.url
+    assert ledger_titles(supervisor)[0] == "论证逾期最久项目"
     supervisor.shot("ledger")
 
+    supervisor.page.locator("table.ledger tbody tr").first.get_by_role("link", name="论证逾期最久项目").click()
+    supervisor.page.wait_for_selector("#lifecycle[data-state=drawn]")
+    argumentation = supervisor.page.locator('#lifecycle .djs-element[data-element-id="argumentation"]')
+    assert "step-late" in argumentation.get_attribute("class")
+    assert "step-done" in supervisor.page.locator('#lifecycle [data-element-id="application"]').get_attribute("class")
+    assert supervisor.page.locator(".lifecycle-badge").first.inner_text() == "已等待 78 天"
+    supervisor.shot("project-diagram")
+    argumentation.click()  # drill down into the called process
+    supervisor.page.wait_for_selector("#lifecycle[data-state=drawn][data-process=argumentation]")
+    assert "step-late" in supervisor.page.locator('#lifecycle [data-element-id="panel_score"]').get_attribute("class")
+    assert "step-done" in supervisor.page.locator('#lifecycle [data-element-id="assign_panel"]').get_attribute("class")
+    supervisor.shot("project-diagram-argumentation")
+    supervisor.page.locator("#lifecycle-trail").get_by_role("button").click()  # back up to the project
+    supervisor.page.wait_for_selector("#lifecycle[data-state=drawn][data-process=key_project]")
+
+    supervisor.page.locator(f'#waiting a[href$="/tasks/{urged.id}"]').click()
+    supervisor.page.fill("#remind-message", "请于今日完成评分")
+    supervisor.page.get_by_role("button", name="发出催办").click()
+
+    panel = User(browser, base, "panel1", "board").login()
+    assert "请于今日完成评分" in panel.page.inner_text("main")
+    panel.close()
+
+    supervisor.page.goto(base + "/projects/?overdue=1")
     supervisor.page.get_by_role("link", name="卡点分析").click()
     chart = supervisor.page.locator("#chart-steps")
     chart.wait_for(state="attached")
     supervisor.page.wait_for_selector("#chart-steps[data-state=drawn] svg")
-    assert "分管领导审批" in supervisor.page.inner_text("table")
     supervisor.shot("bottlenecks")
 
-    supervisor.page.goto(base + "/projects/?q=逾期未审批项目")
-    supervisor.page.get_by_role("link", name="分管领导审批").click()
-    supervisor.page.fill("#remind-message", "请于今日完成审批")
-    supervisor.page.get_by_role("button", name="发出催办").click()
+    assert "专家论证评分" in supervisor.page.inner_text("table")
     supervisor.close()
-
-    leader = User(browser, base, "county1_leader", "board").login()
-    assert "请于今日完成审批" in leader.page.inner_text("main")
-    leader.close()
 
     county = User(browser, base, "county2_org", "board").login()
     county.page.goto(base + "/projects/?state=all")
-    assert ledger_titles(county) == ["名山区申报项目"]
+    assert ledger_titles(county) == ["名山区论证项目"]
     county.close()

@@ -9,6 +9,7 @@ from flask import Response
 from flask import abort
 from flask import flash
 from flask import g
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -25,6 +26,7 @@ from web.exports import ledger_csv
 from web.exports import ledger_workbook
 from web.formatting import unit_name
 from web.input_guard import page_number
+from web.lifecycle import lifecycle_json
 from web.processes import DRAWING_CSP
 from web.services import engine
 
@@ -94,7 +96,18 @@ def supervision():  # type: ignore[no-untyped-def]
 @login_required
 def project(instance_id: int):  # type: ignore[no-untyped-def]
     """项目档案: where the project stands, who holds it, and its history as the viewer may read it."""
-    return render_template("projects/project.html", view=engine().project(g.actor.username, instance_id))
+    response = Response(render_template("projects/project.html",
+                                        view=engine().project(g.actor.username, instance_id)))
+    response.headers["Content-Security-Policy"] = DRAWING_CSP
+    return response
+
+
+@bp.get("/<int:instance_id>/lifecycle.json")
+@login_required
+def lifecycle(instance_id: int) -> Response:
+    """The project's diagram (or one of the processes it calls) with its steps marked, for bpmn-js."""
+    found = engine().lifecycle_diagram(g.actor.username, instance_id, request.args.get("process") or None)
+    return jsonify(lifecycle_json(found))
 
 
 # The engine methods a repair form may name.

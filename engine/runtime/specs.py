@@ -20,6 +20,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -95,6 +96,27 @@ class ParsedModel:
     start_properties: dict[str, str] = field(default_factory=dict)
     milestones: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     source: str = ""  # the BPMN file that defines the process, for viewers
+    # Process id -> the BPMN file that defines it, for the process and every one it calls.
+    sources: dict[str, str] = field(default_factory=dict)
+    # Process id -> {BPMN id of a call activity or sub-process: the process it runs}.
+    calls: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def within(self, process: str) -> set[str]:
+        """``process`` and every process it calls, directly or through others."""
+        found, todo = set(), [process]
+        while todo:
+            current = todo.pop()
+            if current not in found:
+                found.add(current)
+                todo.extend(self.calls.get(current, {}).values())
+        return found
+
+    def process_of(self, bpmn_id: str) -> str | None:
+        """The id of the process that holds the element ``bpmn_id``, if any does."""
+        for process in all_specs(self.spec, self.subprocess_specs):
+            if any(getattr(task_spec, "bpmn_id", None) == bpmn_id for task_spec in process.task_specs.values()):
+                return process.name
+        return None
 
     def task_meta(self, process: str, spec_name: str) -> TaskMeta | None:
         return self.tasks.get((process, spec_name))
@@ -191,6 +213,19 @@ def element_names(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, str]
     return names
 
 
+def called_processes(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Process id -> {BPMN id of each call activity or sub-process in it: the process it runs}."""
+    return {process.name: {task_spec.bpmn_id: task_spec.spec for task_spec in process.task_specs.values()
+                           if isinstance(task_spec, SubWorkflowTask) and task_spec.bpmn_id}
+            for process in all_specs(spec, subprocess_specs)}
+
+
+def process_sources(bundle: Bundle, spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, str]:
+    """Process id -> the text of the BPMN file that defines it."""
+    files = bundle.get("bpmn", {})
+    return {process.name: files.get(process.file, "") for process in all_specs(spec, subprocess_specs)}
+
+
 def starter_roles(spec: Any) -> frozenset[str]:
     """Roles of the lanes holding the process's start events; empty when anyone may start it."""
     roles = set()
@@ -234,6 +269,8 @@ def parse_model(bundle: Bundle, process_id: str) -> ParsedModel:
         start_properties=start_properties(spec),
         milestones=milestone_elements(spec, subprocess_specs),
         source=bundle.get("bpmn", {}).get(spec.file, ""),
+        sources=process_sources(bundle, spec, subprocess_specs),
+        calls=called_processes(spec, subprocess_specs),
     )
 
 

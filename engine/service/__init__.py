@@ -6,6 +6,7 @@ from engine.service.deadlines import DeadlineUseCases
 from engine.service.deploy import DeployUseCases
 from engine.service.instances import InstanceUseCases
 from engine.service.ledger import LedgerUseCases
+from engine.service.lifecycle import LifecycleUseCases
 from engine.service.maintenance import MaintenanceUseCases
 from engine.service.org import OrgUseCases
 from engine.service.signin import SignInUseCases
@@ -14,7 +15,8 @@ from engine.service.timers import TimerUseCases
 
 
 class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCases, TimerUseCases, DeadlineUseCases,
-             OrgUseCases, SignInUseCases, MaintenanceUseCases, LedgerUseCases):
+             OrgUseCases, SignInUseCases, MaintenanceUseCases, LedgerUseCases,
+             LifecycleUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:
