@@ -11,7 +11,8 @@ log = logging.getLogger(__name__)
 
 
 def work_once(engine: Engine) -> int:
-    """One pass: every due timer fired, then deadline reminders sent; returns instances advanced."""
+    """One pass: every due timer fired, then deadline reminders and late quality nodes' 催办 sent;
+    returns instances advanced."""
     total = 0
     while True:
         advanced = engine.fire_due_timers(limit=100)
@@ -19,6 +20,7 @@ def work_once(engine: Engine) -> int:
         if advanced < 100:
             break
     engine.process_deadlines()
+    engine.notify_late_quality_nodes()
     return total
 
 

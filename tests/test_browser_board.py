@@ -72,6 +72,10 @@ def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_h
     supervisor.shot("bottlenecks")
 
     assert "专家论证评分" in supervisor.page.inner_text("table")
+    supervisor.page.get_by_role("link", name="矩阵管理图").click()
+    assert supervisor.page.locator('table.matrix tr:has-text("论证逾期最久项目") td[data-node=argue]') \
+        .get_attribute("data-state") == "late"
+    supervisor.shot("matrix")
     supervisor.close()
 
     county = User(browser, base, "county2_org", "board").login()

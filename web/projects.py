@@ -83,6 +83,14 @@ def bottlenecks():  # type: ignore[no-untyped-def]
     return response
 
 
+@bp.get("/matrix")
+@login_required
+def matrix():  # type: ignore[no-untyped-def]
+    """矩阵管理图: the projects the ledger's filters select × the year's milestone nodes."""
+    return render_template("projects/matrix.html", page=engine().matrix(g.actor.username, ledger_query()),
+                           kept=kept_filters())
+
+
 @bp.get("/supervision")
 @login_required
 def supervision():  # type: ignore[no-untyped-def]

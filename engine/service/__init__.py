@@ -8,6 +8,7 @@ from engine.service.instances import InstanceUseCases
 from engine.service.ledger import LedgerUseCases
 from engine.service.lifecycle import LifecycleUseCases
 from engine.service.maintenance import MaintenanceUseCases
+from engine.service.matrix import MatrixUseCases
 from engine.service.org import OrgUseCases
 from engine.service.signin import SignInUseCases
 from engine.service.tasks import TaskUseCases
@@ -16,7 +17,7 @@ from engine.service.timers import TimerUseCases
 
 class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCases, TimerUseCases, DeadlineUseCases,
              OrgUseCases, SignInUseCases, MaintenanceUseCases, LedgerUseCases,
-             LifecycleUseCases):
+             LifecycleUseCases, MatrixUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:

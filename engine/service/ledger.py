@@ -146,6 +146,7 @@ class ProjectView:
     steps: list[WaitingStep]
     responsible: str | None
     may_repair: bool
+    matrix: Any  # the approved sub-items and quality nodes (matrix.ProjectMatrix)
 
 
 @dataclass(frozen=True)
@@ -321,7 +322,8 @@ class LedgerUseCases(ServiceBase):
             responsible = session.scalar(select(ProcessInstance.responsible)
                                          .where(ProcessInstance.id == instance_id))
             return ProjectView(view, self._ledger_steps(session, [instance_id]).get(instance_id, []),
-                               responsible, viewer.has("admin", "city_org"))
+                               responsible, viewer.has("admin", "city_org"),
+                               self.matrix_of(session, instance_id))  # type: ignore[attr-defined]
 
     def supervision(self, actor: str, year: int | None = None) -> Supervision:
         """Steps still open ``escalate_workdays_after`` working days after a reminder, and the units

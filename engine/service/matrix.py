@@ -1,0 +1,319 @@
+"""The matrix chart (矩阵管理图): projects × milestone nodes across the city, and per project its
+sub-items × quality nodes as approved and as the quarterly reports record them.
+
+Read from projections only (task rows, milestones, the audit events with the submitted forms) and
+the year plans: no page here loads a workflow state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.clock import BUSINESS_TZ
+from engine.persistence.models import HumanTask
+from engine.persistence.models import InstanceEvent
+from engine.persistence.models import Milestone
+from engine.persistence.models import Notification
+from engine.persistence.models import ProcessInstance
+from engine.persistence.models import ProcessVersion
+from engine.persistence.models import ReferenceData
+from engine.service.actors import SYSTEM
+from engine.service.base import ServiceBase
+from engine.service.ledger import OPEN_STATUSES
+from engine.service.ledger import PAGE_SIZE
+from engine.service.ledger import LedgerQuery
+from engine.service.ledger import filter_clauses
+from engine.service.ledger import scope_clause
+from engine.service.runs import Change
+
+SOON = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class MilestoneNode:
+    """A column of the matrix: the steps whose completion reaches it, and where the year plan's
+    calendar plans it (a path into ``calendar``; None: the due date of the step itself)."""
+
+    key: str
+    steps: frozenset[str]  # BPMN ids
+    plan: tuple[Any, ...] | None = None
+    window: tuple[Any, ...] | None = None  # calendar path of the date the node's window opens
+    next_window: tuple[Any, ...] | None = None  # ... and of the next one of the same steps
+
+
+def _quarter(index: int) -> MilestoneNode:
+    following = ("quarters", index + 1, "opens") if index < 3 else None
+    return MilestoneNode(f"q{index + 1}", frozenset({"report"}), ("quarters", index, "due"),
+                         ("quarters", index, "opens"), following)
+
+
+def _stage(stage: str, following: str | None) -> MilestoneNode:
+    return MilestoneNode(stage, frozenset({"score"}), ("acceptance", stage, "due"), ("acceptance", stage, "opens"),
+                         ("acceptance", following, "opens") if following else None)
+
+
+# The milestone nodes of a year's projects, in the order of the year.
+NODES: tuple[MilestoneNode, ...] = (
+    MilestoneNode("apply", frozenset({"submit_key", "submit_demo"}), ("application_close",)),
+    MilestoneNode("review", frozenset({"city_review"})),
+    MilestoneNode("argue", frozenset({"decide"}), ("argumentation_deadline",)),
+    MilestoneNode("approve", frozenset({"approve"}), ("approval_deadline",)),
+    _quarter(0), _quarter(1), _quarter(2), _quarter(3),
+    MilestoneNode("midyear", frozenset({"midyear"}), ("midyear", "due")),
+    _stage("early", "mid"), _stage("mid", "late"), _stage("late", None),
+    MilestoneNode("benefit", frozenset({"evaluate"}), ("benefit_evaluation", "due")),
+    MilestoneNode("closed", frozenset()),
+)
+NODE_STEPS = frozenset().union(*(node.steps for node in NODES))
+
+
+@dataclass(frozen=True)
+class NodeCell:
+    """Where one project stands at one node. ``state``: done, done_late (reached after its planned
+    date), open (a step open there), late (open or not reached, past its planned date), soon (due
+    within three days), pending (not yet) or none (the project will not reach it)."""
+
+    state: str
+    planned: date | None = None
+    actual: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    instance_id: int
+    title: str
+    unit_code: str | None
+    process_name: str
+    cells: dict[str, NodeCell]
+
+
+@dataclass(frozen=True)
+class MatrixPage:
+    rows: list[MatrixRow]
+    total: int
+    page: int
+    pages: int
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QualityNode:
+    """A quality node of the approved matrix and how the quarterly reports record it. ``status``:
+    done (完成), late (滞后: not done past its planned date) or pending (未启动)."""
+
+    name: str
+    sub_item: str
+    owner: str
+    standard: str
+    planned: date | None
+    status: str
+    done_at: datetime | None
+    ever_late: bool
+
+
+@dataclass(frozen=True)
+class ProjectMatrix:
+    sub_items: list[dict[str, str]]  # name, owner, description
+    nodes: list[QualityNode]
+    approved_at: datetime | None
+
+
+def _calendar_value(calendar: dict[str, Any], path: tuple[Any, ...] | None) -> Any:
+    value: Any = calendar
+    for part in path or ():
+        if isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        elif isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.astimezone(BUSINESS_TZ).date()
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _in_window(node: MilestoneNode, calendar: dict[str, Any], created: datetime) -> bool:
+    opens, following = (_moment(_calendar_value(calendar, node.window)),
+                        _moment(_calendar_value(calendar, node.next_window)))
+    if opens is not None and created < opens:
+        return False
+    return following is None or created < following
+
+
+def node_cell(node: MilestoneNode, calendar: dict[str, Any], tasks: list[tuple[Any, ...]],
+              closed_at: datetime | None, project_open: bool, today: date) -> NodeCell:
+    """The cell of one project at ``node`` from its task rows (BPMN id, status, created, completed,
+    due) and, for the last node, when it closed."""
+    planned = _day(_calendar_value(calendar, node.plan)) if node.plan else None
+    if node.key == "closed":
+        return NodeCell("done", None, closed_at) if closed_at else NodeCell("pending" if project_open else "none")
+    mine = [t for t in tasks if t[0] in node.steps and (node.window is None or _in_window(node, calendar, t[2]))]
+    opened = [t for t in mine if t[1] == "open"]
+    if planned is None:
+        dues = [t[4] for t in (opened or mine) if t[4] is not None]
+        planned = _day(min(dues)) if dues else None
+    if opened:
+        dues = [d for d in (planned, _day(min((t[4] for t in opened if t[4] is not None), default=None))) if d]
+        return NodeCell("late" if any(due < today for due in dues) else "open", planned)
+    done = [t[3] for t in mine if t[1] == "completed" and t[3] is not None]
+    if done:
+        actual = max(done)
+        late = planned is not None and _day(actual) > planned  # type: ignore[operator]
+        return NodeCell("done_late" if late else "done", planned, actual)
+    if not project_open:
+        return NodeCell("none", planned)
+    if planned is not None and planned < today:
+        return NodeCell("late", planned)
+    if planned is not None and planned <= today + SOON:
+        return NodeCell("soon", planned)
+    return NodeCell("pending", planned)
+
+
+def quality_nodes(approval: dict[str, Any], reports: list[tuple[datetime, Any]], today: date) -> list[QualityNode]:
+    """The quality nodes of an approval (立项) with the date the first quarterly report that lists a
+    node as done was filed."""
+    owners = {item.get("name"): item.get("owner", "") for item in approval.get("sub_items") or []
+              if isinstance(item, dict)}
+    found = []
+    for node in approval.get("nodes") or []:
+        if not isinstance(node, dict):
+            continue
+        name, planned = str(node.get("name", "")), _day(node.get("planned_date"))
+        done_at = next((at for at, data in reports if isinstance(data, dict)
+                        and name in (data.get("nodes_done") or [])), None)
+        if done_at is not None:
+            status, ever_late = "done", planned is not None and _day(done_at) > planned  # type: ignore[operator]
+        else:
+            late = planned is not None and planned < today
+            status, ever_late = ("late" if late else "pending"), late
+        found.append(QualityNode(name, str(node.get("sub_item", "")), str(owners.get(node.get("sub_item"), "")),
+                                 str(node.get("deliverable") or ""), planned, status, done_at, ever_late))
+    return found
+
+
+def _approval_and_reports(session: Session, instance_ids: list[int]) -> dict[int, tuple[Any, list, datetime | None]]:
+    """Per instance: the latest approval's submitted data, the quarterly reports (filed at, data),
+    and when it was approved; from the audit events."""
+    found: dict[int, tuple[Any, list, datetime | None]] = {}
+    rows = session.execute(select(InstanceEvent.instance_id, InstanceEvent.bpmn_id, InstanceEvent.at,
+                                  InstanceEvent.data)
+                           .where(InstanceEvent.instance_id.in_(instance_ids), InstanceEvent.kind == "task_completed",
+                                  InstanceEvent.bpmn_id.in_(("approve", "report")))
+                           .order_by(InstanceEvent.at, InstanceEvent.id))
+    for instance_id, bpmn_id, at, data in rows:
+        approval, reports, approved_at = found.get(instance_id, ({}, [], None))
+        if bpmn_id == "approve":
+            approval, approved_at = (data if isinstance(data, dict) else {}), at
+        else:
+            reports.append((at, data))
+        found[instance_id] = (approval, reports, approved_at)
+    return found
+
+
+class MatrixUseCases(ServiceBase):
+    def matrix(self, actor: str, query: LedgerQuery) -> MatrixPage:
+        """One page of the matrix chart: the projects ``query`` selects (as the ledger does) × the
+        milestone nodes, with planned and actual dates and a light per cell.
+
+        :raises NotAllowed: as the ledger.
+        """
+        with self.db.read() as session:
+            scope = scope_clause(self.actor_in(session, actor))
+            where = [scope, *filter_clauses(session, query)]
+            total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*where)) or 0
+            pages = max(1, -(-total // PAGE_SIZE))
+            page = min(max(query.page, 1), pages)
+            found = session.execute(
+                select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.unit_code, ProcessVersion.name,
+                       ProcessInstance.year, ProcessInstance.status)
+                .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
+                .where(*where).order_by(ProcessInstance.year.desc(), ProcessInstance.unit_path, ProcessInstance.id)
+                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+            ids = [row[0] for row in found]
+            tasks: dict[int, list[tuple[Any, ...]]] = {}
+            for row in session.execute(select(HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.status,
+                                              HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at)
+                                       .where(HumanTask.instance_id.in_(ids), HumanTask.bpmn_id.in_(NODE_STEPS))):
+                tasks.setdefault(row[0], []).append(tuple(row[1:]))
+            closed = dict(session.execute(select(Milestone.instance_id, Milestone.reached_at)
+                                          .where(Milestone.instance_id.in_(ids), Milestone.key == "closed")).all())
+            calendars = self._calendars(session, {row[4] for row in found})
+            today = clock.now().astimezone(BUSINESS_TZ).date()
+            rows = [MatrixRow(r[0], r[1] or r[3], r[2], r[3],
+                              {node.key: node_cell(node, calendars.get(r[4], {}), tasks.get(r[0], []),
+                                                   closed.get(r[0]), r[5] in OPEN_STATUSES, today)
+                               for node in NODES})
+                    for r in found]
+            return MatrixPage(rows, total, page, pages, tuple(node.key for node in NODES))
+
+    @staticmethod
+    def matrix_of(session: Session, instance_id: int) -> ProjectMatrix:
+        """The project's sub-items × quality nodes as approved, each node's status from the
+        quarterly reports; empty before approval. The caller checks who may read it."""
+        approval, reports, approved_at = _approval_and_reports(session, [instance_id]).get(instance_id, ({}, [], None))
+        today = clock.now().astimezone(BUSINESS_TZ).date()
+        sub_items = [{key: str(item.get(key) or "") for key in ("name", "owner", "description")}
+                     for item in approval.get("sub_items") or [] if isinstance(item, dict)]
+        return ProjectMatrix(sub_items, quality_nodes(approval, reports, today), approved_at)
+
+    def notify_late_quality_nodes(self) -> int:
+        """催办 for every quality node of an open project that has passed its planned date without a
+        quarterly report marking it done: once per node, to the project's responsible person, on
+        the timeline. Returns how many were sent."""
+        today = clock.now().astimezone(BUSINESS_TZ).date()
+        sent = 0
+        with self.db.write() as session:
+            open_ids = list(session.scalars(select(ProcessInstance.id).where(
+                ProcessInstance.status.in_(OPEN_STATUSES), ProcessInstance.responsible.is_not(None))))
+            if not open_ids:
+                return 0
+            urged = {(i, reason) for i, reason in session.execute(
+                select(InstanceEvent.instance_id, InstanceEvent.reason)
+                .where(InstanceEvent.instance_id.in_(open_ids), InstanceEvent.kind == "node_overdue"))}
+            responsible = dict(session.execute(select(ProcessInstance.id, ProcessInstance.responsible)
+                                               .where(ProcessInstance.id.in_(open_ids))).all())
+            now = clock.now()
+            for instance_id, (approval, reports, _at) in _approval_and_reports(session, open_ids).items():
+                for node in quality_nodes(approval, reports, today):
+                    if node.status != "late" or (instance_id, node.name) in urged:
+                        continue
+                    session.add(Notification(username=responsible[instance_id], kind="node_overdue",
+                                             instance_id=instance_id, message=node.name, sender=SYSTEM,
+                                             created_at=now))
+                    change = Change(SYSTEM)
+                    change.add("node_overdue", reason=node.name, step=node.name)
+                    change.write(session, instance_id)
+                    sent += 1
+        return sent
+
+    @staticmethod
+    def _calendars(session: Session, years: set[int | None]) -> dict[int, dict[str, Any]]:
+        calendars = {}
+        for year in years:
+            if year is not None:
+                plan = session.get(ReferenceData, f"year:{year}")
+                calendars[year] = dict((plan.value or {}).get("calendar") or {}) if plan is not None else {}
+        return calendars

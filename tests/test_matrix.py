@@ -1,0 +1,80 @@
+"""The matrix chart (矩阵管理图): milestone nodes across projects, quality nodes per project, and the
+催办 for a late quality node; read from projections only."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.service.ledger import LedgerQuery
+from engine.service.runs import RunStore
+from tests.webhelpers import login
+from web.demo_projects import IMPLEMENTATION_DATES
+from web.demo_projects import ProjectDriver
+
+APPLICANT = "county1_applicant"
+
+
+@pytest.fixture
+def implementing(party_engine):  # type: ignore[no-untyped-def]
+    """A key project approved on 10 April 2008, its Q1 report and early acceptance done, seen on 5 August."""
+    party = ProjectDriver(party_engine)
+    instance_id = party.apply(APPLICANT, "矩阵管理项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.at("2008-04-10")
+    party.argue_and_approve(instance_id, APPLICANT)
+    party.implement(instance_id, APPLICANT, IMPLEMENTATION_DATES[:2])
+    party.at("2008-08-05")
+    return party_engine, instance_id
+
+
+def test_milestone_nodes_across_projects(implementing, monkeypatch):
+    engine, instance_id = implementing
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the matrix chart loaded a workflow state")
+
+    monkeypatch.setattr(RunStore, "load", refuse)
+    page = engine.matrix("supervisor", LedgerQuery(state="all"))
+    assert [row.instance_id for row in page.rows] == [instance_id]
+    cells = page.rows[0].cells
+    states = {key: cell.state for key, cell in cells.items()}
+    assert states == {"apply": "done", "review": "done", "argue": "done", "approve": "done", "q1": "done",
+                      "q2": "late", "q3": "pending", "q4": "pending", "midyear": "late", "early": "done",
+                      "mid": "pending", "late": "pending", "benefit": "pending", "closed": "pending"}
+    assert str(cells["q1"].planned) == "2008-04-30" and cells["q1"].actual.date().isoformat() == "2008-04-21"
+    assert str(cells["argue"].planned) == "2008-04-18" and str(cells["early"].planned) == "2008-05-30"
+
+
+def test_quality_nodes_from_the_approval_and_the_reports(implementing):
+    engine, instance_id = implementing
+    matrix = engine.project("supervisor", instance_id).matrix
+    assert [item["name"] for item in matrix.sub_items] == ["制度建设", "示范点培育"]
+    nodes = {node.name: node for node in matrix.nodes}
+    assert nodes["制定实施细则"].status == "done" and not nodes["制定实施细则"].ever_late
+    assert nodes["制定实施细则"].owner == "组织科" and nodes["制定实施细则"].done_at is not None
+    assert nodes["完成示范点选定"].status == "late" and nodes["完成示范点选定"].ever_late
+    assert nodes["形成总结报告"].status == "pending" and not nodes["形成总结报告"].ever_late
+
+
+def test_a_late_quality_node_urges_the_responsible_person_once(implementing):
+    engine, instance_id = implementing
+    assert engine.notify_late_quality_nodes() == 0  # the worker's pass sent it when the clock moved on
+    notices = [n for n in engine.notifications(APPLICANT, unread_only=False) if n.kind == "node_overdue"]
+    assert [(n.message, n.instance_id) for n in notices] == [("完成示范点选定", instance_id)]
+    timeline = engine.instance("admin", instance_id).events
+    assert [e.reason for e in timeline if e.kind == "node_overdue"] == ["完成示范点选定"]
+
+
+def test_matrix_pages(implementing, app, client):
+    engine, instance_id = implementing
+    engine.notify_late_quality_nodes()
+    login(client, "supervisor")
+    page = client.get("/projects/matrix?state=all").get_data(as_text=True)
+    assert "矩阵管理图" in page and "矩阵管理项目" in page and "一季度汇报" in page and "后期验收" in page
+    assert 'data-node="q2" data-state="late"' in page and "2008年4月21日" in page
+    project = client.get(f"/projects/{instance_id}").get_data(as_text=True)
+    assert 'id="matrix"' in project and "完成示范点选定" in project and "滞后" in project and "曾滞后" in project
+    assert "质量节点滞后催办" in project  # on the timeline
+    login(client, APPLICANT)
+    assert "完成示范点选定" in client.get("/notifications").get_data(as_text=True)
+    assert client.get("/projects/matrix").status_code == 403
