@@ -253,3 +253,31 @@ def test_supervision_lists_urged_steps_and_units_that_have_not_applied(party_eng
     assert "催办未办结项目" in page and "名山区" in page and "county1_leader" not in page
     login(client, COUNTY)
     assert client.get("/projects/supervision").status_code == 403
+
+
+def test_reassign_a_step_needs_the_role_and_a_reason_and_is_audited(projects, app, client):
+    engine, ids = projects
+    unit = engine.user("county1_leader").unit_code
+    engine.add_user("county1_leader2", unit, ["unit_leader"], password="另一位领导的密码123",
+                    display_name="雨城区 分管领导 钱")
+    task_id = next(step.task_id for step in engine.project("city_org", ids["county"]).steps)
+    url = f"/projects/{ids['county']}"
+    login(client, "city_org")
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="to"' in page and "改派" in page
+    post(client, f"{url}/tasks/{task_id}/reassign", {"to": "county1_applicant", "reason": "请假"}, page=url)
+    assert "不具备该环节的办理角色" in client.get(url).get_data(as_text=True)  # not a unit leader
+    post(client, f"{url}/tasks/{task_id}/reassign", {"to": "county1_leader2", "reason": " "}, page=url)
+    assert engine.project("city_org", ids["county"]).steps[0].holder == "county1_leader"  # no reason: refused
+    reason = "分管领导出差，改由其他领导审批"
+    post(client, f"{url}/tasks/{task_id}/reassign", {"to": "county1_leader2", "reason": reason}, page=url)
+    assert engine.project("city_org", ids["county"]).steps[0].holder == "county1_leader2"
+    page = client.get(url).get_data(as_text=True)
+    assert "改派" in page and reason in page
+    assert [n.kind for n in engine.notifications("county1_leader2")] == ["reassigned"]
+    assert engine.my_task_in("county1_leader2", ids["county"]) == task_id
+    assert engine.my_task_in("county1_leader", ids["county"]) is None
+    login(client, "supervisor")  # supervisors read, they do not reassign
+    assert 'name="to"' not in client.get(url).get_data(as_text=True)
+    post(client, f"{url}/tasks/{task_id}/reassign", {"to": "county1_leader", "reason": "x"}, page=url)
+    assert engine.project("city_org", ids["county"]).steps[0].holder == "county1_leader2"

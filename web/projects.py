@@ -138,6 +138,19 @@ def repair(instance_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("projects.project", instance_id=instance_id))
 
 
+@bp.post("/<int:instance_id>/tasks/<int:task_id>/reassign")
+@login_required
+def reassign(instance_id: int, task_id: int):  # type: ignore[no-untyped-def]
+    """Hand an open step to another holder of its role, with the reason (city_org and administrators)."""
+    try:
+        engine().reassign(g.actor.username, task_id, request.form.get("to", "")[:64], request.form.get("reason", ""))
+    except EngineError as error:
+        flash(message_of(error), "error")
+    else:
+        flash(_("Done; the action and its reason are in the project's history."), "success")
+    return redirect(url_for("projects.project", instance_id=instance_id) + "#waiting")
+
+
 def download(content: bytes, filename: str, mimetype: str) -> Response:
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidState
@@ -11,9 +12,12 @@ from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.errors import TaskAlreadyHandled
 from engine.errors import TaskClaimedByOther
+from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.models import ProcessInstance
+from engine.persistence.models import User
+from engine.roles import CITY_WIDE_ROLES
 from engine.service.actors import Actor
 
 
@@ -54,3 +58,14 @@ def check_actionable(actor: Actor, task: HumanTask | records.TaskRecord) -> None
 def stamp(moment: datetime | None) -> datetime | str:
     """A moment for a message (the web shows it as 2008年3月1日 10:00); '' when there is none."""
     return moment if moment is not None else ""
+
+
+def reassign_candidates(session: Session, task: HumanTask | records.TaskRecord) -> list[str]:
+    """Who may be handed ``task``: the holders of its role in its scope; for a task without a role,
+    the active users of its assignee's unit."""
+    if task.role:
+        return queries.holders_in_scope(session, task.role, task.scope_path, task.role in CITY_WIDE_ROLES)
+    unit = session.scalar(select(User.unit_code).where(User.username == task.assignee)) if task.assignee else None
+    if unit is None:
+        return []
+    return sorted(session.scalars(select(User.username).where(User.unit_code == unit, User.active.is_(True))))

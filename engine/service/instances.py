@@ -84,6 +84,18 @@ def event_view(event: InstanceEvent, form: dict[str, Any] | None, viewer: Actor)
     return EventView(event.at, event.actor, event.kind, event.step_name, event.bpmn_id, event.reason, data, withheld)
 
 
+# Who may repair a project: suspend, resume, terminate, retry, reassign its tasks.
+REPAIRERS = ("admin", "city_org")
+
+
+def required_reason(reason: str | None) -> str:
+    """The reason for a repair, trimmed. :raises InvalidInput: when there is none."""
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise InvalidInput("Give the reason for this action; it is kept in the project's history.")
+    return reason
+
+
 def lock_instance(session: Session, instance_id: int) -> records.InstanceRecord:
     """The instance row, locked for this transaction. :raises NotFound: when it does not exist."""
     instance = records.lock_instance(session, instance_id)
@@ -255,12 +267,10 @@ class InstanceUseCases(ServiceBase):
 
     def _admin_change(self, actor: str, instance_id: int, allowed: tuple[str, ...], kind: str,
                       reason: str | None, action: Any, data: Any = None) -> str:
-        reason = (reason or "").strip()[:2000]
-        if not reason:
-            raise InvalidInput("Give the reason for this action; it is kept in the project's history.")
+        reason = required_reason(reason)
         with self.db.write() as session:
             user = self.actor_in(session, actor)
-            require_role(user, "admin", "city_org")
+            require_role(user, *REPAIRERS)
             instance = lock_instance(session, instance_id)
             if instance.status not in allowed:
                 raise InvalidState(status=instance.status)

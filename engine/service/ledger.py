@@ -33,8 +33,10 @@ from engine.persistence.models import Unit
 from engine.persistence.models import User
 from engine.persistence.models import UserRole
 from engine.persistence.queries import like_prefix
+from engine.service.access import reassign_candidates
 from engine.service.actors import Actor
 from engine.service.base import ServiceBase
+from engine.service.instances import REPAIRERS
 from engine.service.instances import InstanceView
 from engine.workdays import add_workdays
 
@@ -146,6 +148,7 @@ class ProjectView:
     steps: list[WaitingStep]
     responsible: str | None
     may_repair: bool
+    reassign_to: dict[int, list[str]]  # open task id -> who it may be handed to (for those who repair)
     matrix: Any  # the approved sub-items and quality nodes (matrix.ProjectMatrix)
 
 
@@ -321,8 +324,11 @@ class LedgerUseCases(ServiceBase):
             view = self.instance_view(session, viewer, instance_id)  # type: ignore[attr-defined]
             responsible = session.scalar(select(ProcessInstance.responsible)
                                          .where(ProcessInstance.id == instance_id))
-            return ProjectView(view, self._ledger_steps(session, [instance_id]).get(instance_id, []),
-                               responsible, viewer.has("admin", "city_org"),
+            steps = self._ledger_steps(session, [instance_id]).get(instance_id, [])
+            may_repair = viewer.has(*REPAIRERS)
+            reassign_to = {task.id: reassign_candidates(session, task) for task in session.scalars(
+                select(HumanTask).where(HumanTask.id.in_([step.task_id for step in steps])))} if may_repair else {}
+            return ProjectView(view, steps, responsible, may_repair, reassign_to,
                                self.matrix_of(session, instance_id))  # type: ignore[attr-defined]
 
     def supervision(self, actor: str, year: int | None = None) -> Supervision:

@@ -27,14 +27,19 @@ from engine.persistence.models import Comment
 from engine.persistence.models import ExtensionRequest
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
+from engine.persistence.models import Notification
 from engine.persistence.models import TaskDraft
 from engine.runtime.workflow import ProcessRun
 from engine.service.access import check_actionable
 from engine.service.access import check_visible
+from engine.service.access import reassign_candidates
 from engine.service.access import stamp
 from engine.service.access import visible_task
+from engine.service.actors import require_role
 from engine.service.base import ServiceBase
+from engine.service.instances import REPAIRERS
 from engine.service.instances import may_withdraw
+from engine.service.instances import required_reason
 from engine.service.runs import Change
 from forms import FieldError
 from forms import needs_options
@@ -220,6 +225,33 @@ class TaskUseCases(ServiceBase):
             records.update_task(session, task.id, {"claimed_by": None, "claimed_at": None, "holder": holder})
             change = Change(user.username)
             change.add("unclaimed", task=task)
+            change.write(session, instance.id)
+
+    def reassign(self, actor: str, task_id: int, to: str, reason: str | None) -> None:
+        """Hand an open task to ``to`` (who must hold the task's role), with the reason: it becomes
+        theirs alone, is audited on the project's timeline, and they get a notice.
+
+        :raises InvalidInput: without a reason, or for a user who may not take the task.
+        :raises NotAllowed: unless the actor is city_org or an administrator.
+        :raises NotFound, TaskAlreadyHandled:
+        """
+        reason = required_reason(reason)
+        with self.db.write() as session:
+            user = self.actor_in(session, actor)
+            require_role(user, *REPAIRERS)
+            task, instance = self._locked(session, task_id)
+            if task.status != "open":
+                raise TaskAlreadyHandled(by=task.completed_by or "系统", at=stamp(task.completed_at))
+            if to not in reassign_candidates(session, task):
+                raise InvalidInput("The user %(user)s may not take this task: they do not hold its role.", user=to)
+            if to == task.holder:
+                raise InvalidInput("The user %(user)s already holds this task.", user=to)
+            records.update_task(session, task.id, {"assignee": to, "claimed_by": None, "claimed_at": None,
+                                                   "holder": to})
+            session.add(Notification(username=to, kind="reassigned", instance_id=instance.id, human_task_id=task.id,
+                                     message=reason, sender=user.username, created_at=clock.now()))
+            change = Change(user.username)
+            change.add("reassigned", task=task, reason=reason, data={"from": task.holder, "to": to})
             change.write(session, instance.id)
 
     def save_draft(self, actor: str, task_id: int, data: dict[str, Any]) -> None:
