@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.test_browser import ARTIFACTS
 from tests.test_browser import User
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
@@ -55,6 +56,16 @@ def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_h
     supervisor.shot("project-diagram-argumentation")
     supervisor.page.locator("#lifecycle-trail").get_by_role("button").click()  # back up to the project
     supervisor.page.wait_for_selector("#lifecycle[data-state=drawn][data-process=key_project]")
+
+    supervisor.page.get_by_role("link", name="打印项目档案").click()  # the A4 dossier, printed to PDF
+    assert "填写重点项目申报书" in supervisor.page.inner_text("#documents")
+    pdf = supervisor.page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    (ARTIFACTS / "board-dossier.pdf").write_bytes(pdf)
+    supervisor.page.emulate_media(media="print")
+    supervisor.shot("dossier-print")
+    supervisor.page.emulate_media(media="screen")
+    supervisor.page.go_back()
 
     supervisor.page.locator(f'#waiting a[href$="/tasks/{urged.id}"]').click()
     supervisor.page.fill("#remind-message", "请于今日完成评分")

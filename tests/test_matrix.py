@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import io
+
+import docx
 import pytest
 
 from engine.service.ledger import LedgerQuery
@@ -78,3 +81,30 @@ def test_matrix_pages(implementing, app, client):
     login(client, APPLICANT)
     assert "完成示范点选定" in client.get("/notifications").get_data(as_text=True)
     assert client.get("/projects/matrix").status_code == 403
+
+
+def test_dossier_prints_and_downloads_as_word_without_what_the_reader_may_not_see(implementing, app, client):
+    _engine, instance_id = implementing
+    login(client, "county1_org")
+    page = client.get(f"/projects/{instance_id}/dossier")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "项目档案：矩阵管理项目" in text and "办理材料" in text
+    assert "填写重点项目申报书" in text and "项目立项（矩阵管理图）" in text and "完成示范点选定" in text
+    assert "print.js" in text and "方案可行，建议立项。" not in text  # the experts' opinions are theirs
+    assert "党员党性定期分析试点" in text and "党员素质提高工程" in text and "选优建强" in text  # names, not codes
+    assert ">P03<" not in text and ">quality<" not in text
+    response = client.get(f"/projects/{instance_id}/dossier.docx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    document = docx.Document(io.BytesIO(response.data))
+    paragraphs = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    assert "项目档案：矩阵管理项目" in paragraphs and "中共市委组织部" in paragraphs
+    assert "填写重点项目申报书" in paragraphs and "完成示范点选定" in cells and "滞后" in cells
+    assert "雨城区" in cells and "方案可行，建议立项。" not in cells
+    assert "county1_applicant" not in cells  # people by name
+    login(client, "supervisor")
+    supervisor_copy = docx.Document(io.BytesIO(client.get(f"/projects/{instance_id}/dossier.docx").data))
+    assert any("方案可行，建议立项。" in cell.text for table in supervisor_copy.tables for row in table.rows
+               for cell in row.cells)
+    login(client, APPLICANT)
+    assert client.get(f"/projects/{instance_id}/dossier.docx").status_code == 403

@@ -136,6 +136,25 @@ def held_by(step: Any) -> str:
     return role_title(step.role) + (f"（{unit_name(step.scope_unit)}）" if step.scope_unit else "")
 
 
+def event_label(kind: str) -> str:
+    """What an event of the timeline was, in the reader's language (办理记录's 事项 column)."""
+    labels = {"started": gettext("Started"), "task_completed": gettext("Done"),
+              "completed": gettext("Project closed"), "claimed": gettext("Claimed"),
+              "unclaimed": gettext("Claim released"), "reminded": gettext("Reminder sent"),
+              "extension_requested": gettext("Extension requested"), "timers_moved": gettext("Due dates moved"),
+              "timer_fired": gettext("Time limit reached"), "milestone": gettext("Milestone reached"),
+              "error": gettext("Error"), "withdrawn": gettext("Withdrawn"), "suspended": gettext("Suspended"),
+              "resumed": gettext("Resumed"), "terminated": gettext("Terminated"), "retried": gettext("Retried"),
+              "overdue": gettext("Overdue notice"), "escalated": gettext("Escalated (督办)"),
+              "node_overdue": gettext("Quality node overdue"), "reassigned": gettext("Reassigned")}
+    return labels.get(kind, kind)
+
+
+def event_what(event: Any) -> str:
+    """The 事项 of a timeline event: what happened and at which step."""
+    return event_label(event.kind) + (f"：{event.step_name}" if event.step_name else "")
+
+
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -181,5 +200,6 @@ def error_message(error: Any) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, markdown=safe_markdown,
                                  filesize=file_size, person=person, person_name=person_name, unit=unit_name,
-                                 role=role_title, held_by=held_by, shown=shown)
+                                 role=role_title, held_by=held_by, shown=shown,
+                                 event_what=event_what)
     app.jinja_env.globals["errmsg"] = error_message

@@ -17,10 +17,12 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from engine import EngineError
+from engine import clock
 from engine.service.ledger import SORTS
 from engine.service.ledger import STATES
 from engine.service.ledger import LedgerQuery
 from web.auth import login_required
+from web.dossier_docx import dossier_docx
 from web.errors import message_of
 from web.exports import ledger_csv
 from web.exports import ledger_workbook
@@ -31,6 +33,11 @@ from web.processes import DRAWING_CSP
 from web.services import engine
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+
+def organisation_name() -> str:
+    """The organisation's name on exports and printed documents."""
+    return _("Municipal Party Committee Organization Department")
 
 
 def ledger_query() -> LedgerQuery:
@@ -110,6 +117,25 @@ def project(instance_id: int):  # type: ignore[no-untyped-def]
     return response
 
 
+@bp.get("/<int:instance_id>/dossier")
+@login_required
+def dossier(instance_id: int):  # type: ignore[no-untyped-def]
+    """The project dossier laid out for printing on A4: documents filed, matrix, timeline."""
+    return render_template("projects/dossier.html", dossier=engine().dossier(g.actor.username, instance_id),
+                           organisation=organisation_name(), today=clock.now())
+
+
+@bp.get("/<int:instance_id>/dossier.docx")
+@login_required
+def dossier_docx_file(instance_id: int) -> Response:
+    """The project dossier as a Word document."""
+    found = engine().dossier(g.actor.username, instance_id)
+    content = dossier_docx(found, organisation_name(), g.actor.display_name or g.actor.username, clock.now())
+    title = found.project.instance.title or found.project.instance.process_name
+    return download(content, f"{_('Project dossier')}-{title}.docx",
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
 @bp.get("/<int:instance_id>/lifecycle.json")
 @login_required
 def lifecycle(instance_id: int) -> Response:
@@ -162,7 +188,7 @@ def download(content: bytes, filename: str, mimetype: str) -> Response:
 def ledger_xlsx() -> Response:
     """Every project the filters select, as the Excel 台账."""
     page = engine().ledger(g.actor.username, ledger_query(), everything=True)
-    content = ledger_workbook(page, _("Municipal Party Committee Organization Department"),
+    content = ledger_workbook(page, organisation_name(),
                               unit_name(g.actor.unit_code))
     return download(content, _("Project ledger") + ".xlsx",
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -25,6 +25,7 @@ from engine import clock
 from engine.clock import BUSINESS_TZ
 from engine.errors import NotAllowed
 from engine.persistence.models import HumanTask
+from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Notification
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
@@ -38,6 +39,8 @@ from engine.service.actors import Actor
 from engine.service.base import ServiceBase
 from engine.service.instances import REPAIRERS
 from engine.service.instances import InstanceView
+from engine.service.tasks import choices_of
+from engine.service.tasks import submissions
 from engine.workdays import add_workdays
 
 PAGE_SIZE = 50
@@ -150,6 +153,16 @@ class ProjectView:
     may_repair: bool
     reassign_to: dict[int, list[str]]  # open task id -> who it may be handed to (for those who repair)
     matrix: Any  # the approved sub-items and quality nodes (matrix.ProjectMatrix)
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """The project dossier (项目档案) for print and Word: the project page and every completed step's
+    submission (the application, the approval with its matrix, scores, reports) as the viewer may
+    read them."""
+
+    project: ProjectView
+    submissions: list[Any]  # tasks.Submission
 
 
 @dataclass(frozen=True)
@@ -319,17 +332,34 @@ class LedgerUseCases(ServiceBase):
         :raises NotFound, NotAllowed: as :meth:`instance`, and for those who may not read the ledger.
         """
         with self.db.read() as session:
+            return self._project_in(session, self.actor_in(session, actor), instance_id)
+
+    def dossier(self, actor: str, instance_id: int) -> Dossier:
+        """The dossier of ``instance_id`` for ``actor``: as :meth:`project`, with the submissions.
+
+        :raises NotFound, NotAllowed: as :meth:`project`.
+        """
+        with self.db.read() as session:
             viewer = self.actor_in(session, actor)
-            scope_path(viewer)  # only the ledger's readers; raises NotAllowed
-            view = self.instance_view(session, viewer, instance_id)  # type: ignore[attr-defined]
-            responsible = session.scalar(select(ProcessInstance.responsible)
-                                         .where(ProcessInstance.id == instance_id))
-            steps = self._ledger_steps(session, [instance_id]).get(instance_id, [])
-            may_repair = viewer.has(*REPAIRERS)
-            reassign_to = {task.id: reassign_candidates(session, task) for task in session.scalars(
-                select(HumanTask).where(HumanTask.id.in_([step.task_id for step in steps])))} if may_repair else {}
-            return ProjectView(view, steps, responsible, may_repair, reassign_to,
-                               self.matrix_of(session, instance_id))  # type: ignore[attr-defined]
+            project = self._project_in(session, viewer, instance_id)
+            instance = session.get(ProcessInstance, instance_id)
+            events = list(session.scalars(select(InstanceEvent).where(
+                InstanceEvent.instance_id == instance_id, InstanceEvent.kind == "task_completed")
+                .order_by(InstanceEvent.at, InstanceEvent.id)))
+            return Dossier(project, submissions(self.runs.model(session, instance.version_id), events, viewer.roles,
+                                                viewer.username,
+                                                choices_of(session, instance, self.settings.script_cpu_seconds)))
+
+    def _project_in(self, session: Session, viewer: Actor, instance_id: int) -> ProjectView:
+        scope_path(viewer)  # only the ledger's readers; raises NotAllowed
+        view = self.instance_view(session, viewer, instance_id)  # type: ignore[attr-defined]
+        responsible = session.scalar(select(ProcessInstance.responsible).where(ProcessInstance.id == instance_id))
+        steps = self._ledger_steps(session, [instance_id]).get(instance_id, [])
+        may_repair = viewer.has(*REPAIRERS)
+        reassign_to = {task.id: reassign_candidates(session, task) for task in session.scalars(
+            select(HumanTask).where(HumanTask.id.in_([step.task_id for step in steps])))} if may_repair else {}
+        return ProjectView(view, steps, responsible, may_repair, reassign_to,
+                           self.matrix_of(session, instance_id))  # type: ignore[attr-defined]
 
     def supervision(self, actor: str, year: int | None = None) -> Supervision:
         """Steps still open ``escalate_workdays_after`` working days after a reminder, and the units

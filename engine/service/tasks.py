@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Notification
 from engine.persistence.models import TaskDraft
+from engine.runtime.sandbox import evaluate_expression
 from engine.runtime.workflow import ProcessRun
 from engine.service.access import check_actionable
 from engine.service.access import check_visible
@@ -37,6 +39,7 @@ from engine.service.access import stamp
 from engine.service.access import visible_task
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
+from engine.service.helpers import diagram_helpers
 from engine.service.instances import REPAIRERS
 from engine.service.instances import may_withdraw
 from engine.service.instances import required_reason
@@ -171,7 +174,8 @@ class TaskUseCases(ServiceBase):
                     form = with_options(form, lambda expression: run.evaluate(task.task_guid, expression))
                     per_person = bool(meta and meta.element_variable)
                     values = step_values(form, ready.data, task.bpmn_id, events, user.username if per_person else None)
-            history = submissions(model, events, user.roles, user.username)
+            history = submissions(model, events, user.roles, user.username,
+                                  choices_of(session, instance, self.settings.script_cpu_seconds))
             may_act = task.status == "open" and (user.may_act_on(task) or task.claimed_by == user.username) \
                 and task.claimed_by in (None, user.username)
             may_claim = may_act and task.holder is None
@@ -358,13 +362,39 @@ def _form_of(model: Any, bpmn_id: str | None) -> dict | None:
     return model.forms.get(meta.form) if meta and meta.form else None
 
 
-def submissions(model: Any, events: list[InstanceEvent], roles: frozenset[str], username: str) -> list[Submission]:
+def choices_of(session: Session, instance: Any, cpu_seconds: float) -> Callable[[str], Any]:
+    """Evaluates a form's ``x-enum-from`` expression against the reference data and the project
+    (its year and unit) without loading its workflow, so that stored codes (catalogue, sector,
+    brand) are shown with their names. Each expression is evaluated once.
+
+    :raises SandboxViolation: (from the returned function) for an expression that needs the workflow.
+    """
+    helpers = diagram_helpers(session, instance.id)
+    context = {"year": instance.year, "applicant_unit": instance.unit_code}
+    found: dict[str, Any] = {}
+
+    def resolve(expression: str) -> Any:
+        if expression not in found:
+            found[expression] = evaluate_expression(expression, context, helpers, cpu_seconds)
+        return found[expression]
+    return resolve
+
+
+def submissions(model: Any, events: list[InstanceEvent], roles: frozenset[str], username: str,
+                choices: Callable[[str], Any] | None = None) -> list[Submission]:
     """The earlier steps as ``username`` may read them: fields their form marks ``x-visible-to``
     other roles are left out, and a step with nothing left to read is not listed at all (an
-    applicant does not see that each expert scored, let alone the scores)."""
+    applicant does not see that each expert scored, let alone the scores). ``choices`` (see
+    :func:`choices_of`) names the values of computed-choice fields."""
     shown = []
+    labelled: dict[str, dict | None] = {}
     for event in events:
         form = _form_of(model, event.bpmn_id)
+        if form is not None and choices is not None and needs_options(form):
+            key = event.bpmn_id or ""
+            if key not in labelled:
+                labelled[key] = with_options(form, choices)
+            form = labelled[key]
         data = readable(form, event.data, roles, own=event.actor == username)
         if isinstance(event.data, dict) and event.data and not data:
             continue
