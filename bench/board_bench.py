@@ -8,7 +8,8 @@ no network), interleaved request by request with the inbox page of a city user h
 tasks, the baseline measured in the same run.
 
 Pages: the ledger's first page; the ledger filtered to overdue projects and sorted by waiting
-time; the ledger of one county (a county organisation department's own view); 卡点分析; a project page.
+time; the ledger of one county (a county organisation department's own view); 卡点分析; a project page,
+its lifecycle diagram's data and its printable dossier; the matrix chart (矩阵管理图), all and overdue.
 Target: p95 <= 150 ms on SQLite for each, and the ratio to the inbox page.
 
 Usage: python bench/board_bench.py [--projects 10000] [--samples 40] [--pg postgresql+psycopg://...]
@@ -38,16 +39,20 @@ from engine import Engine  # noqa: E402
 from engine import EngineSettings  # noqa: E402
 from engine import clock  # noqa: E402
 from engine.persistence.models import HumanTask  # noqa: E402
+from engine.persistence.models import InstanceEvent  # noqa: E402
 from engine.persistence.models import ProcessInstance  # noqa: E402
 from engine.persistence.models import ProcessVersion  # noqa: E402
 from engine.persistence.models import Unit  # noqa: E402
 from engine.persistence.schema import upgrade  # noqa: E402
 from web import create_app  # noqa: E402
 from web.demo_org import seed_organisation  # noqa: E402
+from web.demo_projects import approval  # noqa: E402
 from web.demo_projects import moment  # noqa: E402
 
 STEPS = ["填写重点项目申报书", "分管领导审批", "县(区)委组织部初审", "市委组织部审核", "专家论证评分", "立项审批",
          "填写季度推进情况", "季度报告审核", "验收评分", "综合效益评估"]
+BPMN_IDS = ["submit_key", "leader_approval", "county_review", "city_review", "panel_score", "approve", "report",
+            "review", "score", "evaluate"]
 SECTORS = ["quality", "urban_rural", "democracy", "nonpublic", "demonstration"]
 
 
@@ -58,7 +63,7 @@ def populate(engine: Engine, projects: int, seed: int = 7) -> None:
     with engine.db.write() as session:
         version_id = session.scalar(select(ProcessVersion.id).where(ProcessVersion.process_id == "key_project"))
         units = list(session.execute(select(Unit.code, Unit.path).where(Unit.kind != "city")))
-        instances, tasks = [], []
+        instances, tasks, events = [], [], []
         for number in range(1, projects + 1):
             unit, path = rng.choice(units)
             started = now - timedelta(days=rng.randint(5, 280))
@@ -76,14 +81,19 @@ def populate(engine: Engine, projects: int, seed: int = 7) -> None:
                 created = started + timedelta(days=index * 3)
                 due = created + timedelta(days=rng.randint(3, 40))
                 holder = rng.choice(["city_org", "county1_org", "panel1", None])
-                tasks.append({"instance_id": number, "task_guid": f"{number:08d}-{index:04d}", "bpmn_id": f"s{index}",
+                tasks.append({"instance_id": number, "task_guid": f"{number:08d}-{index:04d}", "bpmn_id": BPMN_IDS[index],
                               "name": STEPS[index], "process": "key_project", "role": "city_org", "scope_unit": unit,
                               "scope_path": path, "status": "open" if is_open else "completed",
                               "created_at": created, "due_at": due, "holder": holder if is_open else None,
                               "completed_at": None if is_open else due - timedelta(days=1),
                               "completed_by": None if is_open else "city_org", "ever_overdue": rng.random() < 0.2})
+            # the approval with its matrix, as the audit trail keeps it (the matrix chart reads it)
+            events.append({"instance_id": number, "at": started + timedelta(days=15), "actor": "city_org",
+                           "kind": "task_completed", "bpmn_id": "approve", "step_name": "项目立项（矩阵管理图）",
+                           "data": approval("county1_applicant", "county1_leader", "511800D01")})
         session.execute(insert(ProcessInstance), instances)
         session.execute(insert(HumanTask), tasks)
+        session.execute(insert(InstanceEvent), events)
         # the baseline's user: 200 open tasks held by one city user
         session.execute(insert(HumanTask), [
             {"instance_id": n, "task_guid": f"inbox-{n}", "bpmn_id": "inbox", "name": "市委组织部审核",
@@ -110,7 +120,11 @@ def measure(url: str, projects: int, samples: int) -> dict[str, tuple[float, flo
              "ledger overdue by wait": (city, "/projects/?overdue=1&sort=waiting&dir=desc"),
              "ledger of a county": (county, "/projects/"),
              "bottlenecks": (city, "/projects/bottlenecks"),
-             "project page": (city, "/projects/4321")}
+             "project page": (city, "/projects/4321"),
+             "project diagram": (city, "/projects/4321/lifecycle.json"),
+             "matrix chart": (city, "/projects/matrix"),
+             "matrix chart, overdue": (city, "/projects/matrix?overdue=1"),
+             "project dossier": (city, "/projects/4321/dossier")}
     timings: dict[str, list[float]] = {name: [] for name in pages}
     for client, path in pages.values():  # warm caches
         assert client.get(path).status_code == 200, path

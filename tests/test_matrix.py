@@ -78,6 +78,8 @@ def test_matrix_pages(implementing, app, client):
     project = client.get(f"/projects/{instance_id}").get_data(as_text=True)
     assert 'id="matrix"' in project and "完成示范点选定" in project and "滞后" in project and "曾滞后" in project
     assert "质量节点滞后催办" in project  # on the timeline
+    grade = engine.project("supervisor", instance_id).instance.business.get("stage_grade")
+    assert grade in ("优秀", "良好") and f"<dd>{grade}" in project  # the early acceptance's grade
     login(client, APPLICANT)
     assert "完成示范点选定" in client.get("/notifications").get_data(as_text=True)
     assert client.get("/projects/matrix").status_code == 403
