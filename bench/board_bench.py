@@ -81,8 +81,9 @@ def populate(engine: Engine, projects: int, seed: int = 7) -> None:
                 created = started + timedelta(days=index * 3)
                 due = created + timedelta(days=rng.randint(3, 40))
                 holder = rng.choice(["city_org", "county1_org", "panel1", None])
-                tasks.append({"instance_id": number, "task_guid": f"{number:08d}-{index:04d}", "bpmn_id": BPMN_IDS[index],
-                              "name": STEPS[index], "process": "key_project", "role": "city_org", "scope_unit": unit,
+                tasks.append({"instance_id": number, "task_guid": f"{number:08d}-{index:04d}",
+                              "bpmn_id": BPMN_IDS[index], "name": STEPS[index], "process": "key_project",
+                              "role": "city_org", "scope_unit": unit,
                               "scope_path": path, "status": "open" if is_open else "completed",
                               "created_at": created, "due_at": due, "holder": holder if is_open else None,
                               "completed_at": None if is_open else due - timedelta(days=1),
