@@ -1,4 +1,5 @@
-"""Copy the browser assets the pages need from node_modules into web/static/vendor (git-ignored).
+"""Copy the browser assets the pages need from node_modules into web/static/vendor (git-ignored),
+and bundle the modeler (web/assets/modeler.js and what it imports) with the pinned esbuild.
 
 ``bin/run`` and ``bin/test`` call this after ``npm ci``; the application serves the files itself.
 """
@@ -6,6 +7,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +19,23 @@ FILES = {
                 "assets/diagram-js.css", "assets/bpmn-js.css", "assets/bpmn-font/css/bpmn.css",
                 "assets/bpmn-font/font/bpmn.woff2", "assets/bpmn-font/font/bpmn.woff"],
     "echarts": ["echarts.min.js"],
+    "@bpmn-io/properties-panel": ["assets/properties-panel.css"],
 }
+# Files outside a package's dist folder.
+EXTRA = {"diagram-js-minimap/assets/diagram-js-minimap.css": "diagram-js-minimap/diagram-js-minimap.css"}
+MODELER_SOURCE = ROOT / "web" / "assets" / "modeler.js"
+MODELER_BUNDLE = VENDOR / "modeler" / "modeler.js"
+
+
+def bundle_modeler() -> int:
+    """Bundle the modeler when its sources are newer than the bundle; returns esbuild's exit code."""
+    sources = [*MODELER_SOURCE.parent.iterdir(), ROOT / "package-lock.json"]
+    if MODELER_BUNDLE.exists() and all(p.stat().st_mtime <= MODELER_BUNDLE.stat().st_mtime for p in sources):
+        return 0
+    esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
+    return subprocess.run([str(esbuild), str(MODELER_SOURCE), "--bundle", "--minify", "--format=iife",
+                           "--target=es2020", "--log-level=warning", f"--outfile={MODELER_BUNDLE}"],
+                          check=False).returncode
 
 
 def main() -> int:
@@ -30,7 +48,11 @@ def main() -> int:
             target = VENDOR / package / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source / name, target)
-    return 0
+    for name, target_name in EXTRA.items():
+        target = VENDOR / target_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / "node_modules" / name, target)
+    return bundle_modeler()
 
 
 if __name__ == "__main__":

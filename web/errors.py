@@ -51,7 +51,8 @@ def message_of(error: EngineError) -> str:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and pages' scripts that post JSON (the modeler), get errors as JSON."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def respond(status: int, message: str, code: str, fields: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

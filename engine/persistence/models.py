@@ -18,6 +18,7 @@ from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import TypeDecorator
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -119,6 +120,11 @@ class ProcessVersion(Base):
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # "shipped" (from the shipped folder at start-up) or "administrator" (deployed on purpose).
     origin: Mapped[str] = mapped_column(String(16), server_default="administrator")
+    # What the administrator said the version changes.
+    comment: Mapped[str | None] = mapped_column(Text)
+    # New projects start on the current version: the latest deployed, or one an administrator
+    # made current again (rollback). One per process.
+    current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ProcessInstance(Base):

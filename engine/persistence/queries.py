@@ -14,6 +14,7 @@ from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
@@ -139,6 +140,20 @@ def latest_version(session: Session, process_id: str, origin: str | None = None)
     if origin is not None:
         query = query.where(ProcessVersion.origin == origin)
     return session.scalars(query.order_by(ProcessVersion.version.desc()).limit(1)).first()
+
+
+def current_version(session: Session, process_id: str) -> ProcessVersion | None:
+    """The version new projects of a process start on: the one marked current, else the newest."""
+    found = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                         ProcessVersion.current.is_(True)).limit(1)).first()
+    return found or latest_version(session, process_id)
+
+
+def make_current(session: Session, version: ProcessVersion) -> None:
+    """Mark ``version`` the current one of its process (and no other)."""
+    session.execute(update(ProcessVersion).where(ProcessVersion.process_id == version.process_id,
+                                                 ProcessVersion.id != version.id).values(current=False))
+    version.current = True
 
 
 def user_by_name(session: Session, username: str) -> User | None:

@@ -13,11 +13,12 @@ from engine.service.org import OrgUseCases
 from engine.service.signin import SignInUseCases
 from engine.service.tasks import TaskUseCases
 from engine.service.timers import TimerUseCases
+from engine.service.versions import VersionUseCases
 
 
 class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCases, TimerUseCases, DeadlineUseCases,
              OrgUseCases, SignInUseCases, MaintenanceUseCases, LedgerUseCases,
-             LifecycleUseCases, MatrixUseCases):
+             LifecycleUseCases, MatrixUseCases, VersionUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:

@@ -92,8 +92,9 @@ class DeployUseCases(ServiceBase):
         return self.deploy_sources(sources, resolve, actor, shipped)
 
     def deploy_sources(self, sources: list[Source], resolve, actor: str,  # type: ignore[no-untyped-def]
-                       shipped: bool = False) -> list[Deployed]:
-        """Deploy already-read sources; see :meth:`deploy`."""
+                       shipped: bool = False, comment: str | None = None) -> list[Deployed]:
+        """Deploy already-read sources; see :meth:`deploy`. Each new version becomes current and
+        keeps ``comment``."""
         report = lint(sources, resolve)
         if report.problems:
             raise DeploymentRefused(report.problems)
@@ -117,31 +118,34 @@ class DeployUseCases(ServiceBase):
                 version = ProcessVersion(process_id=item.process_id, version=number, name=item.name,
                                          sha256=item.sha256, bundle=item.bundle, startable=item.startable,
                                          deployed_by=actor, deployed_at=clock.now(),
-                                         origin="shipped" if shipped else "administrator")
+                                         origin="shipped" if shipped else "administrator", comment=comment)
                 session.add(version)
+                session.flush()
+                queries.make_current(session, version)
                 results.append(Deployed(item.process_id, item.name, version.version, True))
                 log.info("deployed %s version %s", item.process_id, version.version)
         return results
 
     def diagram(self, actor: str, process_id: str) -> tuple[str, int, str]:
-        """(name, version, BPMN XML) of the latest version of a process, for any signed-in user.
+        """(name, version, BPMN XML) of the current version of a process, for any signed-in user.
 
         :raises NotFound: when the process is not deployed.
         """
         with self.db.read() as session:
             self.actor_in(session, actor)
-            latest = queries.latest_version(session, process_id)
+            latest = queries.current_version(session, process_id)
             if latest is None:
                 raise NotFound(what="Process", key=process_id)
             model = self.runs.model(session, latest.id)
             return latest.name, latest.version, model.source
 
     def processes(self, actor: str) -> list[tuple[str, str, int, bool]]:
-        """(process id, name, latest version, startable) of every deployed process."""
+        """(process id, name, current version, startable) of every deployed process."""
         with self.db.read() as session:
             self.actor_in(session, actor)
             latest: dict[str, tuple[str, str, int, bool]] = {}
-            for version in session.scalars(select(ProcessVersion).order_by(ProcessVersion.version)):
+            for version in session.scalars(select(ProcessVersion).order_by(ProcessVersion.current,
+                                                                           ProcessVersion.version)):
                 latest[version.process_id] = (version.process_id, version.name, version.version, version.startable)
             return sorted(latest.values(), key=lambda row: (not row[3], row[0]))
 

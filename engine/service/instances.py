@@ -147,7 +147,7 @@ class InstanceUseCases(ServiceBase):
             raise InvalidState("Initial data must be a JSON object.", status="")
         with self.db.write() as session:
             user = self.actor_in(session, actor)
-            version = queries.latest_version(session, process_id)
+            version = queries.current_version(session, process_id)
             if version is None or not version.startable:
                 raise NotFound(what="Process", key=process_id)
             model = self.runs.model(session, version.id)

@@ -1,0 +1,202 @@
+"""What administrators do with process versions in the browser: read a version's diagram, check an
+edited diagram without deploying it, deploy it with a comment, list the versions, compare two, and
+make an earlier one current again (rollback).
+
+An edited diagram is checked and deployed together with the files of the current versions (the
+processes it calls and the ones that call it), so every process whose bundle contains the edited
+file gets a new version in the same deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidInput
+from engine.errors import LintProblem
+from engine.errors import NotFound
+from engine.persistence import queries
+from engine.persistence.models import ProcessInstance
+from engine.persistence.models import ProcessVersion
+from engine.runtime.diff import ElementChange
+from engine.runtime.diff import diff_diagrams
+from engine.runtime.lint import BPMN
+from engine.runtime.lint import Source
+from engine.runtime.lint import lint
+from engine.runtime.xmlsafe import parse_xml
+from engine.service.actors import require_role
+from engine.service.base import ServiceBase
+from engine.service.deploy import Deployed
+from forms import find_form
+
+# An edited diagram larger than this is refused before it is parsed.
+MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
+OPEN_STATUSES = ("running", "waiting", "error", "suspended")
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One version of a process as the version list shows it."""
+
+    version: int
+    name: str
+    deployed_by: str
+    deployed_at: datetime
+    comment: str | None
+    origin: str
+    current: bool
+    running: int  # projects still open on this version
+    total: int  # projects ever started on it
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """The BPMN file that defines a process in one version: its name in the bundle and its text."""
+
+    process_id: str
+    version: int
+    name: str
+    xml: str
+
+
+def _current_files(session: Session) -> dict[str, dict[str, str]]:
+    """Every file of the current versions, by kind and name; a newer deployment's copy wins."""
+    files: dict[str, dict[str, str]] = {"bpmn": {}, "dmn": {}, "forms": {}}
+    current = session.scalars(select(ProcessVersion).where(ProcessVersion.current.is_(True))
+                              .order_by(ProcessVersion.deployed_at, ProcessVersion.id))
+    for version in current:
+        for kind in files:
+            files[kind].update(version.bundle.get(kind, {}))
+    return files
+
+
+def _defining_file(bundle: dict[str, dict[str, str]], process_id: str) -> tuple[str, str]:
+    """(file name, text) of the BPMN file of ``bundle`` that defines ``process_id``.
+
+    :raises NotFound: when no file does.
+    """
+    for name, text in sorted(bundle.get("bpmn", {}).items()):
+        if f'"{process_id}"' in text and any(
+                node.get("id") == process_id for node in parse_xml(text).getroot().iter(f"{{{BPMN}}}process")):
+            return name, text
+    raise NotFound(what="Process", key=process_id)
+
+
+class VersionUseCases(ServiceBase):
+    def _version(self, session: Session, process_id: str, version: int | None) -> ProcessVersion:
+        query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+        found = (session.scalars(query.where(ProcessVersion.version == version)).first() if version is not None
+                 else queries.current_version(session, process_id))
+        if found is None:
+            raise NotFound(what="Process version", key=f"{process_id} {version or ''}".strip())
+        return found
+
+    def process_versions(self, actor: str, process_id: str) -> list[VersionInfo]:
+        """Every version of ``process_id``, newest first, with its comment and its projects.
+
+        :raises NotAllowed: unless the actor is an administrator. :raises NotFound:
+        """
+        with self.db.read() as session:
+            require_role(self.actor_in(session, actor), "admin")
+            counts = {version_id: (running or 0, total) for version_id, running, total in session.execute(
+                select(ProcessInstance.version_id,
+                       func.sum(case((ProcessInstance.status.in_(OPEN_STATUSES), 1), else_=0)), func.count())
+                .where(ProcessInstance.process_id == process_id, ProcessInstance.parent_id.is_(None))
+                .group_by(ProcessInstance.version_id))}
+            versions = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                                       .order_by(ProcessVersion.version.desc())).all()
+            if not versions:
+                raise NotFound(what="Process", key=process_id)
+            return [VersionInfo(v.version, v.name, v.deployed_by, v.deployed_at, v.comment, v.origin, v.current,
+                                *counts.get(v.id, (0, 0))) for v in versions]
+
+    def model_file(self, actor: str, process_id: str, version: int | None = None) -> ModelFile:
+        """The BPMN file defining ``process_id`` in ``version`` (default: the current one).
+
+        :raises NotAllowed: unless the actor is an administrator. :raises NotFound:
+        """
+        with self.db.read() as session:
+            require_role(self.actor_in(session, actor), "admin")
+            found = self._version(session, process_id, version)
+            name, text = _defining_file(found.bundle, process_id)
+            return ModelFile(process_id, found.version, name, text)
+
+    def _edited_sources(self, session: Session, name: str, xml: str) -> tuple[list[Source], object]:
+        """The current files with ``name`` replaced by ``xml``, and the form resolver for them.
+
+        :raises InvalidInput: for a file that is too large or not a BPMN file name.
+        """
+        if len(xml.encode("utf-8")) > MAX_DIAGRAM_BYTES:
+            raise InvalidInput("The diagram is larger than %(limit)s MB.", limit=MAX_DIAGRAM_BYTES // (1024 * 1024))
+        if not name.endswith(".bpmn") or "/" in name or "\\" in name or name.startswith("."):
+            raise InvalidInput("A diagram's file name must end in .bpmn and name no folder.")
+        files = _current_files(session)
+        files["bpmn"][name] = xml
+        sources = [Source(n, "bpmn", text) for n, text in sorted(files["bpmn"].items())]
+        sources += [Source(n, "dmn", text) for n, text in sorted(files["dmn"].items())]
+        forms = files["forms"]
+
+        def resolve(form: str, _diagram: str) -> str | None:
+            if form in forms:
+                return forms[form]
+            found = find_form(form, [self.settings.forms_dir])
+            return found.read_text(encoding="utf-8") if found else None
+        return sources, resolve
+
+    def check_model(self, actor: str, name: str, xml: str) -> list[LintProblem]:
+        """The lint's problems with the edited diagram ``name`` among the current files; nothing is
+        stored. Problems of other files are reported too when the edit causes them (a call
+        activity whose target was removed).
+
+        :raises NotAllowed: unless the actor is an administrator. :raises InvalidInput:
+        """
+        with self.db.read() as session:
+            require_role(self.actor_in(session, actor), "admin")
+            sources, resolve = self._edited_sources(session, name, xml)
+        return lint(sources, resolve).problems  # type: ignore[arg-type]
+
+    def deploy_model(self, actor: str, name: str, xml: str, comment: str) -> list[Deployed]:
+        """Deploy the edited diagram ``name`` with the current files; every process whose bundle
+        changed gets a new current version carrying ``comment``.
+
+        :raises DeploymentRefused: with the lint's problems; nothing is stored then.
+        :raises InvalidInput: without a comment. :raises NotAllowed:
+        """
+        comment = (comment or "").strip()[:2000]
+        if not comment:
+            raise InvalidInput("Say what this version changes; the comment is kept in the version list.")
+        with self.db.read() as session:
+            require_role(self.actor_in(session, actor), "admin")
+            sources, resolve = self._edited_sources(session, name, xml)
+        deployed = self.deploy_sources(sources, resolve, actor, comment=comment)  # type: ignore[attr-defined]
+        return [d for d in deployed if d.created]
+
+    def make_version_current(self, actor: str, process_id: str, version: int) -> None:
+        """Roll back (or forward): new projects of ``process_id`` start on ``version`` from now on;
+        running projects stay on theirs.
+
+        :raises NotAllowed: unless the actor is an administrator. :raises NotFound:
+        """
+        with self.db.write() as session:
+            require_role(self.actor_in(session, actor), "admin")
+            found = self._version(session, process_id, version)
+            if not found.startable:
+                raise InvalidInput("Version %(version)s cannot start projects.", version=version)
+            queries.make_current(session, found)
+
+    def compare_versions(self, actor: str, process_id: str, old: int, new: int) -> list[ElementChange]:
+        """The elements added, removed or changed from version ``old`` to ``new`` of the file that
+        defines ``process_id``, with the properties that changed.
+
+        :raises NotAllowed: unless the actor is an administrator. :raises NotFound:
+        """
+        with self.db.read() as session:
+            require_role(self.actor_in(session, actor), "admin")
+            before = _defining_file(self._version(session, process_id, old).bundle, process_id)[1]
+            after = _defining_file(self._version(session, process_id, new).bundle, process_id)[1]
+        return diff_diagrams(before, after)
