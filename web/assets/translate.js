@@ -8,6 +8,7 @@ const ZH = {
   "Append timer intermediate catch event": "追加定时事件", "Append receive task": "追加接收任务",
   "Append compensation activity": "追加补偿活动", "Append conditional intermediate catch event": "追加条件事件",
   "Append message intermediate catch event": "追加消息事件", "Append signal intermediate catch event": "追加信号事件",
+  "Open minimap": "打开缩略图", "Close minimap": "关闭缩略图", "Collaboration": "协作", "User Task": "用户任务",
   "Change element": "更改元素类型", "Change type": "更改类型", "Connect to other element": "连接到其他元素",
   "Connect using association": "用关联连接", "Connect using data input association": "用数据输入关联连接",
   "Create data object reference": "创建数据对象", "Create data store reference": "创建数据存储",

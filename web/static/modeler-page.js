@@ -16,6 +16,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   const registry = modeler.get("elementRegistry");
   let marked = [];
   window.modelerReport = { problems: [] };
+  window.dangjianModeler = modeler;  // for scripts and tests that drive the modeler
 
   function say(text, kind) {
     status.textContent = text;

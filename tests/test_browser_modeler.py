@@ -1,0 +1,82 @@
+"""The modeler in headless Chromium, as an administrator: add a user task to application_review, see
+the lint mark it, fix it in the properties panel, deploy version 2 with a comment; new applications
+follow version 2 while a running one stays on version 1; the comparison shows the added task; a
+restart keeps version 2 current."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser import User
+from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
+from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
+
+pytestmark = pytest.mark.browser
+
+# Through the modeler's own API (what a drag from the palette does): a user task between the
+# city's passing gateway and the end, without a form yet.
+ADD_TASK = """() => {
+  const modeler = window.dangjianModeler;
+  const registry = modeler.get("elementRegistry"), modeling = modeler.get("modeling");
+  const passed = registry.get("passed"), end = registry.get("end_passed");
+  modeling.moveElements([end], { x: 160, y: 0 });
+  const task = modeling.createShape({ type: "bpmn:UserTask" }, { x: end.x - 100, y: end.y + end.height / 2 },
+                                    passed.parent);
+  modeling.updateProperties(task, { id: "archive", name: "立项材料归档" });
+  modeling.removeConnection(registry.get("flow_passed_end_passed"));
+  modeling.connect(passed, task);
+  modeling.connect(task, end);
+  return task.id;
+}"""
+
+
+def test_administrator_edits_checks_deploys_and_compares(browser, site):  # noqa: F811
+    base, party = site
+    running = party.apply("county1_applicant", "第一版流程上的项目")
+
+    admin = User(browser, base, "admin", "modeler").login()
+    admin.page.get_by_role("link", name="流程管理").click()
+    admin.page.locator("tr", has_text="application_review").get_by_role("link", name="在建模器中编辑").click()
+    admin.page.wait_for_selector("#modeler[data-state=ready]")
+    admin.page.wait_for_selector(".djs-minimap")
+    assert admin.page.evaluate(ADD_TASK) == "archive"
+
+    admin.page.get_by_role("button", name="检查", exact=True).click()
+    admin.page.wait_for_selector("#modeler[data-state=checked]")
+    assert "lint-error" in admin.page.locator('#modeler-canvas [data-element-id="archive"]').get_attribute("class")
+    problem = admin.page.locator('#modeler-problems li[data-element="archive"]').first
+    assert "表单" in problem.inner_text()
+    admin.shot("lint")
+    problem.click()  # selects the task: the properties panel shows it
+    admin.page.get_by_text("本平台约定").click()
+    form = admin.page.locator("#bio-properties-panel-dj-form")
+    form.fill("city_review.json")
+    admin.page.wait_for_timeout(600)  # the panel applies typing after a pause
+    admin.page.get_by_role("button", name="检查", exact=True).click()
+    admin.page.wait_for_selector("#modeler-status.success")
+    assert admin.page.locator("#modeler-problems li").count() == 0
+    assert "lint-error" not in admin.page.locator('#modeler-canvas [data-element-id="archive"]').get_attribute("class")
+
+    admin.page.fill("#modeler-comment", "审核通过后增加立项材料归档")
+    admin.page.get_by_role("button", name="发布为新版本").click()
+    admin.page.wait_for_selector("#modeler[data-state=deployed]")
+    assert "已发布" in admin.page.inner_text("#modeler-status")
+    admin.shot("deployed")
+
+    newer = party.apply("county2_applicant", "第二版流程上的项目")
+    assert party.engine.instance("admin", running).version == 1
+    assert party.engine.instance("admin", newer).version == 2
+
+    admin.page.goto(base + "/admin/processes/application_review/versions")
+    assert "审核通过后增加立项材料归档" in admin.page.inner_text("table.versions")
+    admin.page.get_by_role("button", name="比较").click()
+    admin.page.wait_for_selector("#diff-new[data-state=drawn]")
+    assert "立项材料归档" in admin.page.inner_text("table.changes")
+    assert "diff-added" in admin.page.locator('#diff-new [data-element-id="archive"]').get_attribute("class")
+    admin.shot("diff")
+
+    party.engine.deploy(shipped=True)  # bin/run's deploy step at a restart
+    admin.page.goto(base + "/admin/processes/key_project/versions")
+    current = admin.page.locator("table.versions tr.current td").first.inner_text()
+    assert current.startswith("2")
+    admin.close()
