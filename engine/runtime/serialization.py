@@ -103,3 +103,8 @@ def load_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> Depth
     dct = json.loads(state)
     _SERIALIZER.migrate(dct)
     return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+
+
+def spec_registry() -> Any:
+    """The serializer's registry, which SpiffWorkflow's spec diff uses to compare task specs."""
+    return _SERIALIZER.registry

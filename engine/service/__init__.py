@@ -9,6 +9,7 @@ from engine.service.ledger import LedgerUseCases
 from engine.service.lifecycle import LifecycleUseCases
 from engine.service.maintenance import MaintenanceUseCases
 from engine.service.matrix import MatrixUseCases
+from engine.service.migrations import MigrationUseCases
 from engine.service.org import OrgUseCases
 from engine.service.signin import SignInUseCases
 from engine.service.tasks import TaskUseCases
@@ -18,7 +19,7 @@ from engine.service.versions import VersionUseCases
 
 class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCases, TimerUseCases, DeadlineUseCases,
              OrgUseCases, SignInUseCases, MaintenanceUseCases, LedgerUseCases,
-             LifecycleUseCases, MatrixUseCases, VersionUseCases):
+             LifecycleUseCases, MatrixUseCases, VersionUseCases, MigrationUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:

@@ -84,6 +84,8 @@ def event_view(event: InstanceEvent, form: dict[str, Any] | None, viewer: Actor)
     return EventView(event.at, event.actor, event.kind, event.step_name, event.bpmn_id, event.reason, data, withheld)
 
 
+# The archive kind of the state an instance had before a migration (kept to undo it).
+MIGRATION_ARCHIVE = "migration"
 # Who may repair a project: suspend, resume, terminate, retry, reassign its tasks.
 REPAIRERS = ("admin", "city_org")
 
@@ -260,7 +262,8 @@ class InstanceUseCases(ServiceBase):
             require_role(user, "admin")
             instance = visible_instance(session, user, instance_id)
             archived = session.execute(select(InstanceArchive.process, InstanceArchive.content)
-                                       .where(InstanceArchive.instance_id == instance_id)
+                                       .where(InstanceArchive.instance_id == instance_id,
+                                              InstanceArchive.kind != MIGRATION_ARCHIVE)
                                        .order_by(InstanceArchive.id)).all()
             run = self.runs.load(session, instance)
             return finished_steps(run.model, run.workflow, [tuple(row) for row in archived])

@@ -165,11 +165,13 @@ class RunStore:
     # -- saving ------------------------------------------------------------------------------
 
     def save(self, session: Session, instance: InstanceRecord, run: ProcessRun, change: Change,
-             status: str | None = None, since: float | None = None, handled: str | None = None) -> None:
+             status: str | None = None, since: float | None = None, handled: str | None = None,
+             version_id: int | None = None) -> None:
         """Write state and projections of ``run`` into ``instance``; insert ``change``'s events.
 
         ``since`` is when the use case started running the workflow (elements completed after it
-        may be milestones); ``handled`` is the guid of the task the use case completed itself.
+        may be milestones); ``handled`` is the guid of the task the use case completed itself;
+        ``version_id`` moves the instance onto another version (a migration).
 
         :raises StaleInstance: when the row changed since it was read.
         """
@@ -180,6 +182,8 @@ class RunStore:
         values: dict[str, Any] = {
             "state": dump_state(run.workflow), "serializer_version": self._layout(), "status": new_status,
             "updated_at": now, "next_timer_due": run.next_timer_due() if new_status == "waiting" else None}
+        if version_id is not None:
+            values["version_id"] = version_id
         if run.error is not None:
             values.update(error_element=run.error.element, error_message=run.error.message)
             change.add("error", reason=run.error.message, bpmn_id=run.error.element, step=run.error.element_name)
