@@ -1,7 +1,8 @@
 """The modeler in headless Chromium, as an administrator: add a user task to application_review, see
 the lint mark it, fix it in the properties panel, deploy version 2 with a comment; new applications
-follow version 2 while a running one stays on version 1; the comparison shows the added task; a
-restart keeps version 2 current."""
+follow version 2 while a running one stays on version 1; the comparison shows the added task; the
+running one is moved to version 2 after a preview and continues there; a restart keeps version 2
+current."""
 
 from __future__ import annotations
 
@@ -74,6 +75,19 @@ def test_administrator_edits_checks_deploys_and_compares(browser, site):  # noqa
     assert "立项材料归档" in admin.page.inner_text("table.changes")
     assert "diff-added" in admin.page.locator('#diff-new [data-element-id="archive"]').get_attribute("class")
     admin.shot("diff")
+
+    # move the running project onto version 2 after the preview; it continues there
+    admin.page.goto(base + "/admin/processes/key_project/versions")
+    admin.page.locator("table.versions tr.current").get_by_role("link", name="将运行中的项目迁移到此版本").click()
+    row = admin.page.locator("table.migration tr", has_text="第一版流程上的项目")
+    assert "分管领导审批" in row.inner_text() and "1 → 2" in row.inner_text()
+    admin.shot("migration-preview")
+    admin.page.fill("#migrate-reason", "按新流程归档立项材料")
+    admin.page.get_by_role("button", name="迁移所选项目").click()
+    assert "已将 1 个项目迁移到版本 2" in admin.page.inner_text("main")
+    assert party.engine.instance("admin", running).version == 2
+    party.pass_review("county1_applicant", running)
+    assert party.steps(running) == ["archive"]  # version 2's new step
 
     party.engine.deploy(shipped=True)  # bin/run's deploy step at a restart
     admin.page.goto(base + "/admin/processes/key_project/versions")

@@ -66,3 +66,28 @@ def test_new_diagram_page(app, client):
     login(client, "admin")
     page = client.get("/admin/processes/new")
     assert page.status_code == 200 and "new_process.bpmn" in text(page) and 'id=&#34;new_process&#34;' in text(page)
+
+
+def test_migration_pages_move_and_undo(app, client):
+    from tests.test_migrations import with_archive_step
+    from web.demo_projects import ProjectDriver
+
+    engine = app.config["ENGINE"]
+    running = ProjectDriver(engine).apply("county1_applicant", "网页迁移的项目")
+    file = engine.model_file("admin", "application_review")
+    engine.deploy_model("admin", file.name, with_archive_step(file.xml), "审核通过后增加立项材料归档")
+    login(client, "admin")
+    preview = client.get("/admin/processes/key_project/versions/2/migrate")
+    assert "网页迁移的项目" in text(preview) and "分管领导审批" in text(preview)
+    url = "/admin/processes/key_project/versions/2/migrate"
+    post(client, url, {"instance": str(running), "reason": ""}, page=url)
+    assert engine.instance("admin", running).version == 1  # no reason: refused
+    page = text(post(client, url, {"instance": str(running), "reason": "按新流程"}, page=url, follow_redirects=True))
+    assert "已将 1 个项目迁移到版本 2" in page and engine.instance("admin", running).version == 2
+    project = text(client.get(f"/projects/{running}"))
+    assert "迁移到新版本" in project and "撤销版本迁移" in project
+    post(client, f"/admin/processes/instances/{running}/revert-migration", {"reason": "误操作"},
+         page=f"/projects/{running}")
+    assert engine.instance("admin", running).version == 1
+    login(client, "city_org")
+    assert client.get(url).status_code == 403

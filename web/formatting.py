@@ -146,7 +146,9 @@ def event_label(kind: str) -> str:
               "error": gettext("Error"), "withdrawn": gettext("Withdrawn"), "suspended": gettext("Suspended"),
               "resumed": gettext("Resumed"), "terminated": gettext("Terminated"), "retried": gettext("Retried"),
               "overdue": gettext("Overdue notice"), "escalated": gettext("Escalated (督办)"),
-              "node_overdue": gettext("Quality node overdue"), "reassigned": gettext("Reassigned")}
+              "node_overdue": gettext("Quality node overdue"), "reassigned": gettext("Reassigned"),
+              "migrated": gettext("Moved to another version"),
+              "migration_reverted": gettext("Moved back to its previous version")}
     return labels.get(kind, kind)
 
 

@@ -94,6 +94,52 @@ def make_current(process_id: str, version: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("modeler.versions", process_id=process_id))
 
 
+def refusal_text(reason: str, subject: str) -> str:
+    """Why a project cannot move to another version, in the reader's language."""
+    texts = {"removed": _("its current step %(step)s was removed", step=subject),
+             "changed_kind": _("its current step %(step)s became another kind of element", step=subject),
+             "process_gone": _("the new version no longer has the process %(step)s", step=subject),
+             "would_fail": _("it would fail on the new version: %(step)s", step=subject)}
+    return texts.get(reason, subject)
+
+
+@bp.get("/<process_id>/versions/<int:version>/migrate")
+def migration_preview(process_id: str, version: int):  # type: ignore[no-untyped-def]
+    """The open projects on other versions: where each stands and what it will do next on ``version``."""
+    plans = engine().migration_preview(g.actor.username, process_id, version)
+    return render_template("admin/migrate.html", process_id=process_id, version=version, plans=plans,
+                           refusal_text=refusal_text)
+
+
+@bp.post("/<process_id>/versions/<int:version>/migrate")
+def migrate(process_id: str, version: int):  # type: ignore[no-untyped-def]
+    """Move the selected projects onto ``version``; those that cannot move are listed with the reason."""
+    ids = [int(value) for value in request.form.getlist("instance") if value.isdigit()][:1000]
+    try:
+        results = engine().migrate_instances(g.actor.username, process_id, version, ids, request.form.get("reason"))
+    except EngineError as error:
+        flash(message_of(error), "error")
+        return redirect(url_for("modeler.migration_preview", process_id=process_id, version=version))
+    moved = [r for r in results if r.moved]
+    flash(_("%(count)s project(s) moved to version %(version)s.", count=len(moved), version=version), "success")
+    for refused in (r for r in results if not r.moved):
+        flash(_("%(title)s was not moved: %(reason)s", title=refused.title,
+                reason="；".join(refusal_text(reason, subject) for reason, subject in refused.refusals)), "error")
+    return redirect(url_for("modeler.migration_preview", process_id=process_id, version=version))
+
+
+@bp.post("/instances/<int:instance_id>/revert-migration")
+def revert_migration(instance_id: int):  # type: ignore[no-untyped-def]
+    """Put a migrated project back on its previous version while nothing has run on the new one."""
+    try:
+        engine().revert_migration(g.actor.username, instance_id, request.form.get("reason"))
+    except EngineError as error:
+        flash(message_of(error), "error")
+    else:
+        flash(_("The project is back on its previous version."), "success")
+    return redirect(url_for("projects.project", instance_id=instance_id))
+
+
 @bp.get("/<process_id>/diff")
 def diff(process_id: str):  # type: ignore[no-untyped-def]
     """What changed between two versions, as a list and on the two diagrams in colour."""

@@ -39,22 +39,23 @@ def _diffs(workflow: Any, model: ParsedModel) -> list[tuple[Any, Any, SpecDiff |
     return found
 
 
-def migration_refusals(workflow: Any, model: ParsedModel) -> list[str]:
-    """Why ``workflow`` cannot move onto ``model`` (empty when it can), one reason per active step."""
+def migration_refusals(workflow: Any, model: ParsedModel) -> list[tuple[str, str]]:
+    """Why ``workflow`` cannot move onto ``model`` (empty when it can): (reason, the step or process
+    it concerns), one per active step. Reasons: ``process_gone``, ``removed``, ``changed_kind``."""
     reasons = []
     for flow, _spec, diff in _diffs(workflow, model):
         active = [t for t in flow.get_tasks(state=ACTIVE, skip_subprocesses=True)
                   if getattr(t.task_spec, "bpmn_id", None)]
         if diff is None:
             if active:
-                reasons.append(f"the process {flow.spec.name} is no longer part of the new version")
+                reasons.append(("process_gone", flow.spec.description or flow.spec.name))
             continue
         removed, changed = set(diff.removed), diff.changed
         for task in active:
             if task.task_spec in removed:
-                reasons.append(f"the step {_name(task)} that is active now was removed")
+                reasons.append(("removed", _name(task)))
             elif "typename" in changed.get(task.task_spec, []):
-                reasons.append(f"the step {_name(task)} that is active now became another kind of element")
+                reasons.append(("changed_kind", _name(task)))
     return reasons
 
 

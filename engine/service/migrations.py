@@ -46,7 +46,7 @@ class MigrationPlan:
     to_version: int
     now_at: list[str]
     next_steps: list[str]
-    refusals: list[str]
+    refusals: list[tuple[str, str]]  # (reason, what it concerns): see runtime.migration; would_fail
     moved: bool = False
 
 
@@ -89,7 +89,7 @@ class MigrationUseCases(ServiceBase):
                            cpu_seconds=self.settings.script_cpu_seconds, isolated=self.settings.isolate_scripts)
         moved.advance()
         if moved.error is not None:
-            return MigrationPlan(**{**plan.__dict__, "refusals": [f"it would fail: {moved.error.message}"]}), None
+            return MigrationPlan(**{**plan.__dict__, "refusals": [("would_fail", moved.error.message)]}), None
         return MigrationPlan(**{**plan.__dict__, "next_steps": _steps(moved)}), moved
 
     def migration_preview(self, actor: str, process_id: str, version: int,
