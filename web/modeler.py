@@ -170,7 +170,8 @@ def lint_kinds() -> dict[str, str]:
     return {"xml": _("XML"), "schema": _("BPMN schema"), "spiff": _("BPMN structure"), "syntax": _("Expression"),
             "timer": _("Timer"), "multi_instance": _("Multi-instance"), "untyped_task": _("Task type"),
             "role": _("Role"), "form": _("Form"), "due": _("Due date"), "call_activity": _("Called process"),
-            "dmn": _("DMN decision"), "di": _("Layout"), "duplicate_process": _("Process id")}
+            "dmn": _("DMN decision"), "di": _("Layout"), "duplicate_process": _("Process id"),
+            "foreign": _("Construct of another tool"), "reserved_id": _("Reserved id")}
 
 
 def problem_json(problem: LintProblem, kinds: dict[str, str]) -> dict[str, Any]:

@@ -46,6 +46,27 @@ FLOW_NODES = ("task", "userTask", "manualTask", "scriptTask", "serviceTask", "bu
               "inclusiveGateway", "eventBasedGateway")
 
 _LOOKS_ISO = re.compile(r"^(P\d|PT\d|R\d*/|\d{4}-\d{2})")
+_LOWERCASE_ISO = re.compile(r"^(p(\d|t\d)|r\d*/p)[0-9a-z./]*$", re.IGNORECASE)
+# ${...} and #{...}: the expression language of Camunda and Activiti (JUEL).
+_JUEL = re.compile(r"^\s*[$#]\{.*\}\s*$", re.DOTALL)
+CAMUNDA = ("http://camunda.org/schema/1.0/bpmn", "http://activiti.org/bpmn", "http://flowable.org/bpmn")
+# Vendor attributes and extension elements, with what this platform uses instead.
+FOREIGN_EQUIVALENTS = {
+    "candidateGroups": "who handles a task comes from its lane, or its role property",
+    "candidateUsers": "who handles a task comes from its lane, or its role or assignee property",
+    "assignee": "name the one person in the task's assignee property (a Python expression)",
+    "formKey": "a user task names a JSON-Schema form in its formJsonSchemaFilename property",
+    "formData": "a user task names a JSON-Schema form in its formJsonSchemaFilename property",
+    "formRef": "a user task names a JSON-Schema form in its formJsonSchemaFilename property",
+    "class": "this platform runs no Java code: use a script task (Python in the sandbox) or a user task",
+    "delegateExpression": "this platform runs no Java code: use a script task (Python in the sandbox)",
+    "expression": "write the expression in Python in a script task",
+    "resource": "external script files are not supported: write the script in the script task itself (Python)",
+    "topic": "external workers are not supported here: use a user task or a script task",
+}
+# Task spec names SpiffWorkflow gives its own start and end: an element with one of these ids
+# collides with them (the process starts, and no task ever appears).
+RESERVED_IDS = ("Start", "End")
 
 FormResolver = Callable[[str, str], "str | None"]
 
@@ -88,6 +109,7 @@ class _Linter:
         self.sources = sources
         self.resolve_form = resolve_form
         self.report = LintReport()
+        self.invalid: set[str] = set()  # files that failed to parse or broke the BPMN schema
         self.process_ids: set[str] = set()
         self.decision_ids: set[str] = set()
 
@@ -100,6 +122,10 @@ class _Linter:
 
     def expression(self, source: Source, node: Any, text: str | None, what: str, mode: str = "eval") -> None:
         if text is None or not text.strip():
+            return
+        if _JUEL.match(text):
+            self.add(source, node, "foreign", f"{what} '{text.strip()}' is a JUEL expression (Camunda, Activiti); "
+                                              "write it in Python on the process data, e.g. approved == True")
             return
         error = check_syntax(text if mode == "exec" else text.strip(), mode)
         if error:
@@ -117,6 +143,7 @@ class _Linter:
         self.parse_files()
         self.check_xsd()
         self.collect_ids()
+        self.check_foreign()
         self.check_scripts_and_conditions()
         self.check_timers()
         self.check_multi_instance()
@@ -125,8 +152,8 @@ class _Linter:
         self.check_references()
         self.check_dmn()
         self.check_di()
-        if not self.report.problems:
-            self.check_with_spiff()
+        self.check_calls_to_itself()
+        self.check_with_spiff()
         return self.report
 
     def parse_files(self) -> None:
@@ -134,6 +161,7 @@ class _Linter:
             try:
                 source.tree = parse_xml(source.content)
             except XmlError as error:
+                self.invalid.add(source.name)
                 self.report.add(source.name, error.line, None, "xml", error.message)
 
     def check_xsd(self) -> None:
@@ -143,8 +171,46 @@ class _Linter:
             VALIDATOR.preprocess(source.tree)
             schema = VALIDATOR.validator
             if not schema.validate(source.tree):
+                self.invalid.add(source.name)
                 for entry in schema.error_log:
                     self.report.add(source.name, entry.line or None, None, "schema", entry.message)
+
+    def check_foreign(self) -> None:
+        """Constructs of other tools this platform does not run, each with what it uses instead."""
+        for source in self.sources:
+            if source.kind != "bpmn" or source.tree is None:
+                continue
+            for node in source.tree.iter():
+                if isinstance(node.tag, str):
+                    namespace, local = _split(node.tag)
+                    self.check_vendor(source, node, namespace, local)
+                    if namespace == BPMN:
+                        self.check_unsupported(source, node, local)
+
+    def check_vendor(self, source: Source, node: Any, namespace: str, local: str) -> None:
+        """Camunda, Activiti and Flowable attributes and extension elements."""
+        if namespace in CAMUNDA and local in FOREIGN_EQUIVALENTS:
+            self.add(source, _owner(node), "foreign", f"{local} is a Camunda construct; {FOREIGN_EQUIVALENTS[local]}")
+        for key in node.attrib:
+            attribute_namespace, name = _split(key)
+            if attribute_namespace in CAMUNDA and name in FOREIGN_EQUIVALENTS:
+                self.add(source, node, "foreign", f"camunda:{name} is a Camunda construct; {FOREIGN_EQUIVALENTS[name]}")
+
+    def check_unsupported(self, source: Source, node: Any, local: str) -> None:
+        """BPMN elements this platform does not run, and ids the engine keeps for itself."""
+        vendor_call = any(k.endswith(("}class", "}delegateExpression", "}expression", "}topic")) for k in node.attrib)
+        if local in ("serviceTask", "sendTask") and not vendor_call:
+            self.add(source, node, "foreign", f"a {local} calls another system, which is not supported here: "
+                                              "use a script task (Python in the sandbox) or a user task")
+        elif local == "scriptTask" and (node.get("scriptFormat") or "python").lower() not in ("python", ""):
+            self.add(source, node, "foreign", f"the script is {node.get('scriptFormat')}; scripts here are "
+                                              "Python, run in the sandbox")
+        elif local in ("dataStoreReference", "dataStore"):
+            self.add(source, node, "foreign", "data stores are not supported here: keep the data in the "
+                                              "process data (what forms and scripts set)")
+        if node.get("id") in RESERVED_IDS and local not in ("definitions", "process"):
+            self.add(source, node, "reserved_id", f"the id {node.get('id')} is reserved by the engine for a "
+                                                  "process's own start and end: give the element another id")
 
     def collect_ids(self) -> None:
         seen: dict[str, str] = {}
@@ -184,6 +250,13 @@ class _Linter:
                 self.add(source, event, "timer", "a timer needs exactly one of timeDate, timeDuration, timeCycle")
                 continue
             kind, text = expressions[0]
+            if _LOWERCASE_ISO.match(text.strip()) and not _LOOKS_ISO.match(text.strip()):
+                self.add(source, event, "timer", f"{kind} '{text.strip()}' looks like an ISO-8601 value written in "
+                                                 f"small letters; write it in capitals: {text.strip().upper()}")
+                continue
+            if _JUEL.match(text):
+                self.expression(source, event, text, kind)
+                continue
             if _LOOKS_ISO.match(text.strip()) and timer_literal(text) is None:
                 self.add(source, event, "timer", f"{kind} '{text.strip()}' is not a valid ISO-8601 value")
                 continue
@@ -342,10 +415,39 @@ class _Linter:
                 if x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1:
                     self.add(source, node, "di", f"shape overlaps the shape of {first_id}")
 
+    def check_calls_to_itself(self) -> None:
+        """A call activity that leads back to its own process would call it again for ever."""
+        calls: dict[str, set[str]] = {}
+        for _source, node in self.bpmn_elements("callActivity"):
+            owner = _process_of(node)
+            if owner is not None and node.get("calledElement"):
+                calls.setdefault(owner.get("id"), set()).add(node.get("calledElement"))
+        for source, node in self.bpmn_elements("callActivity"):
+            owner, target = _process_of(node), node.get("calledElement")
+            if owner is None or not target:
+                continue
+            seen, todo = set(), [target]
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                todo.extend(calls.get(current, ()))
+            if owner.get("id") in seen:
+                what = "calls its own process" if target == owner.get("id") else f"calls {target}, which calls back"
+                self.add(source, node, "call_activity", f"{what} {owner.get('id')}: it would start it again and "
+                                                        "again and never end")
+
     def check_with_spiff(self) -> None:
-        """Let SpiffWorkflow build every executable process; report what it refuses."""
+        """Let SpiffWorkflow build every process and decision table of the files that parsed and
+        met the schema; report what it refuses (with the element and line where it says), except
+        on elements the checks above already reported (theirs say more)."""
+        reported = {(p.file, p.element) for p in self.report.problems if p.element}
+        before = len(self.report.problems)
         parser = new_parser()
         for source in self.sources:
+            if source.tree is None or source.name in self.invalid:
+                continue
             try:
                 if source.kind == "bpmn":
                     parser.add_bpmn_xml(source.tree, filename=source.name)
@@ -354,6 +456,15 @@ class _Linter:
             except ValidationException as error:
                 self.report.add(source.name, int(error.line_number or 0) or None, error.id or None, "spiff",
                                 _clean(error))
+            except Exception as error:  # noqa: BLE001 - the library fails in many ways on foreign files
+                self.report.add(source.name, None, None, "spiff", f"the file could not be read: {_clean(error)}")
+        for decision_id, dmn in list(parser.dmn_parsers.items()):
+            try:
+                dmn.parse()
+            except Exception as error:  # noqa: BLE001 - e.g. IndexError on a rule without its input column
+                source, node = self.locate(decision_id, dmn.filename)
+                self.report.add(source, node.sourceline if node is not None else None, decision_id, "dmn",
+                                f"the decision table could not be read: {_clean(error) or type(error).__name__}")
         for process_id in parser.get_process_ids():
             try:
                 parser.get_spec(process_id)
@@ -362,6 +473,12 @@ class _Linter:
                 source, node = self.locate(error.id, error.file_name)
                 self.report.add(source, node.sourceline if node is not None else None, error.id or None,
                                 "spiff", _clean(error))
+            except Exception as error:  # noqa: BLE001 - a foreign construct the library cannot build
+                source, node = self.locate(process_id, None)
+                self.report.add(source, node.sourceline if node is not None else None, process_id, "spiff",
+                                f"the process could not be built: {_clean(error) or type(error).__name__}")
+        self.report.problems[before:] = [p for p in self.report.problems[before:]
+                                         if (p.file, p.element) not in reported]
 
     def locate(self, element_id: str | None, file_name: str | None) -> tuple[str, Any]:
         for source in self.sources:
@@ -382,6 +499,28 @@ def _lane_of(node: Any) -> Any:
         if (ref.text or "").strip() == node.get("id"):
             return ref.getparent()
     return None
+
+
+def _split(tag: str) -> tuple[str, str]:
+    """(namespace, local name) of a Clark-notation tag or attribute name."""
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return "", tag
+
+
+def _owner(node: Any) -> Any:
+    """The BPMN element an extension element belongs to (for locating a problem)."""
+    while node is not None and (not isinstance(node.tag, str) or node.get("id") is None
+                                or not node.tag.startswith(f"{{{BPMN}}}")):
+        node = node.getparent()
+    return node
+
+
+def _process_of(node: Any) -> Any:
+    while node is not None and local_name(node.tag) != "process":
+        node = node.getparent()
+    return node
 
 
 def _clean(error: Exception) -> str:

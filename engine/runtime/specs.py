@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMA_FILES
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -129,9 +130,14 @@ class ParsedModel:
         return None
 
 
+# SpiffWorkflow 3.2 ships a DMN 1.2 schema whose import of DMNDI 1.2 does not resolve, so loading it
+# fails for every DMN 1.2 file: those are read without schema validation (the lint checks their tables).
+DMN_SCHEMAS = {namespace: path for namespace, path in DMN_SCHEMA_FILES.items() if "20180521" not in namespace}
+
+
 def new_parser() -> SpiffBpmnParser:
     """A Spiff parser with XSD validation on."""
-    return SpiffBpmnParser(validator=VALIDATOR)
+    return SpiffBpmnParser(validator=VALIDATOR, dmn_schemas=DMN_SCHEMAS)
 
 
 def load_bundle_into(parser: SpiffBpmnParser, bundle: Bundle) -> None:

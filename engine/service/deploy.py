@@ -12,6 +12,9 @@ from engine import clock
 from engine.errors import DeploymentRefused
 from engine.errors import LintProblem
 from engine.errors import NotFound
+from engine.linting import form_resolver
+from engine.linting import lint_paths
+from engine.linting import sources_in
 from engine.persistence import queries
 from engine.persistence.models import ProcessVersion
 from engine.runtime.bundles import split_bundles
@@ -20,12 +23,8 @@ from engine.runtime.lint import lint
 from engine.service.actors import SYSTEM
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
-from forms import find_form
 
 log = logging.getLogger(__name__)
-
-MODEL_SUFFIXES = {".bpmn": "bpmn", ".dmn": "dmn"}
-
 
 @dataclass(frozen=True)
 class Deployed:
@@ -37,43 +36,10 @@ class Deployed:
     held: bool = False
 
 
-def sources_in(paths: list[Path]) -> tuple[list[Source], dict[str, Path]]:
-    """BPMN and DMN sources under ``paths`` (files or folders), named relative to their folder.
-
-    :raises NotFound: when a path does not exist.
-    """
-    sources: list[Source] = []
-    locations: dict[str, Path] = {}
-    for path in paths:
-        if not path.exists():
-            raise NotFound(what="Path", key=str(path))
-        files = sorted(p for p in path.rglob("*") if p.suffix in MODEL_SUFFIXES) if path.is_dir() else [path]
-        base = path if path.is_dir() else path.parent
-        for file in files:
-            if file.suffix not in MODEL_SUFFIXES:
-                continue
-            name = str(file.relative_to(base))
-            sources.append(Source(name, MODEL_SUFFIXES[file.suffix], file.read_bytes()))
-            locations[name] = file
-    return sources, locations
-
-
 class DeployUseCases(ServiceBase):
-    def _form_resolver(self, locations: dict[str, Path]):  # type: ignore[no-untyped-def]
-        """Forms are looked up beside the diagram first, then in the forms folder."""
-
-        def resolve(name: str, diagram: str) -> str | None:
-            beside = locations[diagram].parent if diagram in locations else None
-            dirs = [d for d in (beside, self.settings.forms_dir) if d is not None]
-            found = find_form(name, dirs)
-            return found.read_text(encoding="utf-8") if found else None
-
-        return resolve
-
     def lint_paths(self, paths: list[Path]) -> list[LintProblem]:
-        """Every problem in the BPMN/DMN files under ``paths``; empty when they may be deployed."""
-        sources, locations = sources_in(paths)
-        return lint(sources, self._form_resolver(locations)).problems
+        """See :func:`engine.linting.lint_paths` (forms also from the forms folder)."""
+        return lint_paths(paths, self.settings.forms_dir)
 
     def deploy(self, folder: Path | None = None, actor: str = "system", shipped: bool = False) -> list[Deployed]:
         """Lint and deploy every executable process under ``folder`` (default: the workflows folder).
@@ -88,7 +54,7 @@ class DeployUseCases(ServiceBase):
         :raises NotAllowed: when ``actor`` is not an administrator.
         """
         sources, locations = sources_in([folder or self.settings.workflows_dir])
-        resolve = self._form_resolver(locations)
+        resolve = form_resolver(locations, self.settings.forms_dir)
         return self.deploy_sources(sources, resolve, actor, shipped)
 
     def deploy_sources(self, sources: list[Source], resolve, actor: str,  # type: ignore[no-untyped-def]

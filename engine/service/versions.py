@@ -133,10 +133,11 @@ class VersionUseCases(ServiceBase):
         """
         if len(xml.encode("utf-8")) > MAX_DIAGRAM_BYTES:
             raise InvalidInput("The diagram is larger than %(limit)s MB.", limit=MAX_DIAGRAM_BYTES // (1024 * 1024))
-        if not name.endswith(".bpmn") or "/" in name or "\\" in name or name.startswith("."):
-            raise InvalidInput("A diagram's file name must end in .bpmn and name no folder.")
+        kind = name.rsplit(".", 1)[-1] if "." in name else ""
+        if kind not in ("bpmn", "dmn") or "/" in name or "\\" in name or name.startswith("."):
+            raise InvalidInput("A diagram's file name must end in .bpmn or .dmn and name no folder.")
         files = _current_files(session)
-        files["bpmn"][name] = xml
+        files[kind][name] = xml
         sources = [Source(n, "bpmn", text) for n, text in sorted(files["bpmn"].items())]
         sources += [Source(n, "dmn", text) for n, text in sorted(files["dmn"].items())]
         forms = files["forms"]

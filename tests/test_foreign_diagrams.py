@@ -1,0 +1,89 @@
+"""Diagrams made with other tools (Camunda Modeler, Signavio, DMN 1.2/1.3): every file gets located,
+actionable messages through the command line and the modeler's check, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.linting import lint_paths
+from tests.webhelpers import csrf
+from tests.webhelpers import login
+from web.cli import main
+
+FOREIGN = Path(__file__).parent / "foreign_diagrams"
+ROOT = Path(__file__).parent.parent
+
+# file -> (element, words of the message) that must be reported
+EXPECTED = {
+    "camunda_leave.bpmn": [("approve", "candidateGroups"), ("approve", "formKey"), ("approve", "formData"),
+                           ("notify", "Java"), ("log", "Python"), ("Flow_yes", "JUEL"), ("Flow_no", "JUEL"),
+                           ("wait", "P7D"), ("StartEvent_1", "formKey")],
+    "signavio_store.bpmn": [("Start", "reserved"), ("End", "reserved"), ("sid-store", "data stores"),
+                            ("sid-again", "calls its own process")],
+    "dmn12_broken.dmn": [("broken12", "decision table could not be read")],
+}
+
+
+def found(problems) -> set[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
+    return {(p.element, p.message) for p in problems}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_foreign_construct_is_named_where_it_is(name):
+    problems = lint_paths([FOREIGN / name], None)
+    assert all(p.file == str(FOREIGN / name) and p.line for p in problems)
+    for element, words in EXPECTED[name]:
+        assert any(p.element == element and words in p.message for p in problems), (element, words, problems)
+
+
+def test_dmn_13_with_its_diagram_interchange_is_accepted():
+    assert lint_paths([FOREIGN / "dmn13_grade.dmn"], None) == []
+
+
+def test_the_command_line_reports_every_file_by_its_path_and_never_a_traceback():
+    result = CliRunner().invoke(main, ["lint", *(str(p) for p in sorted(FOREIGN.iterdir()))])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    for name in EXPECTED:
+        assert f"{FOREIGN / name}:" in result.output
+    assert "duplicate" not in result.output
+
+
+def test_unrelated_files_do_not_report_each_others_process_ids(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "same.bpmn").write_bytes((FOREIGN / "signavio_store.bpmn").read_bytes())
+    problems = lint_paths([tmp_path / "a" / "same.bpmn", tmp_path / "b" / "same.bpmn"], None)
+    assert not [p for p in problems if p.code == "duplicate_process"]
+    assert {Path(p.file).parent.name for p in problems} == {"a", "b"}
+
+
+def test_the_command_line_starts_without_the_engine_flask_or_the_database():
+    """``dangjian --help`` and ``dangjian lint`` load only what they need (they answer in well under
+    a second; bench figures in the issue's note)."""
+    probe = ("import sys, runpy; sys.argv = ['dangjian'] + sys.argv[1:]\n"
+             "from web.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('flask', 'sqlalchemy', 'alembic', 'engine.service') if m in sys.modules))")
+    for args in (["--help"], ["lint", str(FOREIGN / "dmn13_grade.dmn")]):
+        out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=ROOT,
+                             check=False).stdout
+        assert out.strip().splitlines()[-1] == "[]", (args, out)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FOREIGN.iterdir()))
+def test_the_modeler_check_locates_problems_of_uploaded_files(app, client, name):
+    login(client, "admin")
+    response = client.post("/admin/processes/check", json={"name": name, "xml": (FOREIGN / name).read_text()},
+                           headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
+    assert response.status_code == 200
+    problems = response.json["problems"]
+    for element, words in EXPECTED.get(name, []):
+        assert any(p["element"] == element and words in p["message"] and p["line"] for p in problems), (element,
+                                                                                                         words)
+    if name == "camunda_leave.bpmn":
+        assert "其他建模工具的写法" in {p["kind"] for p in problems}
