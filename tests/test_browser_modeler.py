@@ -94,3 +94,34 @@ def test_administrator_edits_checks_deploys_and_compares(browser, site):  # noqa
     current = admin.page.locator("table.versions tr.current td").first.inner_text()
     assert current.startswith("2")
     admin.close()
+
+
+RETITLE = """() => {
+  const view = window.formEditor;
+  const text = view.state.doc.toString();
+  const at = text.indexOf('"title"', text.indexOf('"opinion"'));
+  const end = text.indexOf('",', at + 9);
+  view.dispatch({ changes: { from: at, to: end + 1, insert: '"title": "审核意见（请写明理由）"' } });
+}"""
+
+
+def test_administrator_edits_a_form_with_a_live_preview_and_deploys_it(browser, site):  # noqa: F811
+    base, party = site
+    admin = User(browser, base, "admin", "forms").login()
+    admin.page.goto(base + "/admin/processes/")
+    admin.page.get_by_role("link", name="表单").click()
+    admin.page.locator("tr", has_text="city_review.json").get_by_role("link", name="编辑").click()
+    admin.page.wait_for_selector("#form-editor[data-state=previewed]")
+    assert admin.page.locator("#form-source .cm-content").count() == 1  # the highlighting editor
+    admin.page.evaluate("() => window.formEditor.dispatch({ changes: { from: 0, insert: '{{' } })")
+    admin.page.wait_for_selector("#form-editor[data-state=invalid]")
+    assert "表单定义有误" in admin.page.inner_text("#form-status")
+    admin.page.evaluate("() => window.formEditor.dispatch({ changes: { from: 0, to: 2 } })")
+    admin.page.evaluate(RETITLE)
+    admin.page.wait_for_selector("#form-preview >> text=审核意见（请写明理由）")
+    admin.shot("form-preview")
+    admin.page.fill("#form-comment", "审核意见须写明理由")
+    admin.page.get_by_role("button", name="发布为新版本").click()
+    admin.page.wait_for_selector("#form-editor[data-state=deployed]")
+    assert "审核意见（请写明理由）" in party.engine.form_text("admin", "city_review.json")
+    admin.close()

@@ -91,3 +91,30 @@ def test_migration_pages_move_and_undo(app, client):
     assert engine.instance("admin", running).version == 1
     login(client, "city_org")
     assert client.get(url).status_code == 403
+
+
+def test_forms_editor_previews_checks_and_deploys_with_the_diagrams(app, client):
+    import json
+
+    engine = app.config["ENGINE"]
+    login(client, "admin")
+    forms = text(client.get("/admin/processes/forms/"))
+    assert "city_review.json" in forms and "重点建设项目" in forms
+    editor = client.get("/admin/processes/forms/city_review.json")
+    assert editor.status_code == 200 and "form-editor.js" in text(editor) and "&#34;properties&#34;" in text(editor)
+    original = engine.form_text("admin", "city_review.json")
+    preview = post_json(client, "/admin/processes/forms/preview", {"text": original}).json
+    assert preview["problem"] is None and 'name="decision"' in preview["html"]
+    broken = post_json(client, "/admin/processes/forms/preview", {"text": original[:-5]}).json
+    assert broken["problem"] and "JSON" in broken["problem"] and broken["html"] == ""
+    schema = json.loads(original)
+    schema["properties"]["opinion"]["title"] = "审核意见（请写明理由）"
+    changed = json.dumps(schema, ensure_ascii=False, indent=2)
+    assert "审核意见（请写明理由）" in post_json(client, "/admin/processes/forms/preview", {"text": changed}).json["html"]
+    done = post_json(client, "/admin/processes/deploy", {"name": "city_review.json", "xml": changed,
+                                                          "comment": "审核意见须写明理由"})
+    assert done.status_code == 200 and {d["process_id"] for d in done.json["deployed"]} >= {"key_project"}
+    assert engine.form_text("admin", "city_review.json") == changed
+    refused = post_json(client, "/admin/processes/deploy", {"name": "city_review.json", "xml": "{", "comment": "坏的"})
+    assert refused.status_code == 422 and refused.json["problems"]
+    assert client.get("/admin/processes/forms/nothing.json").status_code == 404

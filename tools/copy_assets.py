@@ -23,19 +23,23 @@ FILES = {
 }
 # Files outside a package's dist folder.
 EXTRA = {"diagram-js-minimap/assets/diagram-js-minimap.css": "diagram-js-minimap/diagram-js-minimap.css"}
-MODELER_SOURCE = ROOT / "web" / "assets" / "modeler.js"
-MODELER_BUNDLE = VENDOR / "modeler" / "modeler.js"
+ASSET_SOURCES = ROOT / "web" / "assets"
+# The pages' own bundles: entry point in web/assets -> bundle in web/static/vendor/modeler.
+BUNDLES = ("modeler.js", "form-editor.js")
 
 
-def bundle_modeler() -> int:
-    """Bundle the modeler when its sources are newer than the bundle; returns esbuild's exit code."""
-    sources = [*MODELER_SOURCE.parent.iterdir(), ROOT / "package-lock.json"]
-    if MODELER_BUNDLE.exists() and all(p.stat().st_mtime <= MODELER_BUNDLE.stat().st_mtime for p in sources):
+def bundle_pages() -> int:
+    """Bundle each entry of BUNDLES when its sources are newer than its bundle; returns esbuild's
+    exit code (0 when everything is up to date)."""
+    sources = [*ASSET_SOURCES.iterdir(), ROOT / "package-lock.json"]
+    outputs = [VENDOR / "modeler" / name for name in BUNDLES]
+    newest = max(p.stat().st_mtime for p in sources)
+    if all(out.exists() and out.stat().st_mtime >= newest for out in outputs):
         return 0
     esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
-    return subprocess.run([str(esbuild), str(MODELER_SOURCE), "--bundle", "--minify", "--format=iife",
-                           "--target=es2020", "--log-level=warning", f"--outfile={MODELER_BUNDLE}"],
-                          check=False).returncode
+    return subprocess.run([str(esbuild), *(str(ASSET_SOURCES / name) for name in BUNDLES), "--bundle", "--minify",
+                           "--format=iife", "--target=es2020", "--log-level=warning",
+                           f"--outdir={VENDOR / 'modeler'}"], check=False).returncode
 
 
 def main() -> int:
@@ -52,7 +56,7 @@ def main() -> int:
         target = VENDOR / target_name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / "node_modules" / name, target)
-    return bundle_modeler()
+    return bundle_pages()
 
 
 if __name__ == "__main__":

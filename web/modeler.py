@@ -20,6 +20,8 @@ from flask_babel import gettext as _
 from engine import EngineError
 from engine.errors import DeploymentRefused
 from engine.errors import LintProblem
+from forms import with_options
+from forms.fields import build_fields
 from web.auth import login_required
 from web.errors import message_of
 from web.errors import status_of
@@ -172,6 +174,32 @@ def lint_kinds() -> dict[str, str]:
             "role": _("Role"), "form": _("Form"), "due": _("Due date"), "call_activity": _("Called process"),
             "dmn": _("DMN decision"), "di": _("Layout"), "duplicate_process": _("Process id"),
             "foreign": _("Construct of another tool"), "reserved_id": _("Reserved id")}
+
+
+@bp.get("/forms/")
+def forms_index():  # type: ignore[no-untyped-def]
+    """The forms the current versions use, and which processes use each."""
+    return render_template("admin/forms.html", forms=engine().form_files(g.actor.username))
+
+
+@bp.get("/forms/<name>")
+def form_editor(name: str):  # type: ignore[no-untyped-def]
+    """The form editor: the JSON Schema with highlighting and checks, and a live preview."""
+    return drawing(render_template("admin/form_editor.html", name=name,
+                                   text=engine().form_text(g.actor.username, name)))
+
+
+@bp.post("/forms/preview")
+def form_preview() -> Response:
+    """The posted form as the inbox draws it, or what is wrong with it."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        abort(400)
+    schema, problem = engine().check_form(g.actor.username, body["text"])
+    if schema is None:
+        return jsonify({"problem": problem, "html": ""})
+    fields = build_fields(with_options(schema, lambda _expression: []), {}, [])
+    return jsonify({"problem": None, "html": render_template("admin/_form_preview.html", fields=fields)})
 
 
 def problem_json(problem: LintProblem, kinds: dict[str, str]) -> dict[str, Any]:

@@ -32,7 +32,9 @@ from engine.runtime.xmlsafe import parse_xml
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 from engine.service.deploy import Deployed
+from forms import FormSchemaError
 from forms import find_form
+from forms import parse_form
 
 # An edited diagram larger than this is refused before it is parsed.
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
@@ -126,20 +128,21 @@ class VersionUseCases(ServiceBase):
             name, text = _defining_file(found.bundle, process_id)
             return ModelFile(process_id, found.version, name, text)
 
-    def _edited_sources(self, session: Session, name: str, xml: str) -> tuple[list[Source], object]:
-        """The current files with ``name`` replaced by ``xml``, and the form resolver for them.
+    def _edited_sources(self, session: Session, name: str, text: str) -> tuple[list[Source], object]:
+        """The current files with the file ``name`` (a diagram, decision table or form) replaced by
+        ``text``, and the form resolver for them.
 
-        :raises InvalidInput: for a file that is too large or not a BPMN file name.
+        :raises InvalidInput: for a file that is too large or whose name is not a diagram's or form's.
         """
-        if len(xml.encode("utf-8")) > MAX_DIAGRAM_BYTES:
+        if len(text.encode("utf-8")) > MAX_DIAGRAM_BYTES:
             raise InvalidInput("The diagram is larger than %(limit)s MB.", limit=MAX_DIAGRAM_BYTES // (1024 * 1024))
-        kind = name.rsplit(".", 1)[-1] if "." in name else ""
-        if kind not in ("bpmn", "dmn") or "/" in name or "\\" in name or name.startswith("."):
+        kind = {"bpmn": "bpmn", "dmn": "dmn", "json": "forms"}.get(name.rsplit(".", 1)[-1] if "." in name else "")
+        if kind is None or "/" in name or "\\" in name or name.startswith("."):
             raise InvalidInput("A diagram's file name must end in .bpmn or .dmn and name no folder.")
         files = _current_files(session)
-        files[kind][name] = xml
-        sources = [Source(n, "bpmn", text) for n, text in sorted(files["bpmn"].items())]
-        sources += [Source(n, "dmn", text) for n, text in sorted(files["dmn"].items())]
+        files[kind][name] = text
+        sources = [Source(n, "bpmn", content) for n, content in sorted(files["bpmn"].items())]
+        sources += [Source(n, "dmn", content) for n, content in sorted(files["dmn"].items())]
         forms = files["forms"]
 
         def resolve(form: str, _diagram: str) -> str | None:
@@ -148,6 +151,52 @@ class VersionUseCases(ServiceBase):
             found = find_form(form, [self.settings.forms_dir])
             return found.read_text(encoding="utf-8") if found else None
         return sources, resolve
+
+    def form_files(self, actor: str) -> list[tuple[str, list[str]]]:
+        """(form name, the processes whose current version uses it) of every form in use.
+
+        :raises NotAllowed: unless the actor is an administrator.
+        """
+        with self.db.read() as session:
+            require_role(self.actor_in(session, actor), "admin")
+            used: dict[str, list[str]] = {}
+            for version in session.scalars(select(ProcessVersion).where(ProcessVersion.current.is_(True))
+                                           .order_by(ProcessVersion.process_id)):
+                for name in version.bundle.get("forms", {}):
+                    used.setdefault(name, []).append(version.name)
+            return sorted(used.items())
+
+    def form_text(self, actor: str, name: str) -> str:
+        """The text of the form ``name`` as the current versions use it.
+
+        :raises NotAllowed: unless the actor is an administrator. :raises NotFound:
+        """
+        with self.db.read() as session:
+            require_role(self.actor_in(session, actor), "admin")
+            text = _current_files(session)["forms"].get(name)
+        if text is None:
+            raise NotFound(what="Form", key=name)
+        return text
+
+    def check_form(self, actor: str, text: str) -> tuple[dict | None, str | None]:
+        """(the parsed form, None) when ``text`` is a valid form, else (None, what is wrong).
+
+        :raises NotAllowed: unless the actor is an administrator.
+        """
+        with self.db.read() as session:
+            require_role(self.actor_in(session, actor), "admin")
+        try:
+            return parse_form(text), None
+        except FormSchemaError as error:
+            return None, str(error)
+
+    def deploy_form(self, actor: str, name: str, text: str, comment: str) -> list[Deployed]:
+        """Deploy the edited form ``name`` with the current files: every process whose bundle uses
+        it gets a new current version carrying ``comment`` (forms deploy with their diagrams).
+
+        :raises DeploymentRefused, InvalidInput, NotAllowed: as :meth:`deploy_model`.
+        """
+        return self.deploy_model(actor, name, text, comment)
 
     def check_model(self, actor: str, name: str, xml: str) -> list[LintProblem]:
         """The lint's problems with the edited diagram ``name`` among the current files; nothing is
