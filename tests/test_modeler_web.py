@@ -110,7 +110,8 @@ def test_forms_editor_previews_checks_and_deploys_with_the_diagrams(app, client)
     schema = json.loads(original)
     schema["properties"]["opinion"]["title"] = "审核意见（请写明理由）"
     changed = json.dumps(schema, ensure_ascii=False, indent=2)
-    assert "审核意见（请写明理由）" in post_json(client, "/admin/processes/forms/preview", {"text": changed}).json["html"]
+    previewed = post_json(client, "/admin/processes/forms/preview", {"text": changed}).json
+    assert "审核意见（请写明理由）" in previewed["html"]
     done = post_json(client, "/admin/processes/deploy", {"name": "city_review.json", "xml": changed,
                                                           "comment": "审核意见须写明理由"})
     assert done.status_code == 200 and {d["process_id"] for d in done.json["deployed"]} >= {"key_project"}
