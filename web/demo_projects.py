@@ -25,15 +25,28 @@ FIVE_SYSTEMS = {
 INDICATORS = [{"name": "党组织覆盖率", "target": "100%"}, {"name": "群众满意度", "target": "不低于90%"}]
 
 
+# The formal parts of a 申报书: responsible person, period, schedule, budget, results, the unit's opinion.
+APPLICATION_DETAILS: dict[str, Any] = {
+    "project_leader": "张明（组织部副部长）", "period_start": "2008-04-01", "period_end": "2008-12-31",
+    "schedule": [{"step": "制定实施细则，明确责任分工", "start": "2008-04-01", "end": "2008-05-15"},
+                 {"step": "选定示范点并组织实施", "start": "2008-05-16", "end": "2008-09-30"},
+                 {"step": "总结经验，形成制度成果", "start": "2008-10-01", "end": "2008-12-31"}],
+    "budget_amount": 12.5, "budget_source": "县（区）财政党建专项经费",
+    "expected_results": "形成一套可复制推广的工作制度，建成3个示范点，群众满意度达到90%以上。",
+    "unit_opinion": "同意申报，单位将在人员、经费上给予保障。", "secretary": "刘建华", "sealed": True,
+    "filing_date": "2008-03-03"}
+
+
 def key_application(title: str, catalogue: str = "P03", sector: str = "quality") -> dict[str, Any]:
     return {"catalogue_project": catalogue, "title": title, "sector": sector, "brands": ["xuanyou", "huimin"],
-            **FIVE_SYSTEMS, "indicators": INDICATORS, "contact_person": "王芳", "contact_phone": "0835-2222333"}
+            **FIVE_SYSTEMS, "indicators": INDICATORS, "contact_person": "王芳", "contact_phone": "0835-2222333",
+            **APPLICATION_DETAILS}
 
 
 def demonstration_application(title: str) -> dict[str, Any]:
     return {"title": title, "demonstration_type": "belt", "corridor": "交通枢纽线",
             "sites": "沿线3个乡镇、8个村党支部和2家企业党组织", **FIVE_SYSTEMS, "indicators": INDICATORS,
-            "contact_person": "李强", "contact_phone": "0835-2333444"}
+            "contact_person": "李强", "contact_phone": "0835-2333444", **APPLICATION_DETAILS}
 
 
 def approval(responsible: str, leader: str, collaborator: str | None) -> dict[str, Any]:

@@ -117,6 +117,15 @@ def project(instance_id: int):  # type: ignore[no-untyped-def]
     return response
 
 
+@bp.get("/<int:instance_id>/application")
+@login_required
+def application(instance_id: int):  # type: ignore[no-untyped-def]
+    """The application (申报书) as filed, laid out to print on A4, for anyone who may see the project."""
+    return render_template("projects/application.html", doc=engine().application_document(g.actor.username,
+                                                                                             instance_id),
+                           organisation=organisation_name())
+
+
 @bp.get("/<int:instance_id>/dossier")
 @login_required
 def dossier(instance_id: int):  # type: ignore[no-untyped-def]

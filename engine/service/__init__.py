@@ -4,6 +4,7 @@ from engine.persistence.schema import upgrade
 from engine.service.collaboration import CollaborationUseCases
 from engine.service.deadlines import DeadlineUseCases
 from engine.service.deploy import DeployUseCases
+from engine.service.documents import DocumentUseCases
 from engine.service.instances import InstanceUseCases
 from engine.service.ledger import LedgerUseCases
 from engine.service.lifecycle import LifecycleUseCases
@@ -19,7 +20,7 @@ from engine.service.versions import VersionUseCases
 
 class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCases, TimerUseCases, DeadlineUseCases,
              OrgUseCases, SignInUseCases, MaintenanceUseCases, LedgerUseCases,
-             LifecycleUseCases, MatrixUseCases, VersionUseCases, MigrationUseCases):
+             LifecycleUseCases, MatrixUseCases, VersionUseCases, MigrationUseCases, DocumentUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:

@@ -99,6 +99,7 @@ class Submission:
     at: datetime
     data: Any
     shown: list[tuple[str, Any]]  # (field label, value as shown), from the step's form
+    bpmn_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -400,7 +401,7 @@ def submissions(model: Any, events: list[InstanceEvent], roles: frozenset[str], 
             continue
         view = describe(form, data) if form is not None and isinstance(data, dict) else \
             list(data.items()) if isinstance(data, dict) else []
-        shown.append(Submission(event.step_name, event.actor, event.at, data, view))
+        shown.append(Submission(event.step_name, event.actor, event.at, data, view, event.bpmn_id))
     return shown
 
 
