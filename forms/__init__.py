@@ -2,6 +2,7 @@
 
 from forms.errors import FieldError
 from forms.errors import FormSchemaError
+from forms.options import fill_fixed_rows
 from forms.options import needs_options
 from forms.options import with_options
 from forms.schema import find_form
@@ -9,5 +10,5 @@ from forms.schema import parse_form
 from forms.validation import validate_submission
 from forms.visibility import readable
 
-__all__ = ["FieldError", "FormSchemaError", "find_form", "needs_options", "parse_form", "readable",
+__all__ = ["FieldError", "FormSchemaError", "fill_fixed_rows", "find_form", "needs_options", "parse_form", "readable",
            "validate_submission", "with_options"]

@@ -99,7 +99,7 @@ def build_field(key: str, schema: dict[str, Any], value: Any, required: bool, er
                      for index, row in enumerate(value if isinstance(value, list) else [])]
         view.attrs.update({k: schema[k] for k in ("minItems", "maxItems") if k in schema})
         # Blank rows let rows be added without JavaScript; rows left empty are ignored on submit.
-        count = max(1 if view.rows else 2, schema.get("minItems", 0) - len(view.rows))
+        count = 0 if "x-rows" in schema else max(1 if view.rows else 2, schema.get("minItems", 0) - len(view.rows))
         view.blank_rows = [build_fields(items, {}, [], f"{name}.{index}")
                            for index in range(len(view.rows), len(view.rows) + count)]
         # nested errors are shown in their cells; errors about the table itself stay on it

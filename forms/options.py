@@ -17,15 +17,20 @@ from collections.abc import Callable
 from typing import Any
 
 KEYWORD = "x-enum-from"
+# ``"x-rows-from": "expression"`` on a table (an array of objects): its rows come from the process
+# (a score sheet's criteria, say). The expression gives one object per row with the fixed columns
+# (readOnly in ``items``); the user fills in the rest. A column marked ``"x-maximum-from": "max"``
+# may not exceed that row's ``max``. The resolved rows are kept in ``x-rows``.
+ROWS_KEYWORD = "x-rows-from"
 
 # Evaluates one ``x-enum-from`` expression; returns the choices (or raises).
 Resolver = Callable[[str], Any]
 
 
 def needs_options(schema: Any) -> bool:
-    """True when some field of ``schema`` takes its choices from an expression."""
+    """True when some field of ``schema`` takes its choices (or rows) from an expression."""
     if isinstance(schema, dict):
-        return KEYWORD in schema or any(needs_options(value) for value in schema.values())
+        return KEYWORD in schema or ROWS_KEYWORD in schema or any(needs_options(value) for value in schema.values())
     if isinstance(schema, list):
         return any(needs_options(item) for item in schema)
     return False
@@ -55,6 +60,39 @@ def _resolve(node: Any, resolve: Resolver) -> Any:
         # An empty list still validates as "no valid choice", which is the honest answer.
         out["enum"] = values or [None]
         out["x-enum-labels"] = labels
+    if ROWS_KEYWORD in out:
+        _fixed_rows(out, resolve(str(out[ROWS_KEYWORD])))
+    return out
+
+
+def _fixed_rows(table: dict[str, Any], rows: Any) -> None:
+    """Give ``table`` exactly ``rows`` (in ``x-rows``), each row's limits in ``prefixItems``."""
+    rows = [dict(row) for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+    table["x-rows"] = rows
+    table["minItems"] = table["maxItems"] = len(rows)
+    items = table.get("items", {})
+    prefix = []
+    for row in rows:
+        row_schema = copy.deepcopy(items)
+        for column in row_schema.get("properties", {}).values():
+            limit = row.get(column.get("x-maximum-from", ""))
+            if isinstance(limit, int | float) and not isinstance(limit, bool):
+                column["maximum"] = limit
+        prefix.append(row_schema)
+    table["prefixItems"] = prefix
+
+
+def fill_fixed_rows(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with the fixed columns of each table with ``x-rows`` taken from those rows, never
+    from the submission (a user cannot change a criterion or its maximum)."""
+    out = dict(data)
+    for key, field in schema.get("properties", {}).items():
+        rows = field.get("x-rows")
+        if rows is None:
+            continue
+        submitted = out.get(key) if isinstance(out.get(key), list) else []
+        out[key] = [{**(submitted[index] if index < len(submitted) and isinstance(submitted[index], dict) else {}),
+                     **row} for index, row in enumerate(rows)]
     return out
 
 

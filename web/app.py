@@ -73,12 +73,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web import auth
     from web import inbox
     from web import modeler
+    from web import plans
     from web import processes
     from web import projects
     from web import tasks
 
     for blueprint in (auth.bp, inbox.bp, tasks.bp, processes.bp, projects.bp, admin.bp, modeler.bp,
-                      api.bp):
+                      plans.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # token-authenticated, no cookies
 

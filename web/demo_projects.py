@@ -62,6 +62,7 @@ def approval(responsible: str, leader: str, collaborator: str | None) -> dict[st
     return data
 
 
+# Scores per criterion of the 2008 template; a criterion a year plan adds gets the same share of its maximum.
 GOOD_SCORE = {"recuse": False, "goals": 36, "process": 18, "innovation": 13, "support": 5, "benefit": 17,
               "methods": ["听取汇报", "实地查看"], "opinion": "目标明确，推进有力。"}
 POOR_SCORE = {"recuse": False, "goals": 20, "process": 10, "innovation": 6, "support": 2, "benefit": 8,
@@ -72,6 +73,22 @@ POOR_SCORE = {"recuse": False, "goals": 20, "process": 10, "innovation": 6, "sup
 # the mid-year inspection, the early, mid and late acceptance, the last report.
 IMPLEMENTATION_DATES = ("2008-04-21", "2008-05-19", "2008-06-20", "2008-07-01", "2008-08-18", "2008-09-19",
                         "2008-11-17", "2008-12-05")
+
+
+CRITERIA_2008 = {"目标达成与考核指标完成": "goals", "过程管理与质量节点": "process", "创新与品牌贡献": "innovation",
+                 "支撑保障与资源使用": "support", "效益与示范推广": "benefit"}
+
+
+def score_sheet(score: dict[str, Any], sheet: list[dict[str, Any]]) -> dict[str, Any]:
+    """A panel member's submission: ``score`` (per criterion key of 2008) on the rows of ``sheet``."""
+    keys = [key for key in CRITERIA_2008.values() if key in score]
+    share = sum(score[key] for key in keys) / 100 if keys else 0.8
+    rows = []
+    for row in sheet:
+        key = CRITERIA_2008.get(row.get("criterion", ""))
+        rows.append({"score": score[key] if key in score else round(row.get("max", 0) * share),
+                     "deduction": "" if key in score else "按比例评分"})
+    return {**{k: v for k, v in score.items() if k not in CRITERIA_2008.values()}, "criteria": rows}
 
 
 def moment(text: str) -> datetime:
@@ -184,8 +201,11 @@ class ProjectDriver:
                                                     if review == "return" else "同意"})
 
     def score_stage(self, instance_id: int, score: dict[str, Any]) -> None:
+        """Each panel member fills in the score sheet the stage shows them with ``score``."""
         for member in self.panel:
-            self.do(member, "score", instance_id, score)
+            task = self.task(member, "score", instance_id)
+            sheet = self.engine.task(member, task.id).values.get("criteria", [])
+            self.engine.complete(member, task.id, score_sheet(score, sheet))
 
     def rectify(self, instance_id: int, responsible: str) -> None:
         self.do(responsible, "rectify", instance_id, {"measures": "针对验收指出的问题逐项制定整改措施，补齐工作短板。",

@@ -12,6 +12,7 @@ from engine.service.maintenance import MaintenanceUseCases
 from engine.service.matrix import MatrixUseCases
 from engine.service.migrations import MigrationUseCases
 from engine.service.org import OrgUseCases
+from engine.service.plans import PlanUseCases
 from engine.service.signin import SignInUseCases
 from engine.service.tasks import TaskUseCases
 from engine.service.timers import TimerUseCases
@@ -20,7 +21,8 @@ from engine.service.versions import VersionUseCases
 
 class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCases, TimerUseCases, DeadlineUseCases,
              OrgUseCases, SignInUseCases, MaintenanceUseCases, LedgerUseCases,
-             LifecycleUseCases, MatrixUseCases, VersionUseCases, MigrationUseCases, DocumentUseCases):
+             LifecycleUseCases, MatrixUseCases, VersionUseCases, MigrationUseCases, DocumentUseCases,
+             PlanUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:

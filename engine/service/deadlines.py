@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -15,9 +17,12 @@ from engine.clock import BUSINESS_TZ
 from engine.persistence import queries
 from engine.persistence.models import HumanTask
 from engine.persistence.models import Notification
+from engine.persistence.models import ProcessInstance
+from engine.persistence.models import ReferenceData
 from engine.roles import CITY_WIDE_ROLES
 from engine.service.actors import SYSTEM
 from engine.service.base import ServiceBase
+from engine.service.plans import reminder_numbers
 from engine.service.runs import Change
 from engine.workdays import add_workdays
 
@@ -54,25 +59,36 @@ class DeadlineUseCases(ServiceBase):
         """
         now = clock.now()
         with self.db.read() as session:
-            candidates = queries.deadline_candidates(
-                session, now + timedelta(days=self.settings.remind_days_before), now)
+            plans = {int(row.key[5:]): row.value for row in session.scalars(
+                select(ReferenceData).where(ReferenceData.key.like("year:%"))) if row.key[5:].isdigit()}
+            numbers = {year: self._numbers(plan) for year, plan in plans.items()}
+            widest = max([self.settings.remind_days_before, *(n[0] for n in numbers.values())])
+            candidates = queries.deadline_candidates(session, now + timedelta(days=widest), now)
         sent = 0
         for task_id in candidates:
             try:
                 with self.db.write() as session:
                     task = queries.lock_open_task(session, task_id)
                     if task is not None:
-                        sent += self._supervise(session, task, now)
+                        year = session.scalar(select(ProcessInstance.year)
+                                              .where(ProcessInstance.id == task.instance_id))
+                        sent += self._supervise(session, task, now, numbers.get(year, self._numbers(None)))
             except Exception:
                 log.exception("deadline notices of task %s failed", task_id)
         if sent:
             log.info("sent %s deadline notification(s)", sent)
         return sent
 
-    def _supervise(self, session: Session, task: HumanTask, now: datetime) -> int:
-        """Send what one task is due for now: 临期提醒, 催办 or 督办 (each once)."""
+    def _numbers(self, plan: dict[str, Any] | None) -> tuple[int, int]:
+        """The reminder and escalation numbers of a year plan (the settings' when it has none)."""
+        return reminder_numbers(plan, self.settings.remind_days_before, self.settings.escalate_workdays_after)
+
+    def _supervise(self, session: Session, task: HumanTask, now: datetime, numbers: tuple[int, int]) -> int:
+        """Send what one task is due for now: 临期提醒, 催办 or 督办 (each once); ``numbers`` are the
+        days of the 临期提醒 before the due date and the working days of the 督办 after it."""
+        remind_days, escalate_workdays = numbers
         if task.due_at > now:
-            if task.reminded_at is None and task.due_at <= now + timedelta(days=self.settings.remind_days_before):
+            if task.reminded_at is None and task.due_at <= now + timedelta(days=remind_days):
                 task.reminded_at = now
                 return self._notify(session, task, "due_soon", task_recipients(session, task), now)
             return 0
@@ -81,7 +97,7 @@ class DeadlineUseCases(ServiceBase):
             if task.reminded_at is None:
                 task.reminded_at = now
             return self._notify(session, task, "overdue", task_recipients(session, task), now)
-        if task.escalated_at is None and escalation_due(task, self.settings.escalate_workdays_after) <= now:
+        if task.escalated_at is None and escalation_due(task, escalate_workdays) <= now:
             task.escalated_at = now
             return self._notify(session, task, "escalated", escalation_recipients(session, task), now)
         return 0

@@ -39,6 +39,7 @@ from engine.service.actors import Actor
 from engine.service.base import ServiceBase
 from engine.service.instances import REPAIRERS
 from engine.service.instances import InstanceView
+from engine.service.plans import reminder_numbers
 from engine.service.tasks import choices_of
 from engine.service.tasks import submissions
 from engine.workdays import add_workdays
@@ -381,16 +382,18 @@ class LedgerUseCases(ServiceBase):
                 .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
                 .where(scope, Notification.kind == "reminder", HumanTask.status == "open")
                 .order_by(Notification.created_at))
+            year = year or self._current_plan_year(session, today.year)
+            plan = session.get(ReferenceData, f"year:{year}") if year else None
+            escalate = reminder_numbers(plan.value if plan is not None else None, self.settings.remind_days_before,
+                                        self.settings.escalate_workdays_after)[1]
             escalations: dict[int, Escalation] = {}
             for row in urged:
                 since = row[7].astimezone(BUSINESS_TZ).date()
-                if add_workdays(since, self.settings.escalate_workdays_after) <= today:
+                if add_workdays(since, escalate) <= today:
                     escalations.setdefault(row[2], Escalation(*row))
-            year = year or self._current_plan_year(session, today.year)
-            plan = session.get(ReferenceData, f"year:{year}") if year else None
             close = (plan.value.get("calendar") or {}).get("application_close") if plan is not None else None
             closed = close is not None and str(close)[:10] < today.isoformat()
-            return Supervision(list(escalations.values()), self.settings.escalate_workdays_after, year, close, closed,
+            return Supervision(list(escalations.values()), escalate, year, close, closed,
                                self._not_applied(session, path, year) if closed else [])
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -45,6 +46,7 @@ from engine.service.instances import may_withdraw
 from engine.service.instances import required_reason
 from engine.service.runs import Change
 from forms import FieldError
+from forms import fill_fixed_rows
 from forms import needs_options
 from forms import readable
 from forms import validate_submission
@@ -293,6 +295,7 @@ class TaskUseCases(ServiceBase):
             return data
         if needs_options(form):
             form = with_options(form, lambda expression: run.evaluate(task.task_guid, expression))
+            data = fill_fixed_rows(form, data)
         errors = validate_submission(form, data) or _foreign_attachments(session, form, data, task.instance_id)
         if errors:
             raise InvalidSubmission(errors)
@@ -419,6 +422,9 @@ def step_values(form: dict[str, Any], data: dict[str, Any], bpmn_id: str, events
                     and (only_by is None or e.actor == only_by)), {})
     values = {key: value for key, value in earlier.items() if key in fields and not fields[key].get("readOnly")}
     values.update({key: data[key] for key, field in fields.items() if field.get("readOnly") and key in data})
+    for key, field in fields.items():  # a table whose rows the process gives (a score sheet)
+        if "x-rows" in field and key not in values:
+            values[key] = copy.deepcopy(field["x-rows"])
     return values
 
 

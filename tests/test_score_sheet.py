@@ -1,0 +1,84 @@
+"""The acceptance score sheet follows the year plan's scoring template as it was when the project
+started: criteria, maxima, rules, veto items; scores above a criterion's maximum are refused and a
+criterion cannot be rewritten by the one who scores."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from engine.errors import InvalidSubmission
+from web.demo_projects import GOOD_SCORE
+from web.demo_projects import IMPLEMENTATION_DATES
+from web.demo_projects import ProjectDriver
+from web.demo_projects import score_sheet
+
+APPLICANT = "county1_applicant"
+
+
+def at_early_acceptance(party: ProjectDriver, applicant: str, title: str) -> int:
+    instance_id = party.apply(applicant, title)
+    party.pass_review(applicant, instance_id)
+    party.at("2008-04-10")
+    party.argue_and_approve(instance_id, applicant)
+    party.implement(instance_id, applicant, IMPLEMENTATION_DATES[:1])
+    party.at("2008-05-19")
+    return instance_id
+
+
+def sheet_of(party: ProjectDriver, instance_id: int, member: str = "panel1") -> list[dict]:
+    task = party.task(member, "score", instance_id)
+    return party.engine.task(member, task.id).values["criteria"]
+
+
+def test_the_sheet_shows_the_templates_criteria_and_refuses_scores_above_the_maximum(party_engine):
+    party = ProjectDriver(party_engine)
+    instance_id = at_early_acceptance(party, APPLICANT, "评分表项目")
+    sheet = sheet_of(party, instance_id)
+    assert [(row["criterion"], row["max"]) for row in sheet] == [
+        ("目标达成与考核指标完成", 40), ("过程管理与质量节点", 20), ("创新与品牌贡献", 15), ("支撑保障与资源使用", 5),
+        ("效益与示范推广", 20)]
+    assert "每有一项未完成扣4分" in sheet[0]["rules"]
+    task = party.task("panel1", "score", instance_id)
+    too_much = score_sheet({**GOOD_SCORE, "goals": 41}, sheet)
+    with pytest.raises(InvalidSubmission) as refused:
+        party_engine.complete("panel1", task.id, too_much)
+    assert [error.path for error in refused.value.errors] == ["criteria.0.score"]
+    tampered = score_sheet(GOOD_SCORE, sheet)
+    tampered["criteria"][0].update(criterion="随便写的项目", max=100)
+    party_engine.complete("panel1", task.id, tampered)
+    scored = next(e for e in party_engine.instance("admin", instance_id).events
+                  if e.kind == "task_completed" and e.bpmn_id == "score")
+    first = scored.data["criteria"][0]
+    assert first["criterion"] == "目标达成与考核指标完成" and first["max"] == 40
+
+
+def test_a_veto_item_fails_the_stage_whatever_the_scores(party_engine):
+    party = ProjectDriver(party_engine)
+    instance_id = at_early_acceptance(party, APPLICANT, "一票否决项目")
+    party.score_stage(instance_id, {**GOOD_SCORE, "veto_items": ["弄虚作假、虚报成绩"]})
+    business = party_engine.instance("admin", instance_id).business
+    assert business["stage_grade"] == "不合格"
+
+
+def test_a_changed_template_applies_to_new_projects_while_running_ones_keep_theirs(party_engine):
+    party = ProjectDriver(party_engine)
+    running = party.apply(APPLICANT, "按旧模板评分的项目")
+    plan = copy.deepcopy(party_engine.reference("year:2008"))
+    plan["acceptance_template"] = [{"key": "goals", "name": "目标任务完成情况", "max": 60, "rules": "逐项核查"},
+                                   {"key": "satisfaction", "name": "群众满意度", "max": 40, "rules": "测评得分折算"}]
+    party_engine.set_reference("admin", "year:2008", plan)
+    newer = party.apply("county2_applicant", "按新模板评分的项目")
+    for instance_id, applicant in ((running, APPLICANT), (newer, "county2_applicant")):
+        party.pass_review(applicant, instance_id)
+    party.at("2008-04-10")
+    for instance_id, applicant in ((running, APPLICANT), (newer, "county2_applicant")):
+        party.argue_and_approve(instance_id, applicant, collaborator=None)
+        party.implement(instance_id, applicant, IMPLEMENTATION_DATES[:1])
+    party.at("2008-05-19")
+    assert sheet_of(party, running)[0]["criterion"] == "目标达成与考核指标完成"
+    assert [(row["criterion"], row["max"]) for row in sheet_of(party, newer)] == [
+        ("目标任务完成情况", 60), ("群众满意度", 40)]
+    party.score_stage(newer, GOOD_SCORE)
+    assert party_engine.instance("admin", newer).business["stage_grade"] in ("良好", "优秀")
