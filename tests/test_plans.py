@@ -37,7 +37,7 @@ def test_the_form_round_trips_the_shipped_plan():
 
 
 def test_saving_checks_the_template_and_keeps_nothing_on_error(party_engine):
-    form, values = party_engine.plan_form("city_org", 2008)
+    _form, values = party_engine.plan_form("city_org", 2008)
     values["acceptance_template"][0]["max"] = 45
     with pytest.raises(InvalidSubmission) as refused:
         party_engine.save_year_plan("city_org", 2008, values)
