@@ -66,7 +66,7 @@ def _value(schema: dict[str, Any], name: str, get_list: GetList, names: list[str
             rows = []
             for index in _row_indexes(name, names):
                 row = _object(items, f"{name}.{index}", get_list, names)
-                if row:
+                if any(value is not False for value in row.values()):  # an unticked box alone is a blank row
                     rows.append(row)
             return rows
         values = [v for v in get_list(name) if v != ""]

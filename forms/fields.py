@@ -31,6 +31,7 @@ class FieldView:
     blank_rows: list[list[FieldView]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
     readonly: bool = False
+    fixed_rows: bool = False  # a table whose rows the process gives: none added or removed
 
     @property
     def values(self) -> list[str]:
@@ -99,7 +100,8 @@ def build_field(key: str, schema: dict[str, Any], value: Any, required: bool, er
                      for index, row in enumerate(value if isinstance(value, list) else [])]
         view.attrs.update({k: schema[k] for k in ("minItems", "maxItems") if k in schema})
         # Blank rows let rows be added without JavaScript; rows left empty are ignored on submit.
-        count = 0 if "x-rows" in schema else max(1 if view.rows else 2, schema.get("minItems", 0) - len(view.rows))
+        view.fixed_rows = "x-rows" in schema
+        count = 0 if view.fixed_rows else max(1 if view.rows else 2, schema.get("minItems", 0) - len(view.rows))
         view.blank_rows = [build_fields(items, {}, [], f"{name}.{index}")
                            for index in range(len(view.rows), len(view.rows) + count)]
         # nested errors are shown in their cells; errors about the table itself stay on it
