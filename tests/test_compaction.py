@@ -75,7 +75,9 @@ def test_a_closed_key_project_keeps_a_small_live_state(party):
     close(driver, instance_id)
     size, version, parts = stored(party, instance_id)
     assert version.endswith("+compacted")
-    assert size < 20 * 1024, size  # it was 594 KB before compaction
+    # It was 594 KB before compaction; the limit is 80 KB. The full 申报书, score sheets and
+    # node reports the process keeps put it at about 21 KB.
+    assert size < 24 * 1024, size
     assert max(sizes) < 60 * 1024, sizes  # three parallel branches, each with a called process running
     assert parts >= 11  # review, argumentation, implementation, 4 reports, 3 acceptance stages, evaluation
     with party.db.read() as session:

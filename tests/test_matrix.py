@@ -110,3 +110,21 @@ def test_dossier_prints_and_downloads_as_word_without_what_the_reader_may_not_se
                for cell in row.cells)
     login(client, APPLICANT)
     assert client.get(f"/projects/{instance_id}/dossier.docx").status_code == 403
+
+
+def test_node_statuses_come_from_the_quarterly_reports_and_a_late_mark_stays():
+    from datetime import date
+    from datetime import datetime
+
+    from engine.service.matrix import quality_nodes
+
+    approval = {"sub_items": [{"name": "制度建设", "owner": "组织科"}],
+                "nodes": [{"name": "制定实施细则", "sub_item": "制度建设", "planned_date": "2008-05-15"},
+                          {"name": "形成总结报告", "sub_item": "制度建设", "planned_date": "2008-11-30"}]}
+    q2 = (datetime(2008, 6, 20), {"node_status": [{"node": "制定实施细则", "status": "late"},
+                                                  {"node": "形成总结报告", "status": "pending"}]})
+    q3 = (datetime(2008, 9, 19), {"node_status": [{"node": "制定实施细则", "status": "done"},
+                                                  {"node": "形成总结报告", "status": "pending"}]})
+    before, after = quality_nodes(approval, [q2], date(2008, 7, 1)), quality_nodes(approval, [q2, q3], date(2008, 10, 1))
+    assert [(n.status, n.ever_late) for n in before] == [("late", True), ("pending", False)]
+    assert [(n.status, n.ever_late, n.done_at) for n in after] == [("done", True, q3[0]), ("pending", False, None)]

@@ -91,6 +91,21 @@ def score_sheet(score: dict[str, Any], sheet: list[dict[str, Any]]) -> dict[str,
     return {**{k: v for k, v in score.items() if k not in CRITERIA_2008.values()}, "criteria": rows}
 
 
+def node_report(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A quarterly report's node rows: the first node done, those past their planned date late, the rest
+    not started."""
+    today = clock.now().astimezone(BUSINESS_TZ).date().isoformat()
+    rows = []
+    for index, node in enumerate(nodes):
+        if index == 0:
+            rows.append({"status": "done"})
+        elif str(node.get("planned", "")) < today:
+            rows.append({"status": "late", "reason": "受季节影响推迟", "remedy": "加派人手，限期完成"})
+        else:
+            rows.append({"status": "pending"})
+    return rows
+
+
 def moment(text: str) -> datetime:
     """``2008-04-21`` or ``2008-04-21 10:00`` in Beijing time."""
     fmt = "%Y-%m-%d %H:%M" if " " in text else "%Y-%m-%d"
@@ -195,8 +210,12 @@ class ProjectDriver:
     # -- implementation ----------------------------------------------------------------------
 
     def report(self, instance_id: int, responsible: str, review: str = "pass") -> None:
-        self.do(responsible, "report", instance_id, {"progress": "本季度按节点推进，完成了制度建设和示范点培育工作。",
-                                                     "nodes_done": ["制定实施细则"]})
+        task = self.task(responsible, "report", instance_id)
+        nodes = self.engine.task(responsible, task.id).values.get("node_status", [])
+        self.engine.complete(responsible, task.id, {
+            "progress": "本季度按节点推进，完成了制度建设和示范点培育工作。", "node_status": node_report(nodes),
+            "problems": "个别节点受季节影响有所滞后。", "next_steps": "加强调度，确保按期完成。", "funds_used": 2.5,
+            "highlights": "形成了党员党性分析“三步法”。", "filled_by": "王芳", "reviewed_by": "刘建华"})
         self.do("city_org", "review", instance_id, {"decision": review, "opinion": "请补充佐证材料"
                                                     if review == "return" else "同意"})
 

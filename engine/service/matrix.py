@@ -192,9 +192,20 @@ def node_cell(node: MilestoneNode, calendar: dict[str, Any], tasks: list[tuple[A
     return NodeCell("pending", planned)
 
 
+def _reported(data: Any, name: str) -> str | None:
+    """What one quarterly report says of the node ``name``: done, late, pending, or None."""
+    if not isinstance(data, dict):
+        return None
+    for row in data.get("node_status") or []:
+        if isinstance(row, dict) and row.get("node") == name:
+            return str(row.get("status") or "") or None
+    return "done" if name in (data.get("nodes_done") or []) else None  # reports filed before node statuses
+
+
 def quality_nodes(approval: dict[str, Any], reports: list[tuple[datetime, Any]], today: date) -> list[QualityNode]:
-    """The quality nodes of an approval (立项) with the date the first quarterly report that lists a
-    node as done was filed."""
+    """The quality nodes of an approval (立项) as the quarterly reports record them: done from the
+    first report that says so; late when the latest report says so or its planned date has passed;
+    ever late when a report said late or it was done after its planned date."""
     owners = {item.get("name"): item.get("owner", "") for item in approval.get("sub_items") or []
               if isinstance(item, dict)}
     found = []
@@ -202,12 +213,14 @@ def quality_nodes(approval: dict[str, Any], reports: list[tuple[datetime, Any]],
         if not isinstance(node, dict):
             continue
         name, planned = str(node.get("name", "")), _day(node.get("planned_date"))
-        done_at = next((at for at, data in reports if isinstance(data, dict)
-                        and name in (data.get("nodes_done") or [])), None)
+        said = [(at, _reported(data, name)) for at, data in reports]
+        done_at = next((at for at, status in said if status == "done"), None)
+        reported_late = any(status == "late" for _at, status in said)
         if done_at is not None:
-            status, ever_late = "done", planned is not None and _day(done_at) > planned  # type: ignore[operator]
+            status = "done"
+            ever_late = reported_late or (planned is not None and _day(done_at) > planned)  # type: ignore[operator]
         else:
-            late = planned is not None and planned < today
+            late = reported_late or (planned is not None and planned < today)
             status, ever_late = ("late" if late else "pending"), late
         found.append(QualityNode(name, str(node.get("sub_item", "")), str(owners.get(node.get("sub_item"), "")),
                                  str(node.get("deliverable") or ""), planned, status, done_at, ever_late))
