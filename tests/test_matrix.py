@@ -125,6 +125,7 @@ def test_node_statuses_come_from_the_quarterly_reports_and_a_late_mark_stays():
                                                   {"node": "形成总结报告", "status": "pending"}]})
     q3 = (datetime(2008, 9, 19), {"node_status": [{"node": "制定实施细则", "status": "done"},
                                                   {"node": "形成总结报告", "status": "pending"}]})
-    before, after = quality_nodes(approval, [q2], date(2008, 7, 1)), quality_nodes(approval, [q2, q3], date(2008, 10, 1))
+    before = quality_nodes(approval, [q2], date(2008, 7, 1))
+    after = quality_nodes(approval, [q2, q3], date(2008, 10, 1))
     assert [(n.status, n.ever_late) for n in before] == [("late", True), ("pending", False)]
     assert [(n.status, n.ever_late, n.done_at) for n in after] == [("done", True, q3[0]), ("pending", False, None)]
