@@ -166,6 +166,11 @@ def test_acceptance_fail_then_rectification_then_pass(party):
     assert sorted(set(party.steps(instance_id)) - {"wait", "midyear_wait"}) == ["score"]
     party.score_stage(instance_id, GOOD_SCORE)
     assert "score" not in party.steps(instance_id) and view(party, instance_id).status == "waiting"
+    rectified = next(e for e in view(party, instance_id).events if e.bpmn_id == "rectify")
+    assert rectified.data["issues"][0]["problem"] == "考核指标完成不足"
+    rescore = [e for e in view(party, instance_id).events if e.bpmn_id == "score"][-1]
+    assert rescore.data["rectification_check"] == [
+        {"problem": "考核指标完成不足", "measure": "逐项制定整改措施，补齐工作短板", "verified": "rectified"}]
 
 
 def test_failing_twice_leads_to_accountability_with_an_outcome(party):
@@ -179,7 +184,7 @@ def test_failing_twice_leads_to_accountability_with_an_outcome(party):
     final = view(party, instance_id)
     assert final.status == "completed" and "accounted" in milestones(party, instance_id)
     decision = next(e for e in final.events if e.bpmn_id == "decide_case")
-    assert decision.data["outcome"] == "no_award"
+    assert decision.data["outcomes"] == ["no_award"] and decision.data["document_no"].startswith("雅组追")
     opened = next(e for e in final.events if e.bpmn_id == "open_case")
     assert opened.actor == "city_org"
     statement = next(e for e in final.events if e.bpmn_id == "statement")

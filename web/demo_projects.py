@@ -7,6 +7,7 @@ workflow tests, which assert what happened after each step.
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from engine import Engine
@@ -223,12 +224,17 @@ class ProjectDriver:
         """Each panel member fills in the score sheet the stage shows them with ``score``."""
         for member in self.panel:
             task = self.task(member, "score", instance_id)
-            sheet = self.engine.task(member, task.id).values.get("criteria", [])
-            self.engine.complete(member, task.id, score_sheet(score, sheet))
+            shown = self.engine.task(member, task.id).values
+            data = score_sheet(score, shown.get("criteria", []))
+            if shown.get("rectification_check"):  # a re-score checks each item of the problem list
+                data["rectification_check"] = [{"verified": "rectified"} for _item in shown["rectification_check"]]
+            self.engine.complete(member, task.id, data)
 
     def rectify(self, instance_id: int, responsible: str) -> None:
-        self.do(responsible, "rectify", instance_id, {"measures": "针对验收指出的问题逐项制定整改措施，补齐工作短板。",
-                                                      "result": "各项问题已整改到位。"})
+        self.do(responsible, "rectify", instance_id, {
+            "issues": [{"problem": "考核指标完成不足", "measure": "逐项制定整改措施，补齐工作短板", "owner": "王芳",
+                        "deadline": clock.now().astimezone(BUSINESS_TZ).date().isoformat(), "status": "done"}],
+            "result": "各项问题已整改到位。"})
 
     def implement(self, instance_id: int, responsible: str, dates: tuple[str, ...] = IMPLEMENTATION_DATES,
                   score: dict[str, Any] = GOOD_SCORE) -> None:
@@ -257,7 +263,9 @@ class ProjectDriver:
         if county:
             self.do(county, "county_assessment", instance_id, {"assessment": "good", "summary": "效益明显，群众认可。"})
         summary = "综合协作单位和县(区)委组织部的评估意见，对照项目目标作出综合评定。"
-        self.do("city_org", "evaluate", instance_id, {"rating": rating, "summary": summary})
+        self.do("city_org", "evaluate", instance_id, {
+            "political_rating": rating, "economic_rating": rating, "social_rating": rating, "satisfaction": 92.5,
+            "surveyed": 120, "evaluators": "市委组织部考评组、县(区)委组织部", "rating": rating, "summary": summary})
 
     def account(self, instance_id: int, responsible: str, outcome: str = "criticism",
                 with_statement: bool = True) -> None:
@@ -265,4 +273,7 @@ class ProjectDriver:
                                                        "basis": "项目立项书和年度考核办法"})
         if with_statement:
             self.do(responsible, "statement", instance_id, {"statement": "因客观原因导致进度滞后，已组织整改。"})
-        self.do("city_org", "decide_case", instance_id, {"outcome": outcome, "reasons": "依据事实和申辩情况作出处理。"})
+        today = clock.now().astimezone(BUSINESS_TZ).date()
+        self.do("city_org", "decide_case", instance_id, {
+            "document_no": f"雅组追〔{today.year}〕1号", "decision_date": today.isoformat(), "outcomes": [outcome],
+            "reasons": "依据事实和申辩情况作出处理。", "appeal_deadline": (today + timedelta(days=30)).isoformat()})

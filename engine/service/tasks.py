@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import time
@@ -422,10 +421,8 @@ def step_values(form: dict[str, Any], data: dict[str, Any], bpmn_id: str, events
                     and (only_by is None or e.actor == only_by)), {})
     values = {key: value for key, value in earlier.items() if key in fields and not fields[key].get("readOnly")}
     values.update({key: data[key] for key, field in fields.items() if field.get("readOnly") and key in data})
-    for key, field in fields.items():  # a table whose rows the process gives (a score sheet)
-        if "x-rows" in field and key not in values:
-            values[key] = copy.deepcopy(field["x-rows"])
-    return values
+    # A table whose rows the process gives (a score sheet): its rows now, with what was typed in them.
+    return fill_fixed_rows(form, values)
 
 
 def _draft(session: Session, task: HumanTask, username: str) -> dict | None:
