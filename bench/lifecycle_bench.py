@@ -147,7 +147,7 @@ def key_project_life(driver: ProjectDriver) -> None:
 def demonstration_life(driver: ProjectDriver) -> None:
     applicant = "county2_applicant"
     driver.at("2008-03-03")
-    instance_id = driver.apply(applicant, "名山区茶乡党建示范带", kind="demonstration_project")
+    instance_id = driver.apply(applicant, "名山县茶乡党建示范带", kind="demonstration_project")
     driver.pass_review(applicant, instance_id)
     driver.at("2008-04-10")
     driver.argue_and_approve(instance_id, applicant, collaborator=None)

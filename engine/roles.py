@@ -22,7 +22,7 @@ ROLES: tuple[Role, ...] = (
     Role("applicant", "申报单位经办人", "Applicant"),
     Role("unit_leader", "分管党建工作领导", "Unit leader in charge"),
     Role("responsible", "项目责任人", "Project responsible person"),
-    Role("collaborator", "协作部门", "Collaborating department"),
+    Role("collaborator", "协作单位", "Collaborating unit"),
     Role("county_org", "县(区)委组织部", "County organisation department"),
     Role("city_org", "市委组织部", "City organisation department", city_wide=True),
     Role("panel", "考评验收组成员", "Panel member", city_wide=True),
@@ -34,6 +34,8 @@ _BY_NAME: dict[str, Role] = {}
 for _role in ROLES:
     for _name in (_role.code, _role.title_zh, _role.title_en):
         _BY_NAME[_name.strip().lower()] = _role
+# Names earlier versions of the diagrams used, so that versions already deployed keep working.
+_BY_NAME["协作部门"] = _BY_NAME["collaborator"]
 
 
 def role_named(name: str | None) -> Role | None:

@@ -24,7 +24,7 @@ def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_h
     party.pass_review("county1_applicant", longest)
     party.assign_panel(longest)
     party.at("2008-03-10")
-    shorter = party.apply("county2_applicant", "名山区论证项目")
+    shorter = party.apply("county2_applicant", "名山县论证项目")
     party.pass_review("county2_applicant", shorter)
     party.assign_panel(shorter)
     party.apply("dept1_applicant", "部门新申报项目")  # waits at its leader's approval, not at argumentation
@@ -36,7 +36,7 @@ def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_h
     supervisor.page.get_by_label("环节").select_option("专家论证评分")
     supervisor.page.get_by_label("仅看逾期").check()
     supervisor.page.get_by_role("button", name="筛选").click()
-    assert sorted(ledger_titles(supervisor)) == sorted(["论证逾期最久项目", "名山区论证项目"])
+    assert sorted(ledger_titles(supervisor)) == sorted(["论证逾期最久项目", "名山县论证项目"])
     supervisor.page.get_by_role("link", name="等待起始").click()  # sort by waiting time, longest first
     assert "overdue=1" in supervisor.page.url and "sort=waiting" in supervisor.page.url
     assert ledger_titles(supervisor)[0] == "论证逾期最久项目"
@@ -91,5 +91,5 @@ def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_h
 
     county = User(browser, base, "county2_org", "board").login()
     county.page.goto(base + "/projects/?state=all")
-    assert ledger_titles(county) == ["名山区论证项目"]
+    assert ledger_titles(county) == ["名山县论证项目"]
     county.close()

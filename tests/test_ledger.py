@@ -245,12 +245,12 @@ def test_supervision_lists_urged_steps_and_units_that_have_not_applied(party_eng
     party.at("2008-04-10")  # the application window has closed
     found = party_engine.supervision("supervisor")
     names = [name for _code, name in found.not_applied]
-    assert found.window_closed and "雨城区" not in names and "名山区" in names
-    assert [name for _code, name in party_engine.supervision("county2_org").not_applied] == ["名山区"]
+    assert found.window_closed and "雨城区" not in names and "名山县" in names
+    assert [name for _code, name in party_engine.supervision("county2_org").not_applied] == ["名山县"]
 
     login(client, "supervisor")
     page = client.get("/projects/supervision").get_data(as_text=True)
-    assert "催办未办结项目" in page and "名山区" in page and "county1_leader" not in page
+    assert "催办未办结项目" in page and "名山县" in page and "county1_leader" not in page
     login(client, COUNTY)
     assert client.get("/projects/supervision").status_code == 403
 

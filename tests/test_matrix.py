@@ -100,7 +100,7 @@ def test_dossier_prints_and_downloads_as_word_without_what_the_reader_may_not_se
     document = docx.Document(io.BytesIO(response.data))
     paragraphs = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
-    assert "项目档案：矩阵管理项目" in paragraphs and "中共市委组织部" in paragraphs
+    assert "项目档案：矩阵管理项目" in paragraphs and "中共雅安市委组织部" in paragraphs
     assert "填写重点项目申报书" in paragraphs and "完成示范点选定" in cells and "滞后" in cells
     assert "雨城区" in cells and "方案可行，建议立项。" not in cells
     assert "county1_applicant" not in cells  # people by name

@@ -229,7 +229,7 @@ def test_statement_window_expires(party):
 def test_demonstration_project_to_closure(party):
     with pytest.raises(Refused):
         party.start("dept1_applicant", "demonstration_project")  # only counties apply for these
-    instance_id = party.apply("county2_applicant", "名山区茶乡党建示范带", kind="demonstration_project")
+    instance_id = party.apply("county2_applicant", "名山县茶乡党建示范带", kind="demonstration_project")
     assert view(party, instance_id).business["kind"] == "demonstration"
     party.pass_review("county2_applicant", instance_id)
     party.at("2008-04-10")

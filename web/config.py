@@ -25,6 +25,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "WORKER_INTERVAL": (30, "Seconds between passes of the timer worker started with the app."),
     "PROXY_HOPS": (0, "Reverse proxies in front of the application (1 behind deploy/dangjian.nginx.conf): their "
                       "X-Forwarded-For gives the client address that sign-in throttling counts per."),
+    "ORGANISATION_NAME": ("中共雅安市委组织部", "The organisation's full name, on every page's footer, exports and "
+                                                "printed documents."),
     "DANGJIAN_CLOCK": ("", "Start the application clock at this ISO time and let it tick (the 2008 demo); "
                            "ISO-TIME@EPOCH: it read ISO-TIME at that Unix time (all processes agree); "
                            "empty: the real time."),

@@ -250,7 +250,7 @@ class ProjectDriver:
                 self.score_stage(instance_id, score)
 
     def midyear(self, instance_id: int) -> None:
-        self.do("city_org", "midyear", instance_id, {"rating": "good", "findings": "项目推进正常，节点按期完成。"})
+        self.do("city_org", "midyear", instance_id, {"rating": "良好", "findings": "项目推进正常，节点按期完成。"})
 
     # -- evaluation and accountability -----------------------------------------------------------
 

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import jsonify
@@ -37,7 +38,7 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 def organisation_name() -> str:
     """The organisation's name on exports and printed documents."""
-    return _("Municipal Party Committee Organization Department")
+    return str(current_app.config["ORGANISATION_NAME"])
 
 
 def ledger_query() -> LedgerQuery:
