@@ -34,7 +34,8 @@ def test_every_user_task_has_a_due_date_a_form_and_instructions(file, node):
 
 def test_every_form_is_used_and_every_field_has_a_title():
     used = {task_properties(node)["formJsonSchemaFilename"] for _file, node in user_tasks()}
-    on_disk = {path.name for path in (ROOT / "forms" / "schemas").glob("*.json")}
+    # year_plan.json is the year plan page's own form, not a step's
+    on_disk = {path.name for path in (ROOT / "forms" / "schemas").glob("*.json")} - {"year_plan.json"}
     assert used == on_disk
     for name in on_disk:
         schema = json.loads((ROOT / "forms" / "schemas" / name).read_text(encoding="utf-8"))
