@@ -24,6 +24,7 @@ def at_early_acceptance(party: ProjectDriver, applicant: str, title: str) -> int
     party.argue_and_approve(instance_id, applicant)
     party.implement(instance_id, applicant, IMPLEMENTATION_DATES[:1])
     party.at("2008-05-19")
+    party.apply_for_acceptance(instance_id)
     return instance_id
 
 
@@ -77,6 +78,8 @@ def test_a_changed_template_applies_to_new_projects_while_running_ones_keep_thei
         party.argue_and_approve(instance_id, applicant, collaborator=None)
         party.implement(instance_id, applicant, IMPLEMENTATION_DATES[:1])
     party.at("2008-05-19")
+    party.apply_for_acceptance(running)
+    party.apply_for_acceptance(newer)
     assert sheet_of(party, running)[0]["criterion"] == "目标达成与考核指标完成"
     assert [(row["criterion"], row["max"]) for row in sheet_of(party, newer)] == [
         ("目标任务完成情况", 60), ("群众满意度", 40)]

@@ -86,15 +86,16 @@ def test_happy_path_to_closure(party):
     assert "implemented" in milestones(party, instance_id)
 
     party.at("2008-12-08")
-    assert who_is_asked(party, instance_id, ["dept1_applicant", "dept2_applicant"]) == {
-        "dept1_applicant": ["collaborator_input"], "dept2_applicant": []}
+    assert who_is_asked(party, instance_id, [APPLICANT, "dept1_applicant"]) == {
+        APPLICANT: ["self_evaluation"], "dept1_applicant": []}  # the self-assessment comes first
     party.benefit(instance_id, APPLICANT, rating="良好")
     final = view(party, instance_id)
     assert final.status == "completed" and final.business["status_text"] == "已结项"
     assert milestones(party, instance_id) == ["submitted", "approved", "implemented", "closed", "evaluated"]
     completed_by = {(e.bpmn_id, e.actor) for e in final.events if e.kind == "task_completed"}
     assert {("report", APPLICANT), ("midyear", "city_org"), ("evaluate", "city_org"),
-            ("county_assessment", "county1_org"), ("collaborator_input", "dept1_applicant")} <= completed_by
+            ("county_assessment", "county1_org"), ("collaborator_input", "dept1_applicant"),
+            ("self_evaluation", APPLICANT), ("apply_acceptance", APPLICANT)} <= completed_by
     assert sum(1 for e in final.events if e.kind == "task_completed" and e.bpmn_id == "score") == 9
 
 
@@ -209,7 +210,8 @@ def test_overdue_report_reminder_escalation_then_accountability(party):
     assert {"county1_leader", "supervisor"} <= kinds["escalated"]
     assert party.task(APPLICANT, "report", instance_id).ever_overdue
     party.at("2008-05-20")  # past the grace period: the case opens, the report stays open
-    assert sorted(set(party.steps(instance_id)) - {"wait", "midyear_wait", "score"}) == ["open_case", "report"]
+    assert sorted(set(party.steps(instance_id)) - {"wait", "midyear_wait", "apply_acceptance"}) == [
+        "open_case", "report"]
     party.account(instance_id, APPLICANT, outcome="interview")
     events = view(party, instance_id).events
     assert [e.kind for e in events if e.kind in ("overdue", "escalated")] == ["overdue", "escalated"]

@@ -159,7 +159,9 @@ class DemoBuilder:
         if "midyear" in steps:
             self.party.midyear(plan.instance_id)
         stage = STAGE_OF.get(when)
-        if "score" in steps and stage is not None and stage != plan.skip_stage:
+        if "apply_acceptance" in steps and stage is not None and stage == plan.skip_stage:
+            self.party.apply_for_acceptance(plan.instance_id)  # filed; the panel's scoring stays open
+        if ("score" in steps or "apply_acceptance" in steps) and stage is not None and stage != plan.skip_stage:
             poor = stage == plan.fail_stage
             self.party.score_stage(plan.instance_id, POOR_SCORE if poor else GOOD_SCORE)
             if poor and plan.stop != "rectification":
@@ -168,8 +170,11 @@ class DemoBuilder:
 
     def benefit(self) -> None:
         for plan in self.approved():
-            if plan.stop not in REACHES_BENEFIT or plan.stop == "collaborators":
-                continue  # "collaborators": nobody has given their input yet
+            if plan.stop not in REACHES_BENEFIT:
+                continue
+            self.party.self_evaluate(plan.instance_id)
+            if plan.stop == "collaborators":
+                continue  # self-assessment filed, nobody else has given their input yet
             collaborator = COLLABORATOR_USER.get(plan.collaborator or "")
             if plan.stop == "evaluating":  # inputs in, the city's evaluation still open
                 if collaborator:

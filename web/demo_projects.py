@@ -220,8 +220,20 @@ class ProjectDriver:
         self.do("city_org", "review", instance_id, {"decision": review, "opinion": "请补充佐证材料"
                                                     if review == "return" else "同意"})
 
+    def responsible_of(self, instance_id: int) -> str:
+        return str(self.engine.instance("admin", instance_id).business.get("responsible"))
+
+    def apply_for_acceptance(self, instance_id: int) -> None:
+        """The responsible person files the 验收申请 with the self-assessment."""
+        self.do(self.responsible_of(instance_id), "apply_acceptance", instance_id, {
+            "self_assessment": "对照申报书考核指标和矩阵管理图逐项自查，各质量节点基本按期完成，经费使用规范。",
+            "self_score": 88, "achievements": "建成示范点3个，形成制度成果2项。"})
+
     def score_stage(self, instance_id: int, score: dict[str, Any]) -> None:
-        """Each panel member fills in the score sheet the stage shows them with ``score``."""
+        """The 验收申请 if it is still due, then each panel member fills in the score sheet the stage
+        shows them with ``score``."""
+        if "apply_acceptance" in self.steps(instance_id):
+            self.apply_for_acceptance(instance_id)
         for member in self.panel:
             task = self.task(member, "score", instance_id)
             shown = self.engine.task(member, task.id).values
@@ -246,7 +258,7 @@ class ProjectDriver:
                 self.report(instance_id, responsible)
             if "midyear" in current:
                 self.midyear(instance_id)
-            if "score" in current:
+            if "score" in current or "apply_acceptance" in current:
                 self.score_stage(instance_id, score)
 
     def midyear(self, instance_id: int) -> None:
@@ -256,6 +268,7 @@ class ProjectDriver:
 
     def benefit(self, instance_id: int, applicant: str, rating: str = "良好",
                 collaborator: str | None = "dept1_applicant") -> None:
+        self.self_evaluate(instance_id, rating)
         if collaborator:
             self.do(collaborator, "collaborator_input", instance_id,
                     {"contribution": "按约定提供政策支持并参与示范点建设。", "assessment": "good"})
@@ -266,6 +279,14 @@ class ProjectDriver:
         self.do("city_org", "evaluate", instance_id, {
             "political_rating": rating, "economic_rating": rating, "social_rating": rating, "satisfaction": 92.5,
             "surveyed": 120, "evaluators": "市委组织部考评组、县(区)委组织部", "rating": rating, "summary": summary})
+
+    def self_evaluate(self, instance_id: int, rating: str = "良好") -> None:
+        """The responsible person files the 效益自评报告, if it is still due."""
+        if "self_evaluation" in self.steps(instance_id):
+            self.do(self.responsible_of(instance_id), "self_evaluation", instance_id, {
+                "political": "党组织战斗堡垒作用明显增强，党员先锋模范作用充分发挥。",
+                "economic": "带动群众增收，示范点集体经济收入明显增加。", "social": "群众满意度提高，干群关系更加密切。",
+                "satisfaction_survey": "发放测评表120份，收回118份，满意率92.5%。", "self_rating": rating})
 
     def account(self, instance_id: int, responsible: str, outcome: str = "criticism",
                 with_statement: bool = True) -> None:
