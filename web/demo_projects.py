@@ -285,7 +285,8 @@ class ProjectDriver:
         if "self_evaluation" in self.steps(instance_id):
             self.do(self.responsible_of(instance_id), "self_evaluation", instance_id, {
                 "political": "党组织战斗堡垒作用明显增强，党员先锋模范作用充分发挥。",
-                "economic": "带动群众增收，示范点集体经济收入明显增加。", "social": "群众满意度提高，干群关系更加密切。",
+                "economic": "带动群众增收，示范点集体经济收入明显增加。",
+                "social": "群众满意度提高，干群关系更加密切。",
                 "satisfaction_survey": "发放测评表120份，收回118份，满意率92.5%。", "self_rating": rating})
 
     def account(self, instance_id: int, responsible: str, outcome: str = "criticism",
