@@ -85,3 +85,17 @@ def test_a_changed_template_applies_to_new_projects_while_running_ones_keep_thei
         ("目标任务完成情况", 60), ("群众满意度", 40)]
     party.score_stage(newer, GOOD_SCORE)
     assert party_engine.instance("admin", newer).business["stage_grade"] in ("良好", "优秀")
+
+
+def test_a_stage_may_have_its_own_template(party_engine):
+    party = ProjectDriver(party_engine)
+    plan = copy.deepcopy(party_engine.reference("year:2008"))
+    plan["stage_templates"] = {"early": [{"key": "start", "name": "启动部署情况", "max": 100, "rules": "方案、机构、经费到位"}]}
+    party_engine.set_reference("admin", "year:2008", plan)
+    instance_id = at_early_acceptance(party, APPLICANT, "分阶段模板项目")
+    assert [(row["criterion"], row["max"]) for row in sheet_of(party, instance_id)] == [("启动部署情况", 100)]
+    party.score_stage(instance_id, GOOD_SCORE)
+    party.implement(instance_id, APPLICANT, IMPLEMENTATION_DATES[2:5])  # the mid-term acceptance is scored too
+    scores = [e.data for e in party_engine.instance("admin", instance_id).events if e.bpmn_id == "score"]
+    assert scores[0]["criteria"][0]["criterion"] == "启动部署情况"
+    assert scores[-1]["criteria"][0]["criterion"] == "目标达成与考核指标完成"  # the default template

@@ -28,6 +28,8 @@ from forms import parse_form
 from forms import validate_submission
 
 PLANNERS = ("city_org", "admin")
+# Acceptance stages the plan may give a scoring template of their own (the others use the default).
+STAGE_TEMPLATES = ("early", "late")
 WORKDAY_KEYS = ("review", "scoring", "decision", "rectification", "statement", "case")
 # Business hours the stored calendar gives the dates it opens and closes on.
 OPENS_AT, CLOSES_AT = "T09:00:00+08:00", "T18:00:00+08:00"
@@ -52,6 +54,8 @@ def plan_to_form(plan: dict[str, Any]) -> dict[str, Any]:
         "sectors": copy.deepcopy(plan.get("sectors", [])), "catalogue": copy.deepcopy(plan.get("catalogue", [])),
         "brands": copy.deepcopy(plan.get("brands", [])),
         "acceptance_template": copy.deepcopy(plan.get("acceptance_template", [])),
+        **{f"{stage}_template": copy.deepcopy((plan.get("stage_templates") or {}).get(stage, []))
+           for stage in STAGE_TEMPLATES},
         "veto_items": "\n".join(plan.get("veto_items", [])),
         "quarters": [{"key": q.get("key"), "name": q.get("name"), "opens": _day(q.get("opens")),
                       "due": _day(q.get("due")), "grace": _day(q.get("grace"))} for q in calendar.get("quarters", [])],
@@ -79,6 +83,8 @@ def form_to_plan(year: int, values: dict[str, Any], before: dict[str, Any]) -> d
     plan.update({
         "year": year, "title": values["title"], "sectors": values["sectors"], "catalogue": values["catalogue"],
         "brands": values["brands"], "acceptance_template": values["acceptance_template"],
+        "stage_templates": {stage: values[f"{stage}_template"] for stage in STAGE_TEMPLATES
+                            if values.get(f"{stage}_template")},
         "veto_items": _lines(values.get("veto_items")),
         "quota": {"key_project": values["quota_key_project"], "demonstration": values["quota_demonstration"]},
         "max_return_rounds": values["max_return_rounds"],
@@ -105,10 +111,11 @@ def form_to_plan(year: int, values: dict[str, Any], before: dict[str, Any]) -> d
 def plan_problems(values: dict[str, Any]) -> list[FieldError]:
     """What the schema cannot say: the template adds up to 100, codes are unique, dates in order."""
     problems = []
-    template = values.get("acceptance_template") or []
-    if sum(row.get("max", 0) for row in template) != 100:
-        problems.append(FieldError("acceptance_template", "total", "The maxima must add up to 100 (now %(total)s).",
-                                   {"total": sum(row.get("max", 0) for row in template)}))
+    for table in ("acceptance_template", *(f"{stage}_template" for stage in STAGE_TEMPLATES)):
+        template = values.get(table) or []
+        if (template or table == "acceptance_template") and sum(row.get("max", 0) for row in template) != 100:
+            problems.append(FieldError(table, "total", "The maxima must add up to 100 (now %(total)s).",
+                                       {"total": sum(row.get("max", 0) for row in template)}))
     for table in ("sectors", "catalogue", "brands", "acceptance_template"):
         keys = [row.get("key" if table == "acceptance_template" else "code") for row in values.get(table) or []]
         if len(keys) != len(set(keys)):
