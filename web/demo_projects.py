@@ -241,6 +241,11 @@ class ProjectDriver:
             if shown.get("rectification_check"):  # a re-score checks each item of the problem list
                 data["rectification_check"] = [{"verified": "rectified"} for _item in shown["rectification_check"]]
             self.engine.complete(member, task.id, data)
+        if "leader_summary" in self.steps(instance_id):
+            today = clock.now().astimezone(BUSINESS_TZ).date().isoformat()
+            self.do(self.panel[0], "leader_summary", instance_id, {
+                "summary_opinion": "验收组综合各成员评分和意见，对照考核指标逐项核查，形成验收结论。",
+                "inspection_date": today, "inspection_place": "项目实施单位会议室及示范点现场"})
 
     def rectify(self, instance_id: int, responsible: str) -> None:
         self.do(responsible, "rectify", instance_id, {
