@@ -90,7 +90,8 @@ def test_a_changed_template_applies_to_new_projects_while_running_ones_keep_thei
 def test_a_stage_may_have_its_own_template(party_engine):
     party = ProjectDriver(party_engine)
     plan = copy.deepcopy(party_engine.reference("year:2008"))
-    plan["stage_templates"] = {"early": [{"key": "start", "name": "启动部署情况", "max": 100, "rules": "方案、机构、经费到位"}]}
+    early = [{"key": "start", "name": "启动部署情况", "max": 100, "rules": "方案、机构、经费到位"}]
+    plan["stage_templates"] = {"early": early}
     party_engine.set_reference("admin", "year:2008", plan)
     instance_id = at_early_acceptance(party, APPLICANT, "分阶段模板项目")
     assert [(row["criterion"], row["max"]) for row in sheet_of(party, instance_id)] == [("启动部署情况", 100)]
