@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from flask import abort
 from flask import flash
 from flask import g
 from flask import redirect
@@ -14,19 +13,14 @@ from flask_babel import gettext as _
 
 from engine import EngineError
 from engine.roles import ROLES
-from web.auth import login_required
+from web.auth import restrict
 from web.errors import message_of
 from web.services import engine
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-@login_required
-def only_admins():  # type: ignore[no-untyped-def]
-    if not g.actor.has("admin"):
-        abort(403)
-    return None
+restrict(bp, "admin")
 
 
 @bp.get("/users")

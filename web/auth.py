@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint
+from flask import abort
 from flask import flash
 from flask import g
 from flask import redirect
@@ -53,6 +54,17 @@ def login_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def restrict(blueprint: Blueprint, *roles: str) -> None:
+    """Every page of ``blueprint`` is for signed-in users holding one of ``roles``; others get 403."""
+
+    @blueprint.before_request
+    @login_required
+    def only_roles():  # type: ignore[no-untyped-def]
+        if not g.actor.has(*roles):
+            abort(403)
+        return None
 
 
 def _safe_next(target: str | None) -> str:

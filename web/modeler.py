@@ -22,7 +22,7 @@ from engine.errors import DeploymentRefused
 from engine.errors import LintProblem
 from forms import with_options
 from forms.fields import build_fields
-from web.auth import login_required
+from web.auth import restrict
 from web.errors import message_of
 from web.errors import status_of
 from web.processes import DRAWING_CSP
@@ -49,12 +49,7 @@ NEW_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@bp.before_request
-@login_required
-def only_admins():  # type: ignore[no-untyped-def]
-    if not g.actor.has("admin"):
-        abort(403)
-    return None
+restrict(bp, "admin")
 
 
 def drawing(html: str) -> Response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from flask import abort
 from flask import flash
 from flask import g
 from flask import redirect
@@ -19,19 +18,14 @@ from engine.errors import InvalidSubmission
 from forms.coercion import coerce_form
 from forms.fields import build_fields
 from forms.fields import form_errors
-from web.auth import login_required
+from web.auth import restrict
 from web.errors import message_of
 from web.services import engine
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 
-@bp.before_request
-@login_required
-def only_planners():  # type: ignore[no-untyped-def]
-    if not g.actor.has("city_org", "admin"):
-        abort(403)
-    return None
+restrict(bp, "city_org", "admin")
 
 
 @bp.get("/")
