@@ -189,7 +189,7 @@ def test_application_from_filing_to_approval(browser, server, tmp_path):
     assert "实施方案.pdf" in reviewer.page.content()  # the attachment is there to read
     reviewer.choose("decision", "return")
     reviewer.submit()
-    assert "具体意见" in reviewer.page.content() and "退回或不予通过时必须写明理由" in reviewer.page.content()
+    assert "审核结果" in reviewer.page.content() and "退回或不予通过时必须写明理由" in reviewer.page.content()
     reviewer.page.fill("#f-opinion", "考核指标需要量化，请补充群众满意度指标。")
     reviewer.submit()
     assert reviewer.inbox() == []

@@ -39,6 +39,8 @@ def test_city_changes_the_scoring_template_new_projects_follow_running_ones_keep
         party.argue_and_approve(instance_id, applicant, collaborator=None)
         party.implement(instance_id, applicant, IMPLEMENTATION_DATES[:1])
     party.at("2008-05-19")
+    party.apply_for_acceptance(running)
+    party.apply_for_acceptance(newer)
 
     panel = User(browser, base, "panel1", "plans").login()
     for instance_id, first in ((running, "目标达成与考核指标完成"), (newer, "目标任务完成情况")):
