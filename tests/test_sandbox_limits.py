@@ -20,6 +20,7 @@ from engine.runtime.sandbox import SandboxEnvironment
 from engine.runtime.sandbox import SandboxViolation
 from engine.runtime.sandbox import ScriptTimeout
 from engine.runtime.sandbox import is_plain
+from engine.runtime.sandbox import is_plain_script
 from tests.bpmn_builder import Process
 
 MEMORY_BOMBS = [
@@ -84,7 +85,7 @@ def test_a_refusal_from_a_helper_is_raised_in_the_server(pool):
 def test_the_failing_line_is_reported(pool):
     from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-    script = "b = 1\nc = 2\nd = missing + 1"
+    script = "b = [i for i in ()]\nc = 2\nd = missing + 1"  # not plain: in the pool
     try:
         SandboxEnvironment(pool=pool).execute(script, {"a": 1})
     except NameError as error:  # the child's error, raised here as its own type, at its own line
@@ -102,12 +103,30 @@ def test_plain_expressions_stay_in_the_server():
         assert not is_plain(risky, helpers)
 
 
+def test_plain_scripts_stay_in_the_server():
+    helpers = frozenset({"refuse", "year_plan", "today"})
+    for plain in ("n += 1", "quarter = quarters[q_index]", "status_text = '实施中（' + stage_name + '）'",
+                  "if n > 1:\n    refuse('名额已满')\nm = 1", "stage_results[stage] = 1", "x = {'a': 1}"):
+        assert is_plain_script(plain, helpers), plain
+    for risky in ("x = [a, b]", "for i in x:\n    pass", "x *= 2", "while True:\n    pass", "a.b = 1",
+                  "x = 'a' * n", "x, y = y, x", "x = [i for i in y]", "import os"):
+        assert not is_plain_script(risky, helpers), risky
+
+    class NoPool:
+        def run(self, *_args, **_kwargs):
+            raise AssertionError("a plain script went to the evaluator pool")
+
+    context = {"n": 1}
+    SandboxEnvironment(pool=NoPool()).execute("n += 1\nif n > 1:\n    big = True", context)
+    assert context == {"n": 2, "big": True}
+
+
 def test_the_evaluator_gets_no_secrets_from_the_environment(pool, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://user:hunter2@db/prod")
     monkeypatch.setenv("SECRET_KEY", "not-for-scripts")
     fresh = EvaluatorPool(size=1)
     try:
-        SandboxEnvironment(pool=fresh).execute("x = 1", {})
+        SandboxEnvironment(pool=fresh).execute("x = [i for i in range(3)]", {})
         environ = Path(f"/proc/{fresh._idle[0].process.pid}/environ").read_bytes()
     finally:
         fresh.close()
@@ -152,5 +171,5 @@ def test_one_evaluator_serves_thousands_of_requests(pool):
     environment = SandboxEnvironment(pool=pool)
     context = {"n": 0}
     for _ in range(3000):
-        environment.execute("n += 1", context)
+        environment.execute("n = sum([n, 1])", context)  # not plain: in the pool
     assert context["n"] == 3000

@@ -330,7 +330,7 @@ def is_plain(expression: str, helper_names: frozenset[str]) -> bool:
     :func:`check_storable`) each such operation is bounded. No ``*``, ``**``, ``%``, shifts,
     f-strings, attributes (methods such as ``ljust``), comprehensions, lambdas or literals holding
     names. A plain expression is evaluated in the server process; everything else (and every
-    script) goes to the evaluator pool.
+    script that is not plain, see :func:`is_plain_script`) goes to the evaluator pool.
     """
     try:
         tree = ast.parse(expression, mode="eval")
@@ -344,6 +344,36 @@ def is_plain(expression: str, helper_names: frozenset[str]) -> bool:
             return False
         # Literal lists of names could nest a value into an exponentially large shared structure
         # that ``==`` or ``str()`` would then walk: only literals of constants stay in the server.
+        if isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and not _constant(node):
+            return False
+    return True
+
+
+# Statements a plain script may have: assignments, += and -=, if, a bare call (of a helper), pass.
+_PLAIN_STATEMENTS = (ast.Module, ast.Assign, ast.AugAssign, ast.If, ast.Expr, ast.Pass, ast.Store)
+
+
+@lru_cache(maxsize=4096)
+def is_plain_script(script: str, helper_names: frozenset[str]) -> bool:
+    """True when every statement of ``script`` is an assignment (``=``, ``+=``, ``-=``), an ``if``, a
+    bare call or ``pass`` whose expressions are all plain (see :func:`is_plain`): no loops, no
+    comprehensions, nothing that one C-level operation could make unbounded. Such a script runs in the
+    server, like a plain expression; every other script goes to the evaluator pool.
+    """
+    try:
+        tree = ast.parse(script, mode="exec")
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AugAssign) and not isinstance(node.op, ast.Add | ast.Sub):
+            return False
+        if isinstance(node, _PLAIN_STATEMENTS):
+            continue
+        if not isinstance(node, _PLAIN_NODES):
+            return False
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
+                                               and node.func.id in (_PLAIN_CALLS | helper_names)):
+            return False
         if isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and not _constant(node):
             return False
     return True
@@ -378,7 +408,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return _run_with_budget(code, scope, self.cpu_seconds, "eval")
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        if self.pool is not None:
+        if self.pool is not None and not is_plain_script(script, self._helper_names):
             answer = self._in_pool({"mode": "exec", "source": script, "context": context,
                                     "external": external_context or {}})
             context.clear()
