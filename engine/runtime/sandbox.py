@@ -336,17 +336,19 @@ def is_plain(expression: str, helper_names: frozenset[str]) -> bool:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError:
         return False
-    for node in ast.walk(tree):
-        if not isinstance(node, _PLAIN_NODES):
-            return False
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
-                                               and node.func.id in (_PLAIN_CALLS | helper_names)):
-            return False
-        # Literal lists of names could nest a value into an exponentially large shared structure
-        # that ``==`` or ``str()`` would then walk: only literals of constants stay in the server.
-        if isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and not _constant(node):
-            return False
-    return True
+    return all(_plain_node(node, helper_names) for node in ast.walk(tree))
+
+
+def _plain_node(node: ast.AST, helper_names: frozenset[str]) -> bool:
+    """One node of a plain expression (see :func:`is_plain`)."""
+    if not isinstance(node, _PLAIN_NODES):
+        return False
+    if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
+                                           and node.func.id in (_PLAIN_CALLS | helper_names)):
+        return False
+    # Literal lists of names could nest a value into an exponentially large shared structure
+    # that ``==`` or ``str()`` would then walk: only literals of constants stay in the server.
+    return not (isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and not _constant(node))
 
 
 # Statements a plain script may have: assignments, += and -=, if, a bare call (of a helper), pass.
@@ -367,14 +369,7 @@ def is_plain_script(script: str, helper_names: frozenset[str]) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, ast.AugAssign) and not isinstance(node.op, ast.Add | ast.Sub):
             return False
-        if isinstance(node, _PLAIN_STATEMENTS):
-            continue
-        if not isinstance(node, _PLAIN_NODES):
-            return False
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
-                                               and node.func.id in (_PLAIN_CALLS | helper_names)):
-            return False
-        if isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and not _constant(node):
+        if not isinstance(node, _PLAIN_STATEMENTS) and not _plain_node(node, helper_names):
             return False
     return True
 

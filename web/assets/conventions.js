@@ -54,7 +54,8 @@ function setProperty(element, name, value, modeling, bpmnFactory) {
 
 // -- entries ------------------------------------------------------------------------------------
 
-function propertyEntry(name, label, description, area = false) {
+// A text entry with its getter and setter; code (scripts, conditions, timers) in a monospace font.
+function textEntry(label, description, read, write, { area = false, code = false } = {}) {
   return function Entry(props) {
     const { element, id } = props;
     const modeling = useService("modeling");
@@ -62,27 +63,22 @@ function propertyEntry(name, label, description, area = false) {
     const translate = useService("translate");
     const debounce = useService("debounceInput");
     return h(area ? TextAreaEntry : TextFieldEntry, {
-      element, id, label: translate(label), description: translate(description), debounce,
-      getValue: () => property(element.businessObject, name),
-      setValue: (value) => setProperty(element, name, value, modeling, bpmnFactory),
-    });
-  };
-}
-
-// A body held by a child element (script, condition, timer, decision) with getter and setter.
-function bodyEntry(label, description, read, write, area = true) {
-  return function Entry(props) {
-    const { element, id } = props;
-    const modeling = useService("modeling");
-    const bpmnFactory = useService("bpmnFactory");
-    const translate = useService("translate");
-    const debounce = useService("debounceInput");
-    return h(area ? TextAreaEntry : TextFieldEntry, {
-      element, id, label: translate(label), description: translate(description), debounce, monospace: true,
+      element, id, label: translate(label), description: translate(description), debounce, monospace: code,
       getValue: () => read(element.businessObject) || "",
       setValue: (value) => write(element, value, modeling, bpmnFactory),
     });
   };
+}
+
+// One spiffworkflow:property of a task.
+function propertyEntry(name, label, description) {
+  return textEntry(label, description, (bo) => property(bo, name),
+    (element, value, modeling, bpmnFactory) => setProperty(element, name, value, modeling, bpmnFactory));
+}
+
+// A body held by a child element (script, condition, timer, decision).
+function bodyEntry(label, description, read, write, area = true) {
+  return textEntry(label, description, read, write, { area, code: true });
 }
 
 const scriptEntry = bodyEntry("Script", "Python run in the sandbox; it reads and sets process data.",
