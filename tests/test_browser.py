@@ -119,6 +119,12 @@ class User:
                 return
         raise AssertionError(f"{self.username} has no task {step}")
 
+    def follow(self, locator) -> None:
+        """Click a link or button that loads a page, and wait until that page has loaded: a plain click
+        returns before the new page is parsed, and what is read next may be the old page or nothing."""
+        with self.page.expect_navigation():
+            locator.click()
+
     def choose(self, field: str, value: str) -> None:
         self.page.select_option(f"#f-{field}", value)
 

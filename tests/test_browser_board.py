@@ -35,9 +35,9 @@ def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_h
     supervisor.page.get_by_role("link", name="项目台账").click()
     supervisor.page.get_by_label("环节").select_option("专家论证评分")
     supervisor.page.get_by_label("仅看逾期").check()
-    supervisor.page.get_by_role("button", name="筛选").click()
+    supervisor.follow(supervisor.page.get_by_role("button", name="筛选"))
     assert sorted(ledger_titles(supervisor)) == sorted(["论证逾期最久项目", "名山县论证项目"])
-    supervisor.page.get_by_role("link", name="等待起始").click()  # sort by waiting time, longest first
+    supervisor.follow(supervisor.page.get_by_role("link", name="等待起始"))  # sort by waiting time, longest first
     assert "overdue=1" in supervisor.page.url and "sort=waiting" in supervisor.page.url
     assert ledger_titles(supervisor)[0] == "论证逾期最久项目"
     supervisor.shot("ledger")
@@ -57,7 +57,7 @@ def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_h
     supervisor.page.locator("#lifecycle-trail").get_by_role("button").click()  # back up to the project
     supervisor.page.wait_for_selector("#lifecycle[data-state=drawn][data-process=key_project]")
 
-    supervisor.page.get_by_role("link", name="打印项目档案").click()  # the A4 dossier, printed to PDF
+    supervisor.follow(supervisor.page.get_by_role("link", name="打印项目档案"))  # the A4 dossier, printed to PDF
     assert "填写重点项目申报书" in supervisor.page.inner_text("#documents")
     pdf = supervisor.page.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
@@ -83,7 +83,7 @@ def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_h
     supervisor.shot("bottlenecks")
 
     assert "专家论证评分" in supervisor.page.inner_text("table")
-    supervisor.page.get_by_role("link", name="矩阵管理图").click()
+    supervisor.follow(supervisor.page.get_by_role("link", name="矩阵管理图"))
     assert supervisor.page.locator('table.matrix tr:has-text("论证逾期最久项目") td[data-node=argue]') \
         .get_attribute("data-state") == "late"
     supervisor.shot("matrix")

@@ -71,7 +71,7 @@ def test_routing_and_expert_confidentiality(browser, site):  # noqa: F811
     party.decide(instance_id, "approve")
     applicant = User(browser, base, APPLICANT, "confidential").login()
     applicant.page.goto(base + "/?tab=done")
-    applicant.page.locator("table.tasks td:nth-child(2) a").first.click()
+    applicant.follow(applicant.page.locator("table.tasks td:nth-child(2) a").first)
     page = text(applicant)
     assert "专家一的保密意见" not in page and "保密的回避理由" not in page and "专家论证评分" not in page
     applicant.close()

@@ -83,7 +83,7 @@ def test_administrator_edits_checks_deploys_and_compares(browser, site):  # noqa
     assert "分管领导审批" in row.inner_text() and "1 → 2" in row.inner_text()
     admin.shot("migration-preview")
     admin.page.fill("#migrate-reason", "按新流程归档立项材料")
-    admin.page.get_by_role("button", name="迁移所选项目").click()
+    admin.follow(admin.page.get_by_role("button", name="迁移所选项目"))
     assert "已将 1 个项目迁移到版本 2" in admin.page.inner_text("main")
     assert party.engine.instance("admin", running).version == 2
     party.pass_review("county1_applicant", running)

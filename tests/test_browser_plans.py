@@ -22,11 +22,11 @@ def test_city_changes_the_scoring_template_new_projects_follow_running_ones_keep
     city.page.get_by_role("link", name="编辑").first.click()
     city.page.fill("#f-acceptance_template-0-name", "目标任务完成情况")
     city.page.fill("#f-acceptance_template-0-max", "45")  # 105 in all: refused, nothing lost
-    city.page.get_by_role("button", name="保存年度计划").click()
+    city.follow(city.page.get_by_role("button", name="保存年度计划"))
     assert "现为 105 分" in city.page.inner_text("main")
     assert city.page.input_value("#f-acceptance_template-0-name") == "目标任务完成情况"
     city.page.fill("#f-acceptance_template-0-max", "40")
-    city.page.get_by_role("button", name="保存年度计划").click()
+    city.follow(city.page.get_by_role("button", name="保存年度计划"))
     assert "年度计划已保存" in city.page.inner_text("main")
     city.shot("plan")
     city.close()
