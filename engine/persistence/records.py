@@ -11,9 +11,11 @@ SQLAlchemy's execution machinery costs more than the work itself. The optimistic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from dataclasses import fields
 from datetime import datetime
@@ -113,49 +115,83 @@ def _on_postgresql(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A prebuilt statement compiled once for one dialect, with what the driver needs around it."""
+
+    sql: str
+    names: tuple[str, ...] | None  # positional parameter order (SQLite); None for named (PostgreSQL)
+    bind: dict[str, Callable[[Any], Any]]  # SQLite: SQLAlchemy's own conversions (UTC datetimes, JSON)
+    json_names: frozenset[str]  # PostgreSQL: the parameters to wrap as JSON
+    defaults: dict[str, Any]  # values fixed in the statement (literals, LIMIT)
+    result: tuple[Callable[[Any], Any] | None, ...]  # SQLite: conversions of the columns a SELECT returns
+
+
 @lru_cache(maxsize=256)
-def _compiled(statement: Any, dialect: Dialect) -> tuple[str, frozenset[str]]:
-    """The SQL of a prebuilt statement for ``dialect``, and the names of its JSON parameters."""
-    compiled = statement.compile(dialect=dialect)
-    return str(compiled), frozenset(name for bind, name in compiled.bind_names.items()
-                                    if isinstance(bind.type, JSON) and not bind.type.none_as_null)
+def _prepared(statement: Any, dialect: Dialect) -> _Prepared:
+    """Compile a prebuilt statement for ``dialect``, once.
 
-
-def _driver_execute(connection: Connection, statement: Any, params: dict[str, Any]) -> Any:
-    """Run a prebuilt statement on the PostgreSQL driver, in the connection's transaction.
-
-    Only JSON parameters need adapting, None included (stored as JSON ``null``, as SQLAlchemy
-    does); psycopg loads JSON results and handles every other column type of these tables the
-    way SQLAlchemy's psycopg dialect does. Column defaults computed in Python are not applied:
-    rows must name every column that has one. Returns the cursor, for the caller to read and close.
+    psycopg adapts every column type of these tables as SQLAlchemy's dialect does, JSON apart;
+    sqlite3 does not, so the conversions SQLAlchemy would apply (its bind and result processors,
+    our UTC type's included) are taken from the compiled statement and applied here.
     """
-    sql, json_names = _compiled(statement, connection.dialect)
-    for name in json_names & params.keys():
-        params[name] = Json(params[name])
+    compiled = statement.compile(dialect=dialect)
+    json_names = frozenset(name for bind, name in compiled.bind_names.items()
+                           if isinstance(bind.type, JSON) and not bind.type.none_as_null)
+    defaults = {name: value for name, value in compiled.construct_params(_check=False).items() if value is not None}
+    if dialect.name == "postgresql":
+        return _Prepared(str(compiled), None, {}, json_names, defaults, ())
+    result = tuple(entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns)
+    return _Prepared(str(compiled), tuple(compiled.positiontup or ()), dict(compiled._bind_processors),
+                     json_names, defaults, result)
+
+
+def _driver_params(prepared: _Prepared, params: Mapping[str, Any]) -> Any:
+    if prepared.defaults:
+        params = {**prepared.defaults, **params}
+    if prepared.names is None:
+        return {name: Json(value) if name in prepared.json_names else value for name, value in params.items()}
+    bind = prepared.bind
+    return tuple(bind[name](params[name]) if name in bind else params[name] for name in prepared.names)
+
+
+def _driver_execute(connection: Connection, statement: Any, params: Mapping[str, Any] | list[Mapping[str, Any]]
+                    ) -> tuple[Any, _Prepared]:
+    """Run a prebuilt statement on the driver, in the connection's transaction, bypassing
+    SQLAlchemy's execution machinery (which costs more per statement than the work here).
+
+    ``params`` may be a list of parameter sets (executemany). None in a JSON column is stored as
+    JSON ``null``, as SQLAlchemy does. Column defaults computed in Python are not applied: rows
+    must name every column that has one. Returns the cursor, for the caller to read and close.
+    """
+    prepared = _prepared(statement, connection.dialect)
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql, params)
+        if isinstance(params, list):
+            cursor.executemany(prepared.sql, [_driver_params(prepared, row) for row in params])
+        else:
+            cursor.execute(prepared.sql, _driver_params(prepared, params))
     except BaseException:
         cursor.close()
         raise
-    return cursor
+    return cursor, prepared
 
 
 def _first(session: Session, statement: Any, params: dict[str, Any]) -> Any:
     """The first row a prebuilt SELECT returns, or None."""
-    connection = session.connection()
-    if not _on_postgresql(connection):
-        return connection.execute(statement, params).first()
-    with _driver_execute(connection, statement, params) as cursor:
-        return cursor.fetchone()
+    cursor, prepared = _driver_execute(session.connection(), statement, params)
+    with closing(cursor):
+        row = cursor.fetchone()
+    if row is None or not prepared.result:
+        return row
+    return tuple(convert(value) if convert is not None else value for convert, value in zip(prepared.result, row,
+                                                                                              strict=True))
 
 
-def _rowcount(session: Session, statement: Any, params: dict[str, Any]) -> int:
-    """Run a prebuilt UPDATE (or DML statement with CTEs); the number of rows it changed."""
-    connection = session.connection()
-    if not _on_postgresql(connection):
-        return connection.execute(statement, params).rowcount
-    with _driver_execute(connection, statement, params) as cursor:
+def _rowcount(session: Session, statement: Any, params: Mapping[str, Any] | list[Mapping[str, Any]]) -> int:
+    """Run a prebuilt DML statement; the number of rows it changed."""
+    cursor, _prepared = _driver_execute(session.connection(), statement, params)
+    with closing(cursor):
         return cursor.rowcount
 
 
@@ -290,22 +326,24 @@ def write_step(session: Session, record: InstanceRecord, values: dict[str, Any],
 
 
 def update_task(session: Session, task_id: int, values: dict[str, Any]) -> None:
-    statement = _update_statement("human_task", tuple(sorted(values)), False)
-    session.connection().execute(statement, {**values, "row_id": task_id})
+    _rowcount(session, _update_statement("human_task", tuple(sorted(values)), False), {**values, "row_id": task_id})
 
 
-# inline(): no RETURNING of new ids, which nothing here needs and which costs a round of work.
-_INSERT_TASKS = insert(TASKS).inline()
-_INSERT_EVENTS = insert(EVENTS).inline()
+@lru_cache(maxsize=64)
+def _insert_statement(table_name: str, keys: tuple[str, ...]) -> Any:
+    """An INSERT of the columns ``keys`` with bound parameters, built once per column set."""
+    table = {"human_task": TASKS, "instance_event": EVENTS}[table_name]
+    return insert(table).values({key: bindparam(key, type_=table.c[key].type) for key in keys})
 
 
-def _rows(rows: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
-    return rows[0] if len(rows) == 1 else rows
+def _insert(session: Session, table_name: str, rows: list[dict[str, Any]]) -> None:
+    """Insert rows naming the same columns, in one statement run for every row."""
+    if rows:
+        _rowcount(session, _insert_statement(table_name, _shape(rows)[1]), rows)
 
 
 def insert_tasks(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(_INSERT_TASKS, _rows(rows))
+    _insert(session, "human_task", rows)
 
 
 _DONE_BEFORE = (select(TASKS.c.id)
@@ -315,8 +353,8 @@ _DONE_BEFORE = (select(TASKS.c.id)
 
 def done_before(session: Session, instance_id: int, process: str, bpmn_id: str) -> bool:
     """True when the instance already completed this step once (it is being done again)."""
-    params = {"instance_id": instance_id, "process": process, "bpmn_id": bpmn_id}
-    return session.connection().execute(_DONE_BEFORE, params).first() is not None
+    return _first(session, _DONE_BEFORE, {"instance_id": instance_id, "process": process, "bpmn_id": bpmn_id}) \
+        is not None
 
 
 def cancel_open_tasks(session: Session, instance_id: int, guids: Iterable[str], now: datetime) -> None:
@@ -331,8 +369,7 @@ def set_task_status(session: Session, instance_id: int, old: str, new: str) -> N
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(_INSERT_EVENTS, _rows(rows))
+    _insert(session, "instance_event", rows)
 
 
 def milestone_keys(session: Session, instance_id: int) -> set[str]:
