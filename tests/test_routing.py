@@ -7,6 +7,7 @@ two steps share by name (``opinion``, ``decision``) never carries one step's inp
 
 from __future__ import annotations
 
+from web.demo_projects import GOOD_SCORE
 from web.demo_projects import ProjectDriver
 from web.demo_projects import key_application
 
@@ -117,3 +118,32 @@ def test_expert_scores_are_read_by_the_city_and_the_expert_only(party, app):
     page = text(client.get(f"/tasks/{party.engine.inbox(APPLICANT, 'done').rows[0].id}"))
     assert "曾在申报单位任职多年" not in page and "论证不够充分的具体意见" not in page
     assert "专家论证评分" not in page  # not even that each expert scored
+
+
+def test_a_process_called_again_starts_afresh_and_a_return_within_one_run_is_marked(party):
+    instance_id = party.apply(APPLICANT, "季度汇报退回项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.argue_and_approve(instance_id, APPLICANT)
+    party.at("2008-04-21")
+    assert party.task(APPLICANT, "report", instance_id).return_note is None
+    party.report(instance_id, APPLICANT, review="return")
+    assert party.task(APPLICANT, "report", instance_id).return_note == "请补充佐证材料"
+    party.report(instance_id, APPLICANT)
+    party.at("2008-05-19")
+    assert party.task(APPLICANT, "apply_acceptance", instance_id).return_note is None
+    party.score_stage(instance_id, GOOD_SCORE)
+    party.at("2008-06-20")  # the second quarterly report, and later the mid-term stage, are new runs
+    assert party.task(APPLICANT, "report", instance_id).return_note is None
+    party.report(instance_id, APPLICANT)
+    party.at("2008-08-18")
+    assert party.task(APPLICANT, "apply_acceptance", instance_id).return_note is None
+
+
+def test_a_step_returned_long_after_it_was_done_is_marked(party):
+    instance_id = party.apply(APPLICANT, "论证后退回项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.assign_panel(instance_id)
+    party.score_argumentation(instance_id, {"panel1": 70, "panel2": 72, "panel3": 68})
+    party.decide(instance_id, "return")
+    [again] = [row for row in party.tasks(APPLICANT, instance_id) if row.bpmn_id == "submit_key"]
+    assert again.return_note == "请进一步细化考核指标"

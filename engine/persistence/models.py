@@ -213,6 +213,9 @@ class HumanTask(Base):
     holder: Mapped[str | None] = mapped_column(String(64))
     # Set when the step is done again because a reviewer returned it: their reason ('' for none).
     return_note: Mapped[str | None] = mapped_column(String(1000))
+    # Which run of its process the task is in (a called process runs several times in a project):
+    # the id of the calling task, '' in the project's own process; NULL on rows from before 0014.
+    run_key: Mapped[str | None] = mapped_column(String(36))
 
     instance: Mapped[ProcessInstance] = relationship(lazy="raise")
 

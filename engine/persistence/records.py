@@ -28,6 +28,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Dialect
 from sqlalchemy import bindparam
 from sqlalchemy import insert
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -38,12 +39,14 @@ from engine.persistence.models import InstanceArchive
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
+from engine.persistence.models import TaskDraft
 
 INSTANCES = ProcessInstance.__table__
 TASKS = HumanTask.__table__
 EVENTS = InstanceEvent.__table__
 MILESTONES = Milestone.__table__
 ARCHIVE = InstanceArchive.__table__
+DRAFTS = TaskDraft.__table__
 
 
 # Statements run on the session's connection: Core rows, without the ORM's per-statement work.
@@ -94,10 +97,12 @@ class TaskRecord:
     due_at: datetime | None
     completed_at: datetime | None
     completed_by: str | None
+    has_draft: bool = False  # read only where the task is locked to be completed
+
 
 
 _INSTANCE_COLUMNS = [INSTANCES.c[f.name] for f in fields(InstanceRecord)]
-_TASK_COLUMNS = [TASKS.c[f.name] for f in fields(TaskRecord)]
+_TASK_COLUMNS = [TASKS.c[f.name] for f in fields(TaskRecord) if f.name != "has_draft"]
 
 
 def _instance(row: Any) -> InstanceRecord:
@@ -106,7 +111,8 @@ def _instance(row: Any) -> InstanceRecord:
 
 # Statements built once: constructing them per call costs more than running them.
 _LOCK_INSTANCE = select(*_INSTANCE_COLUMNS).where(INSTANCES.c.id == bindparam("instance_id")).with_for_update()
-_LOCK_TASK = (select(*_TASK_COLUMNS, *_INSTANCE_COLUMNS)
+_HAS_DRAFT = select(DRAFTS.c.human_task_id).where(DRAFTS.c.human_task_id == TASKS.c.id).exists()
+_LOCK_TASK = (select(*_TASK_COLUMNS, _HAS_DRAFT, *_INSTANCE_COLUMNS)
               .join_from(TASKS, INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
               .where(TASKS.c.id == bindparam("task_id")).with_for_update())
 
@@ -209,8 +215,8 @@ def lock_task(session: Session, task_id: int) -> tuple[TaskRecord, InstanceRecor
     row = _first(session, _LOCK_TASK, {"task_id": task_id})
     if row is None:
         return None
-    split = len(_TASK_COLUMNS)
-    return TaskRecord(*row[:split]), _instance(row[split:])
+    split = len(_TASK_COLUMNS) + 1
+    return TaskRecord(*row[:split - 1], has_draft=bool(row[split - 1])), _instance(row[split:])
 
 
 def due_instance(session: Session, now: datetime, exclude: Collection[int] = ()) -> InstanceRecord | None:
@@ -349,12 +355,17 @@ def insert_tasks(session: Session, rows: list[dict[str, Any]]) -> None:
 _DONE_BEFORE = (select(TASKS.c.id)
                 .where(TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.process == bindparam("process"),
                        TASKS.c.bpmn_id == bindparam("bpmn_id"), TASKS.c.status == "completed").limit(1))
+_DONE_IN_RUN = _DONE_BEFORE.where(or_(TASKS.c.run_key == bindparam("run_key"), TASKS.c.run_key.is_(None)))
 
 
-def done_before(session: Session, instance_id: int, process: str, bpmn_id: str) -> bool:
-    """True when the instance already completed this step once (it is being done again)."""
-    return _first(session, _DONE_BEFORE, {"instance_id": instance_id, "process": process, "bpmn_id": bpmn_id}) \
-        is not None
+def done_before(session: Session, instance_id: int, process: str, bpmn_id: str, run_key: str | None) -> bool:
+    """True when the instance already completed this step (it is being done again): in the run
+    ``run_key`` of its process, or in any run for None. Rows from before runs were recorded count
+    for every run."""
+    params = {"instance_id": instance_id, "process": process, "bpmn_id": bpmn_id}
+    if run_key is None:
+        return _first(session, _DONE_BEFORE, params) is not None
+    return _first(session, _DONE_IN_RUN, {**params, "run_key": run_key}) is not None
 
 
 def cancel_open_tasks(session: Session, instance_id: int, guids: Iterable[str], now: datetime) -> None:

@@ -94,6 +94,7 @@ class ReadyTask:
     meta: TaskMeta
     data: dict[str, Any]
     item: Any = None
+    run: str = ""  # the run of its process: the id of the task that called it, '' in the top process
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,21 @@ class ProcessRun:
             meta = TaskMeta(task.workflow.spec.name, task.task_spec.name, task.task_spec.bpmn_id or "",
                             task.task_spec.bpmn_name or "", task.task_spec.lane, None, {}, "", None)
         item = task.data.get(meta.element_variable) if meta.element_variable else None
-        return ReadyTask(str(task.id), meta, task.data, item)
+        return ReadyTask(str(task.id), meta, task.data, item, str(task.workflow.parent_task_id or ""))
+
+    def passed_before(self, task_id: str) -> bool:
+        """True when an earlier pass of task ``task_id``'s element is among its ancestors: a loop or
+        a return decision led back to it within its run. False says only that the live state does
+        not show one (finished tasks are pruned from it, see :mod:`engine.runtime.compaction`)."""
+        task = self._task(task_id)
+        if task is None:
+            return False
+        node = task.parent
+        while node is not None:
+            if node.task_spec is task.task_spec:
+                return True
+            node = node.parent
+        return False
 
     def complete(self, task_id: str, submitted: Mapping[str, Any]) -> None:
         """Complete the READY manual task ``task_id`` with ``submitted`` data, then advance.
@@ -325,6 +340,7 @@ class ProcessRun:
         ready: list[ReadyTask] = []
         steps: list[Step] = []
         completed_since: set[tuple[str, str]] = set()
+        timed = False
         failed = False
         unfinished = False
         latest, latest_change = None, -1.0
@@ -341,6 +357,7 @@ class ProcessRun:
             if state == TaskState.COMPLETED:
                 if since is not None and task.last_state_change >= since:
                     completed_since.add((task.workflow.spec.name, bpmn_id))
+                    timed = timed or _is_timer(spec)
             elif state == TaskState.READY and spec.manual:
                 ready.append(self._describe(task))
                 steps.append(Step("user", bpmn_id, spec.bpmn_name or bpmn_id, task.workflow.spec.name, str(task.id)))
@@ -356,7 +373,7 @@ class ProcessRun:
         status = "error" if self.error is not None or failed else "completed" if completed else "waiting"
         data = top.data if completed and top.data else (latest.data if latest is not None else {})
         size = len(top.tasks) + sum(len(sp.tasks) for sp in top.subprocesses.values())
-        return Snapshot(status, ready, steps, completed_since, data, size)
+        return Snapshot(status, ready, steps, completed_since, data, size, timed)
 
     def tree_size(self) -> int:
         return len(self.workflow.tasks) + sum(len(sp.tasks) for sp in self.workflow.subprocesses.values())
@@ -370,3 +387,8 @@ class Snapshot:
     completed_since: set[tuple[str, str]]  # (process, BPMN id)
     data: dict[str, Any]
     tree_size: int
+    timed: bool = False  # a timer event passed since ``since``: what follows it was scheduled
+
+
+def _is_timer(spec: Any) -> bool:
+    return isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, TimerEventDefinition)

@@ -178,9 +178,8 @@ class RunStore:
         now = clock.now()
         snap = run.snapshot(since)
         new_status = status or snap.status
-        archived = self._compact(instance, run, now)
         values: dict[str, Any] = {
-            "state": dump_state(run.workflow), "serializer_version": self._layout(), "status": new_status,
+            "serializer_version": self._layout(), "status": new_status,
             "updated_at": now, "next_timer_due": run.next_timer_due() if new_status == "waiting" else None}
         if version_id is not None:
             values["version_id"] = version_id
@@ -192,6 +191,8 @@ class RunStore:
         values.update(self._business_fields(session, instance, snap.data))
         unit_code = values.get("unit_code", instance.unit_code)
         new_tasks = self._sync_tasks(session, instance, run, snap, now, handled, new_status, unit_code, change)
+        archived = self._compact(instance, run, now)  # after the new tasks: their return notes read the tree
+        values["state"] = dump_state(run.workflow)
         values["current_steps"] = self._steps(instance, snap, now, new_status)
         self._milestones(session, instance, run.model, snap.completed_since, change, now)
         if new_status == "completed" and instance.completed_at is None:
@@ -257,11 +258,15 @@ class RunStore:
         gone = was_open - set(ready)
         if gone:
             records.cancel_open_tasks(session, instance.id, gone, now)
-        return [self._new_task_row(session, instance.id, unit_code, run, task, now, change)
+        # A step the user's own decision led back to counts as done again even in a new run of its
+        # process (the application called again after 论证 returned it); a run that a timer started
+        # (the next quarterly report) begins afresh.
+        any_run = handled is not None and not snap.timed
+        return [self._new_task_row(session, instance.id, unit_code, run, task, now, change, any_run)
                 for guid, task in ready.items() if guid not in was_open and guid != handled]
 
     def _new_task_row(self, session: Session, instance_id: int, unit_code: str | None, run: ProcessRun,
-                      task: ReadyTask, now: Any, change: Change) -> dict[str, Any]:
+                      task: ReadyTask, now: Any, change: Change, any_run: bool) -> dict[str, Any]:
         meta = task.meta
 
         def evaluate(expression: str) -> Any:
@@ -274,16 +279,24 @@ class RunStore:
                 "process": meta.process, "lane": meta.lane, "role": meta.role, "scope_unit": scope_unit,
                 "scope_path": scope_path, "assignee": assignee,
                 "holder": assignee or self.sole_holder(session, meta.role, scope_path),
-                "return_note": self._return_note(session, instance_id, run.model, meta, change),
+                "return_note": self._return_note(session, instance_id, run, task, change, any_run),
+                "run_key": task.run,
                 "form": meta.form, "status": "open", "created_at": now,
                 "due_at": due_at(meta, now, evaluate, self.settings.late_start_workdays),
                 "ever_overdue": False}
 
     @staticmethod
-    def _return_note(session: Session, instance_id: int, model: ParsedModel, meta: Any, change: Change) -> str | None:
+    def _return_note(session: Session, instance_id: int, run: ProcessRun, task: ReadyTask, change: Change,
+                     any_run: bool) -> str | None:
         """Why a step is done again: the reason the returning step gave (its form marks the field
-        ``x-return-reason``), '' when it gave none; None when the step is done for the first time."""
-        if not records.done_before(session, instance_id, meta.process, meta.bpmn_id):
+        ``x-return-reason``), '' when it gave none; None when the step is done for the first time.
+
+        Done again means done before in the same run of its process, or, with ``any_run``, in any
+        run. The live state answers when it still holds the earlier pass, the task rows otherwise.
+        """
+        meta, model = task.meta, run.model
+        if not (run.passed_before(task.id) or records.done_before(session, instance_id, meta.process, meta.bpmn_id,
+                                                                   None if any_run else task.run)):
             return None
         for event in reversed(change.events):
             if event["kind"] != "task_completed" or not isinstance(event["data"], dict):

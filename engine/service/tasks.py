@@ -338,7 +338,8 @@ class TaskUseCases(ServiceBase):
             change = Change(user.username)
             change.update_task(task.id, values)
             change.add("task_completed", task=task, data=data, reason=comment)
-            session.execute(delete(TaskDraft).where(TaskDraft.human_task_id == task.id))
+            if task.has_draft:
+                session.execute(delete(TaskDraft).where(TaskDraft.human_task_id == task.id))
             self.runs.save(session, instance, run, change, since=since, handled=task.task_guid)
             log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
             following = queries.first_actionable_task(session, user.viewer, instance.id) if next_task else None
