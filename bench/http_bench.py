@@ -1,16 +1,16 @@
 """Server CPU per HTTP request against the engine step inside it, measured in one run.
 
-Serves the real application with the production server of the README (gunicorn, one worker
-process, one thread, keep-alive) on 127.0.0.1 and drives the JSON API over one kept-alive
-connection per user:
+Serves the real application with the production server of the README (gunicorn with
+``deploy/gunicorn.conf.py``: threaded worker, keep-alive; narrowed to one worker process with one
+thread) on 127.0.0.1 and drives the JSON API over one kept-alive connection per user:
 
 * **complete**: ``POST /api/v1/tasks/<id>/complete`` on a one-task loop diagram, interleaved
-  sample by sample with the same completion done in this process through the engine
-  (``Engine.complete``), so that both see the same machine;
+  sample by sample with the same engine call the API's view makes, done in this process
+  (``Engine.complete`` with the next task), so that both see the same machine;
 * **list**: ``GET /api/v1/tasks?page_size=100`` for a user holding 200 open tasks and for one
   holding 2,000.
 
-Server CPU is the worker process's own CPU time (``/proc/<pid>/schedstat``, nanoseconds) read
+Server CPU is the worker process's own CPU time, all threads (``/proc/<pid>/task/*/schedstat``, ns) read
 before and after each request; the engine step is this process's CPU time around the call.
 Figures are medians and p95 in milliseconds of CPU; the ratios are what to compare across
 machines (targets: complete <= 1.5x the engine step; list <= 8 ms, 2,000 open <= 1.2x 200 open).
@@ -59,10 +59,11 @@ def line(label: str, samples: list[float]) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time a process has used so far (nanosecond resolution where the kernel offers it)."""
+    """CPU time a process has used so far, all its threads (nanosecond resolution where the kernel
+    offers it)."""
     try:
-        with open(f"/proc/{pid}/schedstat") as stat:
-            return int(stat.read().split()[0]) / 1e9
+        return sum(int(Path(f"/proc/{pid}/task/{thread}/schedstat").read_text().split()[0])
+                   for thread in os.listdir(f"/proc/{pid}/task")) / 1e9
     except OSError:  # no schedstat: clock ticks from /proc/<pid>/stat
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
@@ -70,15 +71,18 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Server:
-    """gunicorn serving ``web:create_app()`` with one worker process and one thread."""
+    """gunicorn serving ``web:create_app()`` with the README's settings (``deploy/gunicorn.conf.py``:
+    threaded worker, keep-alive, access log), narrowed to one worker process with one thread."""
 
     def __init__(self, database_url: str) -> None:
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "PYTHONPATH": str(ROOT),
-               "MAX_STARTS_PER_DAY": str(BENCH_STARTS)}
+               "MAX_STARTS_PER_DAY": str(BENCH_STARTS), "DANGJIAN_BIND": f"127.0.0.1:{self.port}",
+               "WEB_WORKERS": "1", "WEB_THREADS": "1", "WEB_LOG_LEVEL": "warning"}
         self.process = subprocess.Popen(
-            [str(GUNICORN), "--workers", "1", "--threads", "1", "--keep-alive", "60", "--log-level", "warning",
-             "--bind", f"127.0.0.1:{self.port}", "web:create_app()"], cwd=ROOT, env=env)
+            [str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--keep-alive", "60",
+             "--max-requests", "0", "web:create_app()"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         if not wait_until_up(self.port):
             self.stop()
             raise SystemExit("gunicorn did not answer within 60 s")
@@ -160,8 +164,11 @@ def run(label: str, url: str, samples: int) -> None:
                 for actor in ("inprocess", "worker")}
         for _ in range(samples):
             task_id = mine["inprocess"]
-            step_cpu.append(cpu_of(lambda task_id=task_id: engine.complete("inprocess", task_id, {"note": "x"})))
-            mine["inprocess"] = open_task_of(engine, task_id)
+            # The same call the API's view makes, next task included.
+            done: list = []
+            step_cpu.append(cpu_of(lambda task_id=task_id, done=done: done.append(
+                engine.complete("inprocess", task_id, {"note": "x"}, next_task=True))))
+            mine["inprocess"] = done[0].next_task_id
             cpu, wall, body = worker.call("POST", f"/api/v1/tasks/{mine['worker']}/complete", {"data": {"note": "x"}})
             http_cpu.append(cpu)
             http_wall.append(wall)
@@ -188,13 +195,6 @@ def run(label: str, url: str, samples: int) -> None:
     finally:
         server.stop()
         engine.db.dispose()
-
-
-def open_task_of(engine: Engine, completed_task_id: int) -> int:
-    """The open task of the instance whose task ``completed_task_id`` was just completed."""
-    with engine.db.read() as session:
-        instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == completed_task_id))
-    return open_task(engine, instance_id)
 
 
 def main() -> None:

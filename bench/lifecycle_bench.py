@@ -46,6 +46,7 @@ from engine.persistence.models import ProcessInstance  # noqa: E402
 from engine.persistence.schema import upgrade  # noqa: E402
 from engine.runtime.workflow import ProcessRun  # noqa: E402
 from engine.service.runs import RunStore  # noqa: E402
+from engine.service.tasks import TaskRow  # noqa: E402
 from engine.service.tasks import TaskUseCases  # noqa: E402
 from web.demo_org import seed_organisation  # noqa: E402
 from web.demo_projects import ProjectDriver  # noqa: E402
@@ -118,12 +119,12 @@ class SizedDriver(ProjectDriver):
         self.sizes: list[int] = []
         self.labels: list[str] = []
 
-    def do(self, user: str, bpmn_id: str, instance_id: int, data: dict[str, Any]) -> None:
-        super().do(user, bpmn_id, instance_id, data)
+    def complete(self, user: str, task: TaskRow, data: dict[str, Any]) -> None:
+        super().complete(user, task, data)
         _label, parts = self.meter.steps[-1]
-        self.meter.steps[-1] = (bpmn_id, parts)
-        self.labels.append(bpmn_id)
-        self.sizes.append(state_size(self.engine, instance_id))
+        self.meter.steps[-1] = (task.bpmn_id, parts)
+        self.labels.append(task.bpmn_id)
+        self.sizes.append(state_size(self.engine, task.instance_id))
 
 
 def state_size(engine: Engine, instance_id: int) -> int:

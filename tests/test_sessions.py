@@ -3,10 +3,13 @@ failures neither reveal which user names exist nor let anyone lock an account fr
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 
+from engine import Engine
+from engine import EngineSettings
 from engine import clock
 from engine.errors import AccountLocked
 from engine.errors import LoginFailed
@@ -149,3 +152,23 @@ def test_behind_the_proxy_the_client_address_is_the_forwarded_one(party_engine):
     elsewhere = client.post("/login", data={"username": "admin", "password": "demo-password", "csrf_token": token},
                             headers={"X-Forwarded-For": "10.1.1.1"})
     assert elsewhere.status_code == 302  # the guesses from 10.9.9.9 did not lock the admin out of 10.1.1.1
+
+
+def test_a_remembered_token_stops_working_when_revoked_here_at_once_and_elsewhere_within_the_cache_time(
+        party_engine, monkeypatch):
+    token = party_engine.issue_api_token(APPLICANT, "缓存令牌")
+    assert party_engine.actor_by_token(token).username == APPLICANT  # now remembered
+    party_engine.revoke_api_token(APPLICANT, party_engine.api_tokens(APPLICANT)[0].id)
+    with pytest.raises(NotAllowed):
+        party_engine.actor_by_token(token)
+
+    token = party_engine.issue_api_token(APPLICANT, "另一进程吊销")
+    assert party_engine.actor_by_token(token).username == APPLICANT
+    other_process = Engine(EngineSettings(database_url=party_engine.settings.database_url))
+    other_process.revoke_api_token(APPLICANT, other_process.api_tokens(APPLICANT)[0].id)
+    other_process.db.dispose()
+    assert party_engine.actor_by_token(token).username == APPLICANT  # still remembered here
+    later = time.monotonic() + party_engine.settings.actor_cache_seconds + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    with pytest.raises(NotAllowed):
+        party_engine.actor_by_token(token)

@@ -153,7 +153,11 @@ class ProjectDriver:
         return matches[0]
 
     def do(self, user: str, bpmn_id: str, instance_id: int, data: dict[str, Any]) -> None:
-        self.engine.complete(user, self.task(user, bpmn_id, instance_id).id, data)
+        self.complete(user, self.task(user, bpmn_id, instance_id), data)
+
+    def complete(self, user: str, task: TaskRow, data: dict[str, Any]) -> None:
+        """Every step the driver takes goes through here."""
+        self.engine.complete(user, task.id, data)
 
     def steps(self, instance_id: int) -> list[str]:
         return sorted(step["id"] for step in self.engine.instance("admin", instance_id).steps)
@@ -213,7 +217,7 @@ class ProjectDriver:
     def report(self, instance_id: int, responsible: str, review: str = "pass") -> None:
         task = self.task(responsible, "report", instance_id)
         nodes = self.engine.task(responsible, task.id).values.get("node_status", [])
-        self.engine.complete(responsible, task.id, {
+        self.complete(responsible, task, {
             "progress": "本季度按节点推进，完成了制度建设和示范点培育工作。", "node_status": node_report(nodes),
             "problems": "个别节点受季节影响有所滞后。", "next_steps": "加强调度，确保按期完成。", "funds_used": 2.5,
             "highlights": "形成了党员党性分析“三步法”。", "filled_by": "王芳", "reviewed_by": "刘建华"})
@@ -240,7 +244,7 @@ class ProjectDriver:
             data = score_sheet(score, shown.get("criteria", []))
             if shown.get("rectification_check"):  # a re-score checks each item of the problem list
                 data["rectification_check"] = [{"verified": "rectified"} for _item in shown["rectification_check"]]
-            self.engine.complete(member, task.id, data)
+            self.complete(member, task, data)
         if "leader_summary" in self.steps(instance_id):
             today = clock.now().astimezone(BUSINESS_TZ).date().isoformat()
             self.do(self.panel[0], "leader_summary", instance_id, {

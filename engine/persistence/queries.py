@@ -124,14 +124,16 @@ def search_clause(search: str):  # type: ignore[no-untyped-def]
     return or_(ProcessInstance.title.like(pattern), HumanTask.name.like(pattern))
 
 
-_USER_BY_TOKEN = (select(User.username).join(ApiToken, ApiToken.username == User.username)
+_USER_BY_TOKEN = (select(User.username, ApiToken.expires_at).join(ApiToken, ApiToken.username == User.username)
                   .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None),
                          ApiToken.expires_at > bindparam("now"), User.active.is_(True)))
 
 
-def username_by_token(session: Session, digest: str, now: datetime) -> str | None:
-    """The active user whose unrevoked, unexpired API token has this digest, or None."""
-    return session.connection().execute(_USER_BY_TOKEN, {"digest": digest, "now": now}).scalar()
+def user_by_token(session: Session, digest: str, now: datetime) -> tuple[str, datetime] | None:
+    """The active user whose unrevoked, unexpired API token has this digest, and when the token
+    expires; None when there is none."""
+    row = session.connection().execute(_USER_BY_TOKEN, {"digest": digest, "now": now}).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def latest_version(session: Session, process_id: str, origin: str | None = None) -> ProcessVersion | None:

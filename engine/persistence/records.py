@@ -3,10 +3,10 @@
 Every use case that moves an instance (start, complete, fire timers, admin actions) reads the
 instance row locked, then writes the state with its projections. Statements are SQLAlchemy Core,
 built once; the ORM's unit of work would double the per-step cost (see ``bench/engine_bench.py``).
-On PostgreSQL the two statements of a task step (lock, write) go straight to the driver, compiled
-once, and the write is a single statement: there, each round trip and each pass through
-SQLAlchemy's execution machinery costs more than the work itself. The optimistic
-``lock_version`` check stays: an update that finds another version raises :class:`StaleInstance`.
+The statements of a step go straight to the driver, compiled once per dialect: each pass through
+SQLAlchemy's execution machinery costs more than the work itself. On PostgreSQL the write is a
+single statement, since each round trip costs more still. The optimistic ``lock_version`` check
+stays: an update that finds another version raises :class:`StaleInstance`.
 """
 
 from __future__ import annotations

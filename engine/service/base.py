@@ -23,6 +23,8 @@ class ServiceBase:
         self.models = ModelCache()
         self.runs = RunStore(settings, self.models)
         self._actors: dict[str, tuple[Actor, float]] = {}
+        # API token digest: (username, remembered until (monotonic), the token's expiry)
+        self._tokens: dict[str, tuple[str, float, Any]] = {}
         self._directory: tuple[Any, float] | None = None
         self._actors_lock = threading.Lock()
 
@@ -34,18 +36,25 @@ class ServiceBase:
 
         :raises NotAllowed: for an unknown or inactive user.
         """
+        actor = self.cached_actor(username)
+        if actor is not None:
+            return actor
         now = time.monotonic()
-        cached = self._actors.get(username)
-        if cached is not None and cached[1] > now:
-            return cached[0]
         actor = load_actor(session, username)
         with self._actors_lock:
             self._actors[username] = (actor, now + self.settings.actor_cache_seconds)
         return actor
 
+    def cached_actor(self, username: str) -> Actor | None:
+        """The user's Actor if it is cached and fresh, else None (no database access)."""
+        cached = self._actors.get(username)
+        return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+
     def forget_actors(self) -> None:
-        """Drop cached actors (and sole holders of tasks) after a change to users, roles or units."""
+        """Drop cached actors, API tokens and sole holders of tasks after a change to users, roles,
+        units or tokens."""
         with self._actors_lock:
             self._actors.clear()
+            self._tokens.clear()
         self._directory = None
         self.runs.forget_holders()

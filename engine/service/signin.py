@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -152,7 +153,9 @@ class SignInUseCases(ServiceBase):
             if user is None or not check_password(user.password_hash, old):
                 raise LoginFailed()
             user.password_hash = hash_password(new)
-            return self._end_sessions(session, username, revoke_tokens=True)
+            version = self._end_sessions(session, username, revoke_tokens=True)
+        self.forget_actors()
+        return version
 
     def reset_password(self, actor: str, username: str, new: str | None = None) -> str:
         """An administrator sets a new password (generated when not given); the user's sessions end,
@@ -168,6 +171,7 @@ class SignInUseCases(ServiceBase):
             self._end_sessions(session, username, revoke_tokens=True)
             for throttle in session.scalars(select(LoginThrottle).where(LoginThrottle.username == username)):
                 session.delete(throttle)
+        self.forget_actors()
         return password
 
     def set_active(self, actor: str, username: str, active: bool) -> None:
@@ -221,11 +225,28 @@ class SignInUseCases(ServiceBase):
                 raise NotFound(what="API token", key=token_id)
             if token.revoked_at is None:
                 token.revoked_at = clock.now()
+        self.forget_actors()
 
     def actor_by_token(self, token: str) -> Actor:
-        """:raises NotAllowed: for an unknown, revoked or expired token, or an inactive user."""
+        """The token's user. A valid token is remembered for ``actor_cache_seconds`` (never past its
+        expiry), as users are: revoking it takes effect at once in this process, within that time
+        in others.
+
+        :raises NotAllowed: for an unknown, revoked or expired token, or an inactive user.
+        """
+        digest = token_digest(token or "")
+        now = clock.now()
+        cached = self._tokens.get(digest)
+        if cached is not None and cached[1] > time.monotonic() and cached[2] > now:
+            actor = self.cached_actor(cached[0])
+            if actor is not None:
+                return actor
         with self.db.read() as session:
-            username = queries.username_by_token(session, token_digest(token or ""), clock.now())
-            if username is None:
+            found = queries.user_by_token(session, digest, now)
+            if found is None:
                 raise NotAllowed("Invalid API token.")
-            return self.actor_in(session, username)
+            username, expires_at = found
+            actor = self.actor_in(session, username)
+        with self._actors_lock:
+            self._tokens[digest] = (username, time.monotonic() + self.settings.actor_cache_seconds, expires_at)
+        return actor
