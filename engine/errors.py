@@ -8,6 +8,7 @@ one place (``web/errors.py``); the CLI prints the message and exits 1.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from forms.errors import FieldError
@@ -111,13 +112,19 @@ class Refused(EngineError):
 
 @dataclass(frozen=True)
 class LintProblem:
-    """One problem found in a diagram or form file, located as precisely as possible."""
+    """One problem found in a diagram or form file, located as precisely as possible.
+
+    ``message`` is the English text; ``template`` and ``params`` are what the web layer translates,
+    as for engine errors.
+    """
 
     file: str
     line: int | None
     element: str | None
     code: str
     message: str
+    template: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
@@ -134,3 +141,9 @@ class DeploymentRefused(EngineError):
     def __init__(self, problems: list[LintProblem]) -> None:
         self.problems = problems
         super().__init__(count=len(problems))
+
+
+def phrase(text: str) -> str:
+    """Mark a fixed English text for the catalogue: a phrase that a message takes as a parameter
+    (the web layer translates it with the message), or a message template kept in a constant."""
+    return text

@@ -85,7 +85,7 @@ def test_a_refusal_from_a_helper_is_raised_in_the_server(pool):
 def test_the_failing_line_is_reported(pool):
     from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-    script = "b = [i for i in ()]\nc = 2\nd = missing + 1"  # not plain: in the pool
+    script = "b = [i for i in range(2)]\nc = 2\nd = missing + 1"  # not plain: in the pool
     try:
         SandboxEnvironment(pool=pool).execute(script, {"a": 1})
     except NameError as error:  # the child's error, raised here as its own type, at its own line
@@ -98,9 +98,17 @@ def test_plain_expressions_stay_in_the_server():
     assert is_plain("decision == 'return' and rounds < year_plan(year)['max_return_rounds']", helpers)
     assert is_plain("calendar_of(year)['application_close'] if rounds == 0 else workdays_after(today(), 5)", helpers)
     assert is_plain("decision in ('return', 'reject') and len(scores) > 0", helpers)
-    for risky in ("'x' * n", "s.ljust(10)", "f'{x:9}'", "[a for a in b]", "'%d' % n", "2 ** n", "open('f')",
-                  "str([[[x, x], [x, x]], [[x, x], [x, x]]])", "(lambda: 1)()"):
-        assert not is_plain(risky, helpers)
+    # One loop over stored data, each element built from its own item: bounded by the data.
+    for plain in ("[a for a in b]", "[{'node': n['name'], 'planned': n.get('date', '')} for n in nodes]",
+                  "sum(row['score'] for row in sheet['criteria'] if not row.get('veto'))",
+                  "{k: v for k, v in scores.items()}", "[sum(r['score'] for r in s['rows']) for s in sheets]",
+                  "[q for q in calendar_of(year)['quarters'] if q['due'] >= today()]"):
+        assert is_plain(plain, helpers), plain
+    for risky in ("'x' * n", "s.ljust(10)", "f'{x:9}'", "'%d' % n", "2 ** n", "open('f')",
+                  "str([[[x, x], [x, x]], [[x, x], [x, x]]])", "(lambda: 1)()",
+                  "[big for _ in b]", "[[s for _ in s['rows']] for s in sheets]", "[x for a in b for x in a]",
+                  "[i for i in range(10 ** 9)]", "[a.join(b) for a in c]", "[{'a': big} for a in b]"):
+        assert not is_plain(risky, helpers), risky
 
 
 def test_plain_scripts_stay_in_the_server():
@@ -108,8 +116,10 @@ def test_plain_scripts_stay_in_the_server():
     for plain in ("n += 1", "quarter = quarters[q_index]", "status_text = '实施中（' + stage_name + '）'",
                   "if n > 1:\n    refuse('名额已满')\nm = 1", "stage_results[stage] = 1", "x = {'a': 1}"):
         assert is_plain_script(plain, helpers), plain
+    assert is_plain_script("x = [i for i in y]\nm['criteria'] = [{'score': r['score']} for r in m['criteria']]\n"
+                           "m.pop('opinion', None)", helpers)
     for risky in ("x = [a, b]", "for i in x:\n    pass", "x *= 2", "while True:\n    pass", "a.b = 1",
-                  "x = 'a' * n", "x, y = y, x", "x = [i for i in y]", "import os"):
+                  "x = 'a' * n", "x, y = y, x", "x = [y for i in y]", "x.append(x)", "import os"):
         assert not is_plain_script(risky, helpers), risky
 
     class NoPool:
@@ -119,6 +129,10 @@ def test_plain_scripts_stay_in_the_server():
     context = {"n": 1}
     SandboxEnvironment(pool=NoPool()).execute("n += 1\nif n > 1:\n    big = True", context)
     assert context == {"n": 2, "big": True}
+    # A comprehension in the server is traced code: the CPU budget stops it like any loop.
+    with pytest.raises(ScriptTimeout):
+        SandboxEnvironment(pool=NoPool(), cpu_seconds=0.05).execute(
+            "x = [sum(1 for c in s) for s in rows]", {"rows": ["字" * 100_000] * 200})
 
 
 def test_the_evaluator_gets_no_secrets_from_the_environment(pool, monkeypatch):

@@ -2,6 +2,7 @@
 
 Messages come from ``_()``/``gettext`` calls in ``web/`` (Python and templates), from the message
 templates of engine errors (class attributes and the first argument of error constructors), from
+the lint's problems (``found(...)`` calls) and phrases marked with ``phrase("...")``, from
 upload refusals and from the form-validation messages. ``python -m tools.i18n`` adds the new ones
 to ``web/translations/zh/LC_MESSAGES/messages.po`` with an empty translation (to fill in) and
 lists them; a test fails while any message has no Chinese.
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "web" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 ERROR_CLASSES = {"EngineError", "NotFound", "NotAllowed", "Conflict", "TaskAlreadyHandled", "TaskClaimedByOther",
                  "InvalidState", "InvalidSubmission", "Refused", "DeploymentRefused", "ScriptFailed", "InvalidInput",
-                 "LoginFailed", "AccountLocked", "InvalidUpload", "UploadRefused", "FieldError"}
+                 "LoginFailed", "AccountLocked", "InvalidUpload", "UploadRefused", "FieldError", "XmlError"}
 
 
 def web_messages() -> set[str]:
@@ -55,6 +56,10 @@ def engine_messages() -> set[str]:
                     _literal(kw.value) for kw in node.keywords if kw.arg in ("template", "reason")]
                 found.update(t for t in texts if t and (" " in t or "%(" in t) and t[0].isupper())
                 found.update(_literal(kw.value) for kw in node.keywords if kw.arg == "what" and _literal(kw.value))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "phrase" and node.args:
+                found.add(_literal(node.args[0]) or "")
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "found":  # lint problems
+                found.update(t for t in map(_literal, node.args) if t and " " in t and t[0].isupper())
     from forms.validation import _TYPE_NAMES
     from forms.validation import MESSAGES
 

@@ -195,7 +195,7 @@ def error_message(error: Any) -> str:
         elif isinstance(value, datetime):
             params[key] = fmt_datetime(value)
         else:
-            params[key] = gettext(value) if isinstance(value, str) else value
+            params[key] = gettext(value) if isinstance(value, str) and value else value
     return gettext(error.template, **params)
 
 

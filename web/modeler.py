@@ -25,6 +25,7 @@ from forms.fields import build_fields
 from web.auth import restrict
 from web.errors import message_of
 from web.errors import status_of
+from web.formatting import error_message
 from web.processes import DRAWING_CSP
 from web.services import engine
 
@@ -199,7 +200,7 @@ def form_preview() -> Response:
 
 def problem_json(problem: LintProblem, kinds: dict[str, str]) -> dict[str, Any]:
     return {"file": problem.file, "line": problem.line, "element": problem.element, "code": problem.code,
-            "kind": kinds.get(problem.code, problem.code), "message": problem.message}
+            "kind": kinds.get(problem.code, problem.code), "message": error_message(problem)}
 
 
 def edited() -> tuple[str, str]:

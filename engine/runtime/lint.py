@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine.errors import LintProblem
+from engine.errors import phrase
 from engine.roles import role_named
 from engine.runtime.sandbox import check_syntax
 from engine.runtime.specs import FORM_PROPERTY
@@ -32,6 +33,7 @@ from engine.runtime.xmlsafe import XmlError
 from engine.runtime.xmlsafe import parse_xml
 from forms import FormSchemaError
 from forms import parse_form
+from forms.errors import fill
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -52,18 +54,26 @@ _JUEL = re.compile(r"^\s*[$#]\{.*\}\s*$", re.DOTALL)
 CAMUNDA = ("http://camunda.org/schema/1.0/bpmn", "http://activiti.org/bpmn", "http://flowable.org/bpmn")
 # Vendor attributes and extension elements, with what this platform uses instead.
 FOREIGN_EQUIVALENTS = {
-    "candidateGroups": "who handles a task comes from its lane, or its role property",
-    "candidateUsers": "who handles a task comes from its lane, or its role or assignee property",
-    "assignee": "name the one person in the task's assignee property (a Python expression)",
-    "formKey": "a user task names a JSON-Schema form in its formJsonSchemaFilename property",
-    "formData": "a user task names a JSON-Schema form in its formJsonSchemaFilename property",
-    "formRef": "a user task names a JSON-Schema form in its formJsonSchemaFilename property",
-    "class": "this platform runs no Java code: use a script task (Python in the sandbox) or a user task",
-    "delegateExpression": "this platform runs no Java code: use a script task (Python in the sandbox)",
-    "expression": "write the expression in Python in a script task",
-    "resource": "external script files are not supported: write the script in the script task itself (Python)",
-    "topic": "external workers are not supported here: use a user task or a script task",
+    "candidateGroups": phrase("who handles a task comes from its lane, or its role property"),
+    "candidateUsers": phrase("who handles a task comes from its lane, or its role or assignee property"),
+    "assignee": phrase("name the one person in the task's assignee property (a Python expression)"),
+    "formKey": phrase("a user task names a JSON-Schema form in its formJsonSchemaFilename property"),
+    "formData": phrase("a user task names a JSON-Schema form in its formJsonSchemaFilename property"),
+    "formRef": phrase("a user task names a JSON-Schema form in its formJsonSchemaFilename property"),
+    "class": phrase("this platform runs no Java code: use a script task (Python in the sandbox) or a user task"),
+    "delegateExpression": phrase("this platform runs no Java code: use a script task (Python in the sandbox)"),
+    "expression": phrase("write the expression in Python in a script task"),
+    "resource": phrase("external script files are not supported: write the script in the script task itself "
+                       "(Python)"),
+    "topic": phrase("external workers are not supported here: use a user task or a script task"),
 }
+# What each checked expression is, as messages name it.
+EXPRESSION_PROPERTIES_NAMED = {"scope": phrase("scope property"), "assignee": phrase("assignee property"),
+                               "dueDate": phrase("dueDate property")}
+CAMUNDA_CONSTRUCT = phrase("Camunda construct %(construct)s: %(equivalent)s")
+NOT_ISO = phrase("The %(kind)s '%(text)s' is not a valid ISO-8601 value")
+SPIFF_REFUSES = phrase("SpiffWorkflow refuses it: %(error)s")
+DMN_INPUT_ENTRY = phrase("DMN input entry")
 # Task spec names SpiffWorkflow gives its own start and end: an element with one of these ids
 # collides with them (the process starts, and no task ever appears).
 RESERVED_IDS = ("Start", "End")
@@ -86,8 +96,10 @@ class LintReport:
     problems: list[LintProblem] = field(default_factory=list)
     forms: dict[str, str] = field(default_factory=dict)
 
-    def add(self, file: str, line: int | None, element: str | None, code: str, message: str) -> None:
-        self.problems.append(LintProblem(file, line, element, code, message))
+    def found(self, file: str, line: int | None, element: str | None, code: str, template: str,
+              **params: Any) -> None:
+        """Record a problem: ``template`` is an English message with %(name)s parameters."""
+        self.problems.append(LintProblem(file, line, element, code, fill(template, params), template, params))
 
 
 def local_name(tag: Any) -> str:
@@ -115,21 +127,21 @@ class _Linter:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def add(self, source: Source, node: Any, code: str, message: str) -> None:
+    def found(self, source: Source, node: Any, code: str, template: str, **params: Any) -> None:
         element = node.get("id") if node is not None else None
         line = node.sourceline if node is not None else None
-        self.report.add(source.name, line, element, code, message)
+        self.report.found(source.name, line, element, code, template, **params)
 
     def expression(self, source: Source, node: Any, text: str | None, what: str, mode: str = "eval") -> None:
         if text is None or not text.strip():
             return
         if _JUEL.match(text):
-            self.add(source, node, "foreign", f"{what} '{text.strip()}' is a JUEL expression (Camunda, Activiti); "
-                                              "write it in Python on the process data, e.g. approved == True")
+            self.found(source, node, "foreign", "The %(what)s '%(text)s' is a JUEL expression (Camunda, Activiti); "
+                       "write it in Python on the process data, e.g. approved == True", what=what, text=text.strip())
             return
         error = check_syntax(text if mode == "exec" else text.strip(), mode)
         if error:
-            self.add(source, node, "syntax", f"{what}: {error}")
+            self.found(source, node, "syntax", "Error in the %(what)s: %(error)s", what=what, error=error)
 
     def bpmn_elements(self, local: str) -> Iterator[tuple[Source, Any]]:
         for source in self.sources:
@@ -162,7 +174,7 @@ class _Linter:
                 source.tree = parse_xml(source.content)
             except XmlError as error:
                 self.invalid.add(source.name)
-                self.report.add(source.name, error.line, None, "xml", error.message)
+                self.report.found(source.name, error.line, None, "xml", error.template, **error.params)
 
     def check_xsd(self) -> None:
         for source in self.sources:
@@ -173,7 +185,8 @@ class _Linter:
             if not schema.validate(source.tree):
                 self.invalid.add(source.name)
                 for entry in schema.error_log:
-                    self.report.add(source.name, entry.line or None, None, "schema", entry.message)
+                    self.report.found(source.name, entry.line or None, None, "schema",
+                                      "The file does not follow the BPMN schema: %(error)s", error=entry.message)
 
     def check_foreign(self) -> None:
         """Constructs of other tools this platform does not run, each with what it uses instead."""
@@ -190,34 +203,37 @@ class _Linter:
     def check_vendor(self, source: Source, node: Any, namespace: str, local: str) -> None:
         """Camunda, Activiti and Flowable attributes and extension elements."""
         if namespace in CAMUNDA and local in FOREIGN_EQUIVALENTS:
-            self.add(source, _owner(node), "foreign", f"{local} is a Camunda construct; {FOREIGN_EQUIVALENTS[local]}")
+            self.found(source, _owner(node), "foreign", CAMUNDA_CONSTRUCT, construct=local,
+                       equivalent=FOREIGN_EQUIVALENTS[local])
         for key in node.attrib:
             attribute_namespace, name = _split(key)
             if attribute_namespace in CAMUNDA and name in FOREIGN_EQUIVALENTS:
-                self.add(source, node, "foreign", f"camunda:{name} is a Camunda construct; {FOREIGN_EQUIVALENTS[name]}")
+                self.found(source, node, "foreign", CAMUNDA_CONSTRUCT, construct=f"camunda:{name}",
+                           equivalent=FOREIGN_EQUIVALENTS[name])
 
     def check_unsupported(self, source: Source, node: Any, local: str) -> None:
         """BPMN elements this platform does not run, and ids the engine keeps for itself."""
         vendor_call = any(k.endswith(("}class", "}delegateExpression", "}expression", "}topic")) for k in node.attrib)
         if local in ("serviceTask", "sendTask") and not vendor_call:
-            self.add(source, node, "foreign", f"a {local} calls another system, which is not supported here: "
-                                              "use a script task (Python in the sandbox) or a user task")
+            self.found(source, node, "foreign", "A %(element)s calls another system, which is not supported here: "
+                       "use a script task (Python in the sandbox) or a user task", element=local)
         elif local == "scriptTask" and (node.get("scriptFormat") or "python").lower() not in ("python", ""):
-            self.add(source, node, "foreign", f"the script is {node.get('scriptFormat')}; scripts here are "
-                                              "Python, run in the sandbox")
+            self.found(source, node, "foreign", "The script is in %(language)s; scripts here are Python, run in the "
+                       "sandbox", language=node.get("scriptFormat"))
         elif local in ("dataStoreReference", "dataStore"):
-            self.add(source, node, "foreign", "data stores are not supported here: keep the data in the "
-                                              "process data (what forms and scripts set)")
+            self.found(source, node, "foreign", "Data stores are not supported here: keep the data in the process "
+                       "data (what forms and scripts set)")
         if node.get("id") in RESERVED_IDS and local not in ("definitions", "process"):
-            self.add(source, node, "reserved_id", f"the id {node.get('id')} is reserved by the engine for a "
-                                                  "process's own start and end: give the element another id")
+            self.found(source, node, "reserved_id", "The id %(id)s is reserved by the engine for a process's own "
+                       "start and end: give the element another id", id=node.get("id"))
 
     def collect_ids(self) -> None:
         seen: dict[str, str] = {}
         for source, node in self.bpmn_elements("process"):
             pid = node.get("id")
             if pid in seen:
-                self.add(source, node, "duplicate_process", f"process id {pid} is also defined in {seen[pid]}")
+                self.found(source, node, "duplicate_process", "Process id %(id)s is also defined in %(file)s",
+                           id=pid, file=seen[pid])
             seen[pid] = source.name
             self.process_ids.add(pid)
         for source in self.sources:
@@ -228,15 +244,15 @@ class _Linter:
 
     def check_scripts_and_conditions(self) -> None:
         for source, node in self.bpmn_elements("script"):
-            self.expression(source, node.getparent(), node.text, "script", "exec")
-        for tag in ("preScript", "postScript"):
+            self.expression(source, node.getparent(), node.text, phrase("script"), "exec")
+        for tag, what in (("preScript", phrase("pre-script")), ("postScript", phrase("post-script"))):
             for source in self.sources:
                 if source.kind == "bpmn" and source.tree is not None:
                     for node in source.tree.iter(f"{{{SPIFF}}}{tag}"):
                         owner = node.getparent().getparent()
-                        self.expression(source, owner, node.text, tag, "exec")
+                        self.expression(source, owner, node.text, what, "exec")
         for source, node in self.bpmn_elements("conditionExpression"):
-            self.expression(source, node.getparent(), node.text, "condition")
+            self.expression(source, node.getparent(), node.text, phrase("condition"))
 
     def check_timers(self) -> None:
         parsers = {"timeDate": TimerEventDefinition.parse_time_or_duration,
@@ -247,22 +263,24 @@ class _Linter:
             expressions = [(kind, _text(definition, f"bpmn:{kind}")) for kind in parsers]
             expressions = [(kind, text) for kind, text in expressions if text and text.strip()]
             if len(expressions) != 1:
-                self.add(source, event, "timer", "a timer needs exactly one of timeDate, timeDuration, timeCycle")
+                self.found(source, event, "timer", "A timer needs exactly one of timeDate, timeDuration, timeCycle")
                 continue
             kind, text = expressions[0]
             if _LOWERCASE_ISO.match(text.strip()) and not _LOOKS_ISO.match(text.strip()):
-                self.add(source, event, "timer", f"{kind} '{text.strip()}' looks like an ISO-8601 value written in "
-                                                 f"small letters; write it in capitals: {text.strip().upper()}")
+                self.found(source, event, "timer", "The %(kind)s '%(text)s' looks like an ISO-8601 value written in "
+                           "small letters; write it in capitals: %(capitals)s", kind=kind, text=text.strip(),
+                           capitals=text.strip().upper())
                 continue
             if _JUEL.match(text):
                 self.expression(source, event, text, kind)
                 continue
             if _LOOKS_ISO.match(text.strip()) and timer_literal(text) is None:
-                self.add(source, event, "timer", f"{kind} '{text.strip()}' is not a valid ISO-8601 value")
+                self.found(source, event, "timer", NOT_ISO, kind=kind, text=text.strip())
                 continue
             error = check_syntax(quote_bare_iso(text).strip(), "eval")
             if error:
-                self.add(source, event, "timer", f"{kind} '{text.strip()}' is not a valid expression: {error}")
+                self.found(source, event, "timer", "The %(kind)s '%(text)s' is not a valid expression: %(error)s",
+                           kind=kind, text=text.strip(), error=error)
                 continue
             literal = timer_literal(text)
             if literal is None:
@@ -270,31 +288,32 @@ class _Linter:
             try:
                 parsers[kind](literal)
             except Exception:  # noqa: BLE001 - the library raises bare Exception for bad ISO values
-                self.add(source, event, "timer", f"{kind} '{literal}' is not a valid ISO-8601 value")
+                self.found(source, event, "timer", NOT_ISO, kind=kind, text=literal)
 
     def check_multi_instance(self) -> None:
         for source, node in self.bpmn_elements("multiInstanceLoopCharacteristics"):
             owner = node.getparent()
-            self.expression(source, owner, _text(node, "bpmn:loopCardinality"), "loopCardinality")
-            self.expression(source, owner, _text(node, "bpmn:completionCondition"), "completionCondition")
+            self.expression(source, owner, _text(node, "bpmn:loopCardinality"), phrase("loop cardinality"))
+            self.expression(source, owner, _text(node, "bpmn:completionCondition"), phrase("completion condition"))
             if node.find("bpmn:loopDataInputRef", NS) is None and node.find("bpmn:loopCardinality", NS) is None:
-                self.add(source, owner, "multi_instance", "needs loopDataInputRef or loopCardinality")
+                self.found(source, owner, "multi_instance", "A multi-instance task needs loopDataInputRef or "
+                           "loopCardinality")
         for source, node in self.bpmn_elements("standardLoopCharacteristics"):
-            self.expression(source, node.getparent(), _text(node, "bpmn:loopCondition"), "loopCondition")
+            self.expression(source, node.getparent(), _text(node, "bpmn:loopCondition"), phrase("loop condition"))
 
     def check_user_tasks(self) -> None:
         for source, node in self.bpmn_elements("task"):
-            self.add(source, node, "untyped_task", "plain tasks wait forever; use a userTask or manualTask")
+            self.found(source, node, "untyped_task", "Plain tasks wait forever; use a userTask or manualTask")
         for source, node in self.bpmn_elements("userTask"):
             props = task_properties(node)
             for key in EXPRESSION_PROPERTIES:
-                self.expression(source, node, props.get(key), f"property {key}")
+                self.expression(source, node, props.get(key), EXPRESSION_PROPERTIES_NAMED[key])
             self.check_due(source, node, props)
             if props.get("role") and role_named(props["role"]) is None:
-                self.add(source, node, "role", f"role '{props['role']}' is not a known role")
+                self.found(source, node, "role", "Role '%(role)s' is not a known role", role=props["role"])
             form = props.get(FORM_PROPERTY)
             if not form:
-                self.add(source, node, "form", f"user task has no {FORM_PROPERTY} property")
+                self.found(source, node, "form", "The user task has no %(property)s property", property=FORM_PROPERTY)
             else:
                 self.check_form(source, node, form)
             if props.get(UI_FORM_PROPERTY):
@@ -308,21 +327,22 @@ class _Linter:
                 if not due_in.strip().upper().startswith("P"):
                     raise ValueError
             except Exception:  # noqa: BLE001 - the library raises bare Exception for bad ISO values
-                self.add(source, node, "due", f"dueIn '{due_in}' is not an ISO-8601 duration such as P10D")
+                self.found(source, node, "due", "The dueIn '%(value)s' is not an ISO-8601 duration such as P10D",
+                           value=due_in)
         workdays = props.get("dueWorkdays")
         if workdays and not workdays.strip().isdigit():
-            self.add(source, node, "due", f"dueWorkdays '{workdays}' is not a whole number")
+            self.found(source, node, "due", "The dueWorkdays '%(value)s' is not a whole number", value=workdays)
 
     def check_form(self, source: Source, node: Any, name: str, schema: bool = True) -> None:
         text = self.resolve_form(name, source.name)
         if text is None:
-            self.add(source, node, "form", f"form file '{name}' was not found")
+            self.found(source, node, "form", "Form file '%(name)s' was not found", name=name)
             return
         if schema:
             try:
                 parse_form(text)
             except FormSchemaError as error:
-                self.add(source, node, "form", f"form file '{name}': {error}")
+                self.found(source, node, "form", "Form file '%(name)s': %(error)s", name=name, error=str(error))
                 return
         self.report.forms[name] = text
 
@@ -331,24 +351,27 @@ class _Linter:
         for source, lane in self.bpmn_elements("lane"):
             lanes_seen.add(id(lane))
             if role_named(lane.get("name")) is None:
-                self.add(source, lane, "role", f"lane '{lane.get('name') or ''}' does not name a known role")
+                self.found(source, lane, "role", "Lane '%(lane)s' does not name a known role",
+                           lane=lane.get("name") or "")
         for source, node in self.bpmn_elements("userTask"):
             props = task_properties(node)
             if props.get("role") or props.get("assignee") or _lane_of(node) is not None:
                 continue
             if node.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None:
                 continue  # per-member tasks are assigned by their element variable
-            self.add(source, node, "role", "user task has no lane, role or assignee: nobody could do it")
+            self.found(source, node, "role", "The user task has no lane, role or assignee: nobody could do it")
 
     def check_references(self) -> None:
         for source, node in self.bpmn_elements("callActivity"):
             target = node.get("calledElement")
             if not target or target not in self.process_ids:
-                self.add(source, node, "call_activity", f"called process '{target or ''}' does not exist")
+                self.found(source, node, "call_activity", "Called process '%(process)s' does not exist",
+                           process=target or "")
         for source, node in self.bpmn_elements("businessRuleTask"):
             decision = _text(node, "bpmn:extensionElements/spiffworkflow:calledDecisionId")
             if not decision or decision.strip() not in self.decision_ids:
-                self.add(source, node, "dmn", f"decision '{(decision or '').strip()}' does not exist")
+                self.found(source, node, "dmn", "Decision '%(decision)s' does not exist",
+                           decision=(decision or "").strip())
 
     def check_dmn(self) -> None:
         for source in self.sources:
@@ -364,7 +387,7 @@ class _Linter:
         for column in inputs:
             text = next((t.text for t in column.iter() if local_name(t.tag) == "text"), None)
             input_texts.append(text or "")
-            self.expression(source, column, text, "DMN input expression")
+            self.expression(source, column, text, phrase("DMN input expression"))
         for rule in (child for child in table if local_name(child.tag) == "rule"):
             entries = [child for child in rule if local_name(child.tag) == "inputEntry"]
             for entry, input_text in zip(entries, input_texts, strict=False):
@@ -372,18 +395,18 @@ class _Linter:
                 self.check_dmn_entry(source, entry, input_text, text)
             for entry in (child for child in rule if local_name(child.tag) == "outputEntry"):
                 text = next((t.text for t in entry.iter() if local_name(t.tag) == "text"), None)
-                self.expression(source, entry, text, "DMN output entry")
+                self.expression(source, entry, text, phrase("DMN output entry"))
 
     def check_dmn_entry(self, source: Source, entry: Any, input_text: str, text: str | None) -> None:
         if text is None or text.strip() in ("", "-"):
             return
         text = text.strip()
         if "?" in text:
-            self.expression(source, entry, text.replace("?", "dmninputexpr"), "DMN input entry")
+            self.expression(source, entry, text.replace("?", "dmninputexpr"), DMN_INPUT_ENTRY)
         elif check_syntax(text, "eval") is None:
-            self.expression(source, entry, f"({input_text}) == ({text})", "DMN input entry")
+            self.expression(source, entry, f"({input_text}) == ({text})", DMN_INPUT_ENTRY)
         else:
-            self.expression(source, entry, f"{input_text} {text}", "DMN input entry")
+            self.expression(source, entry, f"{input_text} {text}", DMN_INPUT_ENTRY)
 
     def check_di(self) -> None:
         for source in self.sources:
@@ -394,10 +417,10 @@ class _Linter:
             for local in FLOW_NODES:
                 for node in source.tree.iter(f"{{{BPMN}}}{local}"):
                     if node.get("id") not in shapes:
-                        self.add(source, node, "di", "element has no shape in the diagram (DI)")
+                        self.found(source, node, "di", "The element has no shape in the diagram (DI)")
             for node in source.tree.iter(f"{{{BPMN}}}sequenceFlow"):
                 if node.get("id") not in edges:
-                    self.add(source, node, "di", "sequence flow has no edge in the diagram (DI)")
+                    self.found(source, node, "di", "The sequence flow has no edge in the diagram (DI)")
             self.check_overlaps(source, shapes)
 
     def check_overlaps(self, source: Source, shapes: dict[str, Any]) -> None:
@@ -413,7 +436,7 @@ class _Linter:
         for index, (first_id, _node, (x1, y1, w1, h1)) in enumerate(boxes):
             for _second_id, node, (x2, y2, w2, h2) in boxes[index + 1:]:
                 if x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1:
-                    self.add(source, node, "di", f"shape overlaps the shape of {first_id}")
+                    self.found(source, node, "di", "The shape overlaps the shape of %(other)s", other=first_id)
 
     def check_calls_to_itself(self) -> None:
         """A call activity that leads back to its own process would call it again for ever."""
@@ -433,10 +456,12 @@ class _Linter:
                     continue
                 seen.add(current)
                 todo.extend(calls.get(current, ()))
-            if owner.get("id") in seen:
-                what = "calls its own process" if target == owner.get("id") else f"calls {target}, which calls back"
-                self.add(source, node, "call_activity", f"{what} {owner.get('id')}: it would start it again and "
-                                                        "again and never end")
+            if owner.get("id") == target:
+                self.found(source, node, "call_activity", "It calls its own process %(process)s: it would start it "
+                           "again and again and never end", process=target)
+            elif owner.get("id") in seen:
+                self.found(source, node, "call_activity", "It calls %(target)s, which calls back %(process)s: it "
+                           "would start it again and again and never end", target=target, process=owner.get("id"))
 
     def check_with_spiff(self) -> None:
         """Let SpiffWorkflow build every process and decision table of the files that parsed and
@@ -454,29 +479,32 @@ class _Linter:
                 else:
                     parser.add_dmn_xml(source.tree.getroot(), filename=source.name)
             except ValidationException as error:
-                self.report.add(source.name, int(error.line_number or 0) or None, error.id or None, "spiff",
-                                _clean(error))
+                self.report.found(source.name, int(error.line_number or 0) or None, error.id or None, "spiff",
+                                  SPIFF_REFUSES, error=_clean(error))
             except Exception as error:  # noqa: BLE001 - the library fails in many ways on foreign files
-                self.report.add(source.name, None, None, "spiff", f"the file could not be read: {_clean(error)}")
+                self.report.found(source.name, None, None, "spiff", "The file could not be read: %(error)s",
+                                  error=_clean(error))
         for decision_id, dmn in list(parser.dmn_parsers.items()):
             try:
                 dmn.parse()
             except Exception as error:  # noqa: BLE001 - e.g. IndexError on a rule without its input column
                 source, node = self.locate(decision_id, dmn.filename)
-                self.report.add(source, node.sourceline if node is not None else None, decision_id, "dmn",
-                                f"the decision table could not be read: {_clean(error) or type(error).__name__}")
+                self.report.found(source, node.sourceline if node is not None else None, decision_id, "dmn",
+                                  "The decision table could not be read: %(error)s",
+                                  error=_clean(error) or type(error).__name__)
         for process_id in parser.get_process_ids():
             try:
                 parser.get_spec(process_id)
                 parser.get_subprocess_specs(process_id)
             except ValidationException as error:
                 source, node = self.locate(error.id, error.file_name)
-                self.report.add(source, node.sourceline if node is not None else None, error.id or None,
-                                "spiff", _clean(error))
+                self.report.found(source, node.sourceline if node is not None else None, error.id or None,
+                                  "spiff", SPIFF_REFUSES, error=_clean(error))
             except Exception as error:  # noqa: BLE001 - a foreign construct the library cannot build
                 source, node = self.locate(process_id, None)
-                self.report.add(source, node.sourceline if node is not None else None, process_id, "spiff",
-                                f"the process could not be built: {_clean(error) or type(error).__name__}")
+                self.report.found(source, node.sourceline if node is not None else None, process_id, "spiff",
+                                  "The process could not be built: %(error)s",
+                                  error=_clean(error) or type(error).__name__)
         self.report.problems[before:] = [p for p in self.report.problems[before:]
                                          if (p.file, p.element) not in reported]
 

@@ -321,14 +321,22 @@ _PLAIN_CALLS = frozenset({"len", "min", "max", "sum", "abs", "round", "bool", "i
                           "isinstance", "sorted", "list", "tuple", "dict", "set"})
 
 
+# Methods a plain expression may call: reads of a dict (and pop), each bounded by the data.
+_PLAIN_METHODS = frozenset({"get", "items", "keys", "values", "pop"})
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
 @lru_cache(maxsize=4096)
 def is_plain(expression: str, helper_names: frozenset[str]) -> bool:
     """True when ``expression`` cannot spend unbounded time or memory in one C-level operation.
 
     Names, constants (and literals of constants), item access, comparisons, boolean logic,
-    ``+ - / //`` and calls of the helpers and a few builtins by name: on stored data (bounded, see
-    :func:`check_storable`) each such operation is bounded. No ``*``, ``**``, ``%``, shifts,
-    f-strings, attributes (methods such as ``ljust``), comprehensions, lambdas or literals holding
+    ``+ - / //``, calls of the helpers, a few builtins by name and a few dict methods (``get``,
+    ``items``…): on stored data (bounded, see :func:`check_storable`) each such operation is
+    bounded. A comprehension is plain when it has one ``for`` over a plain iterable and builds each
+    element from its own loop variable only: its loop runs as traced Python code (the CPU budget
+    stops it) and what it builds is no larger than the data it reads. No ``*``, ``**``, ``%``,
+    shifts, f-strings, other attributes (methods such as ``ljust``), lambdas or literals holding
     names. A plain expression is evaluated in the server process; everything else (and every
     script that is not plain, see :func:`is_plain_script`) goes to the evaluator pool.
     """
@@ -336,42 +344,84 @@ def is_plain(expression: str, helper_names: frozenset[str]) -> bool:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError:
         return False
-    return all(_plain_node(node, helper_names) for node in ast.walk(tree))
+    return _plain(tree.body, helper_names)
 
 
-def _plain_node(node: ast.AST, helper_names: frozenset[str]) -> bool:
-    """One node of a plain expression (see :func:`is_plain`)."""
-    if not isinstance(node, _PLAIN_NODES):
+def _plain(node: ast.AST, helper_names: frozenset[str], own: frozenset[str] | None = None) -> bool:
+    """One node of a plain expression and everything under it (see :func:`is_plain`).
+
+    ``own`` is set inside a comprehension's element: the loop variables it may use. There, literals
+    may hold names (each element is built anew from one item); elsewhere literals of names could
+    nest a value into an exponentially large shared structure that ``==`` or ``str()`` would walk.
+    """
+    if isinstance(node, _COMPREHENSIONS):
+        return _plain_comprehension(node, helper_names)
+    if isinstance(node, ast.Call):
+        function = node.func
+        if isinstance(function, ast.Name):
+            callable_ok = function.id in _PLAIN_CALLS or function.id in helper_names
+        else:
+            callable_ok = (isinstance(function, ast.Attribute) and function.attr in _PLAIN_METHODS
+                           and _plain(function.value, helper_names, own))
+        return callable_ok and all(_plain(arg, helper_names, own) for arg in node.args) \
+            and all(_plain(keyword.value, helper_names, own) for keyword in node.keywords)
+    if not isinstance(node, _PLAIN_NODES) or isinstance(node, ast.Expression):
         return False
-    if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
-                                           and node.func.id in (_PLAIN_CALLS | helper_names)):
+    if isinstance(node, ast.Name) and own is not None and node.id not in own:
         return False
-    # Literal lists of names could nest a value into an exponentially large shared structure
-    # that ``==`` or ``str()`` would then walk: only literals of constants stay in the server.
-    return not (isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and not _constant(node))
+    if own is None and isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and not _constant(node):
+        return False
+    return all(_plain(child, helper_names, own) for child in ast.iter_child_nodes(node))
 
 
-# Statements a plain script may have: assignments, += and -=, if, a bare call (of a helper), pass.
-_PLAIN_STATEMENTS = (ast.Module, ast.Assign, ast.AugAssign, ast.If, ast.Expr, ast.Pass, ast.Store)
+def _plain_comprehension(node: Any, helper_names: frozenset[str]) -> bool:
+    if len(node.generators) != 1 or node.generators[0].is_async:
+        return False
+    loop = node.generators[0]
+    targets = [loop.target] if isinstance(loop.target, ast.Name) else \
+        list(loop.target.elts) if isinstance(loop.target, ast.Tuple) else []
+    if not targets or not all(isinstance(target, ast.Name) for target in targets):
+        return False
+    own = frozenset(target.id for target in targets)
+    parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    return _plain(loop.iter, helper_names) and all(_plain(test, helper_names) for test in loop.ifs) \
+        and all(_plain(part, helper_names, own) for part in parts)
 
 
 @lru_cache(maxsize=4096)
 def is_plain_script(script: str, helper_names: frozenset[str]) -> bool:
-    """True when every statement of ``script`` is an assignment (``=``, ``+=``, ``-=``), an ``if``, a
-    bare call or ``pass`` whose expressions are all plain (see :func:`is_plain`): no loops, no
-    comprehensions, nothing that one C-level operation could make unbounded. Such a script runs in the
+    """True when every statement of ``script`` is an assignment (``=``, ``+=``, ``-=``) to a name or
+    an item, an ``if``, a bare call or ``pass`` whose expressions are all plain (see :func:`is_plain`):
+    no loops, nothing that one C-level operation could make unbounded. Such a script runs in the
     server, like a plain expression; every other script goes to the evaluator pool.
     """
     try:
         tree = ast.parse(script, mode="exec")
     except SyntaxError:
         return False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.AugAssign) and not isinstance(node.op, ast.Add | ast.Sub):
-            return False
-        if not isinstance(node, _PLAIN_STATEMENTS) and not _plain_node(node, helper_names):
-            return False
-    return True
+    return all(_plain_statement(statement, helper_names) for statement in tree.body)
+
+
+def _plain_statement(node: ast.stmt, helper_names: frozenset[str]) -> bool:
+    if isinstance(node, ast.Pass):
+        return True
+    if isinstance(node, ast.Expr):
+        return _plain(node.value, helper_names)
+    if isinstance(node, ast.Assign):
+        return all(_plain_target(target, helper_names) for target in node.targets) and _plain(node.value, helper_names)
+    if isinstance(node, ast.AugAssign):
+        return isinstance(node.op, ast.Add | ast.Sub) and _plain_target(node.target, helper_names) \
+            and _plain(node.value, helper_names)
+    if isinstance(node, ast.If):
+        return _plain(node.test, helper_names) and all(_plain_statement(child, helper_names)
+                                                        for child in (*node.body, *node.orelse))
+    return False
+
+
+def _plain_target(node: ast.expr, helper_names: frozenset[str]) -> bool:
+    if isinstance(node, ast.Name):
+        return True
+    return isinstance(node, ast.Subscript) and _plain(node.value, helper_names) and _plain(node.slice, helper_names)
 
 
 def _constant(node: ast.AST) -> bool:

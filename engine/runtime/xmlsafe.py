@@ -8,6 +8,8 @@ in one rule, before the document reaches SpiffWorkflow's own (unsafe by default)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
 
 from lxml import etree
 
@@ -27,8 +29,13 @@ _PARSER_OPTIONS = {
 class XmlError(Exception):
     """The document is not acceptable XML; ``line`` is 1-based when known."""
 
-    message: str
+    template: str
     line: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.template % self.params if self.params else self.template
 
     def __str__(self) -> str:
         return self.message
@@ -41,7 +48,7 @@ def parse_xml(content: bytes | str) -> etree._ElementTree:
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     if len(data) > MAX_XML_BYTES:
-        raise XmlError(f"file is larger than {MAX_XML_BYTES // (1024 * 1024)} MB")
+        raise XmlError("The file is larger than %(mb)s MB", params={"mb": MAX_XML_BYTES // (1024 * 1024)})
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():
         raise XmlError("DOCTYPE and ENTITY declarations are not allowed", _line_of(data, b"<!"))
@@ -50,7 +57,7 @@ def parse_xml(content: bytes | str) -> etree._ElementTree:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         line = error.position[0] if error.position else error.lineno
-        raise XmlError(f"malformed XML: {error.msg}", line) from None
+        raise XmlError("Malformed XML: %(error)s", line, {"error": error.msg}) from None
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         raise XmlError("DOCTYPE declarations are not allowed", 1)
