@@ -68,6 +68,16 @@ def test_a_late_quality_node_urges_the_responsible_person_once(implementing):
     assert [e.reason for e in timeline if e.kind == "node_overdue"] == ["完成示范点选定"]
 
 
+def test_the_workers_pass_scans_only_when_something_changed_and_writes_only_to_send(implementing, monkeypatch):
+    engine, _instance_id = implementing
+    engine._quality_nodes_checked = None
+    monkeypatch.setattr(engine.db, "write", lambda: pytest.fail("a pass with nothing to send opened a write"))
+    assert engine.notify_late_quality_nodes() == 0  # scanned: every late node was urged already
+    monkeypatch.setattr(type(engine), "_late_quality_nodes",
+                        staticmethod(lambda *_args: pytest.fail("scanned again with nothing changed")))
+    assert engine.notify_late_quality_nodes() == 0
+
+
 def test_matrix_pages(implementing, app, client):
     engine, instance_id = implementing
     engine.notify_late_quality_nodes()

@@ -27,6 +27,8 @@ class ServiceBase:
         self._tokens: dict[str, tuple[str, float, Any]] = {}
         self._directory: tuple[Any, float] | None = None
         self._actors_lock = threading.Lock()
+        # (day, newest event id) at the last scan for late quality nodes: nothing new, no scan.
+        self._quality_nodes_checked: tuple[Any, int | None] | None = None
 
     def actor_in(self, session: Session, username: str) -> Actor:
         """The active user as an Actor, cached for ``actor_cache_seconds``.

@@ -295,32 +295,53 @@ class MatrixUseCases(ServiceBase):
     def notify_late_quality_nodes(self) -> int:
         """催办 for every quality node of an open project that has passed its planned date without a
         quarterly report marking it done: once per node, to the project's responsible person, on
-        the timeline. Returns how many were sent."""
+        the timeline. Returns how many were sent.
+
+        The worker calls this every pass: the scan reads only, and is skipped while neither the day
+        nor any project's events changed since the last one; a write transaction is opened only for
+        notices to send (and checks again there that no other worker sent them meanwhile).
+        """
         today = clock.now().astimezone(BUSINESS_TZ).date()
+        with self.db.read() as session:
+            mark = (today, session.scalar(select(func.max(InstanceEvent.id))))
+            if mark == self._quality_nodes_checked:
+                return 0
+            due = self._late_quality_nodes(session, today)
+        self._quality_nodes_checked = mark
+        if not due:
+            return 0
         sent = 0
         with self.db.write() as session:
-            open_ids = list(session.scalars(select(ProcessInstance.id).where(
-                ProcessInstance.status.in_(OPEN_STATUSES), ProcessInstance.responsible.is_not(None))))
-            if not open_ids:
-                return 0
-            urged = {(i, reason) for i, reason in session.execute(
-                select(InstanceEvent.instance_id, InstanceEvent.reason)
-                .where(InstanceEvent.instance_id.in_(open_ids), InstanceEvent.kind == "node_overdue"))}
-            responsible = dict(session.execute(select(ProcessInstance.id, ProcessInstance.responsible)
-                                               .where(ProcessInstance.id.in_(open_ids))).all())
             now = clock.now()
-            for instance_id, (approval, reports, _at) in _approval_and_reports(session, open_ids).items():
-                for node in quality_nodes(approval, reports, today):
-                    if node.status != "late" or (instance_id, node.name) in urged:
-                        continue
-                    session.add(Notification(username=responsible[instance_id], kind="node_overdue",
-                                             instance_id=instance_id, message=node.name, sender=SYSTEM,
-                                             created_at=now))
-                    change = Change(SYSTEM)
-                    change.add("node_overdue", reason=node.name, step=node.name)
-                    change.write(session, instance_id)
-                    sent += 1
+            for (instance_id, node), responsible in due.items():
+                if session.scalar(select(InstanceEvent.id).where(
+                        InstanceEvent.instance_id == instance_id, InstanceEvent.kind == "node_overdue",
+                        InstanceEvent.reason == node).limit(1)) is not None:
+                    continue
+                session.add(Notification(username=responsible, kind="node_overdue", instance_id=instance_id,
+                                         message=node, sender=SYSTEM, created_at=now))
+                change = Change(SYSTEM)
+                change.add("node_overdue", reason=node, step=node)
+                change.write(session, instance_id)
+                sent += 1
         return sent
+
+    @staticmethod
+    def _late_quality_nodes(session: Session, today: Any) -> dict[tuple[int, str], str]:
+        """(project, node) → responsible person, for late quality nodes not urged yet."""
+        open_ids = list(session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.status.in_(OPEN_STATUSES), ProcessInstance.responsible.is_not(None))))
+        if not open_ids:
+            return {}
+        urged = {(i, reason) for i, reason in session.execute(
+            select(InstanceEvent.instance_id, InstanceEvent.reason)
+            .where(InstanceEvent.instance_id.in_(open_ids), InstanceEvent.kind == "node_overdue"))}
+        responsible = dict(session.execute(select(ProcessInstance.id, ProcessInstance.responsible)
+                                           .where(ProcessInstance.id.in_(open_ids))).all())
+        return {(instance_id, node.name): responsible[instance_id]
+                for instance_id, (approval, reports, _at) in _approval_and_reports(session, open_ids).items()
+                for node in quality_nodes(approval, reports, today)
+                if node.status == "late" and (instance_id, node.name) not in urged}
 
     @staticmethod
     def _calendars(session: Session, years: set[int | None]) -> dict[int, dict[str, Any]]:
