@@ -100,7 +100,6 @@ class TaskRecord:
     has_draft: bool = False  # read only where the task is locked to be completed
 
 
-
 _INSTANCE_COLUMNS = [INSTANCES.c[f.name] for f in fields(InstanceRecord)]
 _TASK_COLUMNS = [TASKS.c[f.name] for f in fields(TaskRecord) if f.name != "has_draft"]
 
@@ -168,7 +167,8 @@ def _driver_execute(connection: Connection, statement: Any, params: Mapping[str,
 
     ``params`` may be a list of parameter sets (executemany). None in a JSON column is stored as
     JSON ``null``, as SQLAlchemy does. Column defaults computed in Python are not applied: rows
-    must name every column that has one. Returns the cursor, for the caller to read and close.
+    must name every column that has one. Returns the cursor (for the caller to read and close) and
+    the prepared statement.
     """
     prepared = _prepared(statement, connection.dialect)
     cursor = connection.connection.cursor()
