@@ -34,4 +34,10 @@ def fill(template: str, params: dict[str, Any]) -> str:
 
 
 class FormSchemaError(Exception):
-    """A form file is missing or is not a valid JSON Schema."""
+    """A form file is missing or is not a valid JSON Schema: an English ``template`` with its
+    ``params``, the msgid the web layer translates."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(fill(template, params))

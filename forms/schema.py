@@ -39,18 +39,19 @@ def parse_form(text: str) -> dict[str, Any]:
 @lru_cache(maxsize=512)
 def _parse_form(text: str) -> dict[str, Any]:
     if len(text.encode("utf-8")) > MAX_FORM_BYTES:
-        raise FormSchemaError("form file is too large")
+        raise FormSchemaError("The form file is too large")
     try:
         schema = json.loads(text)
     except json.JSONDecodeError as error:
-        raise FormSchemaError(f"not valid JSON (line {error.lineno}): {error.msg}") from None
+        raise FormSchemaError("Not valid JSON (line %(line)s): %(error)s", line=error.lineno, error=error.msg) from None
     if not isinstance(schema, dict):
-        raise FormSchemaError("a form must be a JSON object")
+        raise FormSchemaError("A form must be a JSON object")
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         location = "/".join(str(part) for part in error.absolute_path) or "(root)"
-        raise FormSchemaError(f"not a valid JSON Schema at {location}: {error.message}") from None
+        raise FormSchemaError("Not a valid JSON Schema at %(location)s: %(error)s", location=location,
+                              error=error.message) from None
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
-        raise FormSchemaError('a form must be {"type": "object", "properties": {...}}')
+        raise FormSchemaError('A form must be {"type": "object", "properties": {...}}')
     return schema

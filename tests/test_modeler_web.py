@@ -106,7 +106,9 @@ def test_forms_editor_previews_checks_and_deploys_with_the_diagrams(app, client)
     preview = post_json(client, "/admin/processes/forms/preview", {"text": original}).json
     assert preview["problem"] is None and 'name="decision"' in preview["html"]
     broken = post_json(client, "/admin/processes/forms/preview", {"text": original[:-5]}).json
-    assert broken["problem"] and "JSON" in broken["problem"] and broken["html"] == ""
+    assert broken["problem"].startswith("不是有效的 JSON（第 ") and broken["html"] == ""
+    not_a_form = post_json(client, "/admin/processes/forms/preview", {"text": '{"type": "array"}'}).json
+    assert "表单必须形如" in not_a_form["problem"]
     schema = json.loads(original)
     schema["properties"]["opinion"]["title"] = "审核意见（请写明理由）"
     changed = json.dumps(schema, ensure_ascii=False, indent=2)

@@ -194,6 +194,8 @@ def error_message(error: Any) -> str:
             params[key] = person(value)
         elif isinstance(value, datetime):
             params[key] = fmt_datetime(value)
+        elif hasattr(value, "template") and hasattr(value, "params"):  # a nested error, in its words
+            params[key] = error_message(value)
         else:
             params[key] = gettext(value) if isinstance(value, str) and value else value
     return gettext(error.template, **params)

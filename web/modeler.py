@@ -193,7 +193,7 @@ def form_preview() -> Response:
         abort(400)
     schema, problem = engine().check_form(g.actor.username, body["text"])
     if schema is None:
-        return jsonify({"problem": problem, "html": ""})
+        return jsonify({"problem": error_message(problem), "html": ""})
     fields = build_fields(with_options(schema, lambda _expression: []), {}, [])
     return jsonify({"problem": None, "html": render_template("admin/_form_preview.html", fields=fields)})
 

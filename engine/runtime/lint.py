@@ -342,7 +342,7 @@ class _Linter:
             try:
                 parse_form(text)
             except FormSchemaError as error:
-                self.found(source, node, "form", "Form file '%(name)s': %(error)s", name=name, error=str(error))
+                self.found(source, node, "form", "Form file '%(name)s': %(error)s", name=name, error=error)
                 return
         self.report.forms[name] = text
 

@@ -178,7 +178,7 @@ class VersionUseCases(ServiceBase):
             raise NotFound(what="Form", key=name)
         return text
 
-    def check_form(self, actor: str, text: str) -> tuple[dict | None, str | None]:
+    def check_form(self, actor: str, text: str) -> tuple[dict | None, FormSchemaError | None]:
         """(the parsed form, None) when ``text`` is a valid form, else (None, what is wrong).
 
         :raises NotAllowed: unless the actor is an administrator.
@@ -188,7 +188,7 @@ class VersionUseCases(ServiceBase):
         try:
             return parse_form(text), None
         except FormSchemaError as error:
-            return None, str(error)
+            return None, error
 
     def deploy_form(self, actor: str, name: str, text: str, comment: str) -> list[Deployed]:
         """Deploy the edited form ``name`` with the current files: every process whose bundle uses
