@@ -107,7 +107,11 @@ def test_plain_expressions_stay_in_the_server():
     for risky in ("'x' * n", "s.ljust(10)", "f'{x:9}'", "'%d' % n", "2 ** n", "open('f')",
                   "str([[[x, x], [x, x]], [[x, x], [x, x]]])", "(lambda: 1)()",
                   "[big for _ in b]", "[[s for _ in s['rows']] for s in sheets]", "[x for a in b for x in a]",
-                  "[i for i in range(10 ** 9)]", "[a.join(b) for a in c]", "[{'a': big} for a in b]"):
+                  "[i for i in range(10 ** 9)]", "[a.join(b) for a in c]", "[{'a': big} for a in b]",
+                  # a part put twice into each element doubles a structure at every level of nesting
+                  "str([{'a': x, 'b': x} for x in [{'a': y, 'b': y} for y in z]])",
+                  "[{'a': i['r'], 'b': i['r']['s']} for i in y]", "[[i['rows'], i['rows']] for i in y]",
+                  "[(k, k) for k in y]", "sum(x, x)", "dict(x, y=x)"):
         assert not is_plain(risky, helpers), risky
 
 
@@ -118,8 +122,11 @@ def test_plain_scripts_stay_in_the_server():
         assert is_plain_script(plain, helpers), plain
     assert is_plain_script("x = [i for i in y]\nm['criteria'] = [{'score': r['score']} for r in m['criteria']]\n"
                            "m.pop('opinion', None)", helpers)
+    assert is_plain("[{'criterion': c['name'], 'max': c['max'], 'rules': c.get('rules', '')} for c in t]", helpers)
+    assert is_plain("sum(scores) + min(a, b)", helpers) and is_plain("dict(a=1, b=x)", helpers)
     for risky in ("x = [a, b]", "for i in x:\n    pass", "x *= 2", "while True:\n    pass", "a.b = 1",
-                  "x = 'a' * n", "x, y = y, x", "x = [y for i in y]", "x.append(x)", "import os"):
+                  "x = 'a' * n", "x, y = y, x", "x = [y for i in y]", "x.append(x)", "import os",
+                  "x = dict(x, y=x)", "x = [{'a': i, 'b': i} for i in x]"):
         assert not is_plain_script(risky, helpers), risky
 
     class NoPool:

@@ -323,6 +323,9 @@ _PLAIN_CALLS = frozenset({"len", "min", "max", "sum", "abs", "round", "bool", "i
 
 # Methods a plain expression may call: reads of a dict (and pop), each bounded by the data.
 _PLAIN_METHODS = frozenset({"get", "items", "keys", "values", "pop"})
+# Builtins that combine several arguments into one value: sum(x, x) or dict(x, y=x) would double a
+# structure at every statement, so they take at most one argument that is not a constant.
+_COMBINING_CALLS = frozenset({"sum", "dict"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -334,11 +337,13 @@ def is_plain(expression: str, helper_names: frozenset[str]) -> bool:
     ``+ - / //``, calls of the helpers, a few builtins by name and a few dict methods (``get``,
     ``items``…): on stored data (bounded, see :func:`check_storable`) each such operation is
     bounded. A comprehension is plain when it has one ``for`` over a plain iterable and builds each
-    element from its own loop variable only: its loop runs as traced Python code (the CPU budget
-    stops it) and what it builds is no larger than the data it reads. No ``*``, ``**``, ``%``,
-    shifts, f-strings, other attributes (methods such as ``ljust``), lambdas or literals holding
-    names. A plain expression is evaluated in the server process; everything else (and every
-    script that is not plain, see :func:`is_plain_script`) goes to the evaluator pool.
+    element from its own loop variable only, reading each part of the item once (``{'name':
+    c['name'], 'max': c['max']}``, never ``{'a': c, 'b': c}``): its loop runs as traced Python code
+    (the CPU budget stops it) and what it builds is no larger than the data it reads. No ``*``,
+    ``**``, ``%``, shifts, f-strings, other attributes (methods such as ``ljust``), lambdas, and
+    outside a comprehension's element no literals holding names. A plain expression is evaluated
+    in the server process; everything else (and every script that is not plain, see
+    :func:`is_plain_script`) goes to the evaluator pool.
     """
     try:
         tree = ast.parse(expression, mode="eval")
@@ -351,8 +356,9 @@ def _plain(node: ast.AST, helper_names: frozenset[str], own: frozenset[str] | No
     """One node of a plain expression and everything under it (see :func:`is_plain`).
 
     ``own`` is set inside a comprehension's element: the loop variables it may use. There, literals
-    may hold names (each element is built anew from one item); elsewhere literals of names could
-    nest a value into an exponentially large shared structure that ``==`` or ``str()`` would walk.
+    may hold names (each element is built anew from distinct parts of one item, see
+    :func:`_reads_each_part_once`); elsewhere literals of names could nest a value into an
+    exponentially large shared structure that ``==`` or ``str()`` would walk.
     """
     if isinstance(node, _COMPREHENSIONS):
         return _plain_comprehension(node, helper_names)
@@ -360,6 +366,9 @@ def _plain(node: ast.AST, helper_names: frozenset[str], own: frozenset[str] | No
         function = node.func
         if isinstance(function, ast.Name):
             callable_ok = function.id in _PLAIN_CALLS or function.id in helper_names
+            if function.id in _COMBINING_CALLS:
+                arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
+                callable_ok = callable_ok and sum(not _constant(argument) for argument in arguments) <= 1
         else:
             callable_ok = (isinstance(function, ast.Attribute) and function.attr in _PLAIN_METHODS
                            and _plain(function.value, helper_names, own))
@@ -385,7 +394,43 @@ def _plain_comprehension(node: Any, helper_names: frozenset[str]) -> bool:
     own = frozenset(target.id for target in targets)
     parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
     return _plain(loop.iter, helper_names) and all(_plain(test, helper_names) for test in loop.ifs) \
-        and all(_plain(part, helper_names, own) for part in parts)
+        and all(_plain(part, helper_names, own) for part in parts) and _reads_each_part_once(parts, own)
+
+
+def _reads_each_part_once(parts: list[ast.AST], own: frozenset[str]) -> bool:
+    """True when no two reads of the loop variables in ``parts`` overlap: each is a path of constant
+    keys (``c['name']``, ``c.get('rules', '')``) and none is the start of another (``c`` and
+    ``c['name']``, or ``c['rows']`` twice, would put one part twice into the element; repeated over
+    statements or nested comprehensions, that doubles a structure each time).
+    """
+    paths: list[tuple[Any, ...]] = []
+    for part in parts:
+        _collect_reads(part, own, paths)
+    return not any(index != other and paths[other][:len(path)] == path
+                   for index, path in enumerate(paths) for other in range(len(paths)))
+
+
+def _collect_reads(node: ast.AST, own: frozenset[str], paths: list[tuple[Any, ...]]) -> None:
+    path = _read_path(node, own)
+    if path is not None:
+        paths.append(path)
+        return
+    for child in ast.iter_child_nodes(node):
+        _collect_reads(child, own, paths)
+
+
+def _read_path(node: ast.AST, own: frozenset[str]) -> tuple[Any, ...] | None:
+    """(name, key, key…) when ``node`` reads a loop variable through constant keys, else None."""
+    if isinstance(node, ast.Name):
+        return (node.id,) if node.id in own else None
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        base = _read_path(node.value, own)
+        return None if base is None else (*base, node.slice.value)
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+            and node.args and not node.keywords and all(isinstance(arg, ast.Constant) for arg in node.args)):
+        base = _read_path(node.func.value, own)
+        return None if base is None else (*base, node.args[0].value)
+    return None
 
 
 @lru_cache(maxsize=4096)
