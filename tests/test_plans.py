@@ -78,3 +78,15 @@ def test_the_plan_page_saves_a_new_template_and_reminder_numbers(app, client):
     assert engine.supervision("supervisor", 2008).escalate_workdays == 3
     login(client, "county1_org")
     assert client.get("/plans/2008").status_code == 403
+
+
+def test_a_script_that_changes_the_plan_it_read_changes_nothing_stored(party_engine):
+    from engine.service.helpers import DiagramHelpers
+
+    with party_engine.db.write() as session:
+        helpers = DiagramHelpers(session, None)
+        helpers.year_plan(2008).pop("quota")  # what an in-server script may do with what it read
+        assert "quota" not in helpers.year_plan(2008)  # this use case's copy
+        assert "quota" in DiagramHelpers(session, None).year_plan(2008)
+    with party_engine.db.read() as session:
+        assert "quota" in DiagramHelpers(session, None).year_plan(2008)

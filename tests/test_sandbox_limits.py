@@ -111,7 +111,7 @@ def test_plain_expressions_stay_in_the_server():
                   # a part put twice into each element doubles a structure at every level of nesting
                   "str([{'a': x, 'b': x} for x in [{'a': y, 'b': y} for y in z]])",
                   "[{'a': i['r'], 'b': i['r']['s']} for i in y]", "[[i['rows'], i['rows']] for i in y]",
-                  "[(k, k) for k in y]", "sum(x, x)", "dict(x, y=x)"):
+                  "[(k, k) for k in y]", "sum(x, x)", "dict(x, y=x)", "d.pop('a') == 1"):
         assert not is_plain(risky, helpers), risky
 
 

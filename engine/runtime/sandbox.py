@@ -321,7 +321,7 @@ _PLAIN_CALLS = frozenset({"len", "min", "max", "sum", "abs", "round", "bool", "i
                           "isinstance", "sorted", "list", "tuple", "dict", "set"})
 
 
-# Methods a plain expression may call: reads of a dict (and pop), each bounded by the data.
+# Methods plain code may call: reads of a dict, and pop in a script, each bounded by the data.
 _PLAIN_METHODS = frozenset({"get", "items", "keys", "values", "pop"})
 # Builtins that combine several arguments into one value: sum(x, x) or dict(x, y=x) would double a
 # structure at every statement, so they take at most one argument that is not a constant.
@@ -349,7 +349,9 @@ def is_plain(expression: str, helper_names: frozenset[str]) -> bool:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError:
         return False
-    return _plain(tree.body, helper_names)
+    # An expression in the server reads the task's data itself (a script works on a copy): no pop.
+    return _plain(tree.body, helper_names) and not any(isinstance(node, ast.Attribute) and node.attr == "pop"
+                                                       for node in ast.walk(tree))
 
 
 def _plain(node: ast.AST, helper_names: frozenset[str], own: frozenset[str] | None = None) -> bool:

@@ -101,7 +101,7 @@ class DiagramHelpers:
     def year_plan(self, year: int) -> dict[str, Any]:
         """The year plan of ``year``, read when evaluated (never copied into process data).
 
-        Read once per use case; the value is shared by the expressions of that use case.
+        Read (and copied) once per use case; the value is shared by the expressions of that use case.
 
         :raises Refused: when the city has not set up that year.
         """
@@ -110,7 +110,8 @@ class DiagramHelpers:
             row = self.session.get(ReferenceData, f"year:{year}")
             if row is None:
                 raise Refused(reason=f"尚未设置{year}年度计划，请联系市委组织部。")
-            plan = self._plans[year] = row.value
+            # A copy: a script that changes what it read must not change the row's loaded value.
+            plan = self._plans[year] = copy.deepcopy(row.value)
         return plan
 
     def calendar_of(self, year: int) -> dict[str, Any]:
