@@ -100,6 +100,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     return postgres_url
 
 
+def _backend(request: pytest.FixtureRequest) -> str | None:
+    callspec = getattr(request.node, "callspec", None)
+    return callspec.params.get("database_url") if callspec is not None else None
+
+
+@pytest.fixture(autouse=True)
+def cold_steps(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Drivers complete every step in a fresh engine (an empty model cache, as another server
+    process would) on the backends named by ``COLD_STEPS`` (default ``sqlite``; ``all``, ``none``)."""
+    from web.demo_projects import ProjectDriver
+
+    wanted = os.environ.get("COLD_STEPS", "sqlite")
+    backend = _backend(request)
+    cold = backend is not None and wanted in ("all", backend)
+    saved = ProjectDriver.cold
+    ProjectDriver.cold = cold
+    yield
+    ProjectDriver.cold = saved
+
+
 @pytest.fixture
 def frozen_clock() -> Iterator[None]:
     clock.travel_to(START)

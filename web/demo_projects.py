@@ -6,6 +6,8 @@ workflow tests, which assert what happened after each step.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -125,19 +127,45 @@ def county_org_of(applicant: str) -> str | None:
     return f"{prefix}_org" if prefix.startswith("county") else None
 
 
-class ProjectDriver:
-    """Step a project forward as its users would; every method is one or a few user actions."""
+@contextmanager
+def fresh_engine(engine: Engine) -> Iterator[Engine]:
+    """A new engine on the same database and settings, with empty caches (models, users): another
+    server process. It shares the connection pools, which hold nothing a step depends on."""
+    yield Engine(engine.settings, database=engine.db)
 
-    def __init__(self, engine: Engine, panel: tuple[str, ...] = ("panel1", "panel2", "panel3")) -> None:
+
+class ProjectDriver:
+    """Step a project forward as its users would; every method is one or a few user actions.
+
+    With ``cold`` every step and every worker pass runs in a fresh engine (empty model cache), as
+    when each request lands on another server process; the tests run the path suite that way on
+    SQLite (see ``tests/conftest.py``).
+    """
+
+    cold = False
+
+    def __init__(self, engine: Engine, panel: tuple[str, ...] = ("panel1", "panel2", "panel3"),
+                 cold: bool | None = None) -> None:
         self.engine = engine
         self.panel = list(panel)
+        if cold is not None:
+            self.cold = cold
+
+    @contextmanager
+    def _acting_engine(self) -> Iterator[Engine]:
+        if self.cold:
+            with fresh_engine(self.engine) as other:
+                yield other
+        else:
+            yield self.engine
 
     # -- time and tasks ----------------------------------------------------------------------
 
     def at(self, when: str) -> None:
         """Move the clock to ``when`` (Beijing time) and let the worker catch up."""
         clock.travel_to(moment(when))
-        work_once(self.engine)
+        with self._acting_engine() as engine:
+            work_once(engine)
 
     def tasks(self, user: str, instance_id: int | None = None) -> list[TaskRow]:
         rows = []
@@ -157,7 +185,8 @@ class ProjectDriver:
 
     def complete(self, user: str, task: TaskRow, data: dict[str, Any]) -> None:
         """Every step the driver takes goes through here."""
-        self.engine.complete(user, task.id, data)
+        with self._acting_engine() as engine:
+            engine.complete(user, task.id, data)
 
     def steps(self, instance_id: int) -> list[str]:
         return sorted(step["id"] for step in self.engine.instance("admin", instance_id).steps)

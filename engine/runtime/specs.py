@@ -19,6 +19,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMA_FILES
@@ -163,6 +164,25 @@ def normalize_timers(spec: Any, subprocess_specs: dict[str, Any]) -> None:
                 definition.expression = quote_bare_iso(definition.expression)
 
 
+def wire_spec_events(spec: Any, subprocess_specs: dict[str, Any]) -> None:
+    """Make the spec connections that SpiffWorkflow's own spec deserializer makes, once per spec object.
+
+    A loop or multi-instance task merges each finished child through a ``completed_event``
+    connection on the child's *spec*. The library makes it lazily, when a process creates the
+    children; its spec deserializer makes it up front. Our states are restored onto specs parsed
+    from BPMN, so without this a child created in one server process and finished in another is
+    never merged and the instance stalls. (Sub-workflow completion is wired per workflow when the
+    state is restored; ad-hoc sub-process paths are wired by the parser.)
+    """
+    for process in all_specs(spec, subprocess_specs):
+        for task_spec in process.task_specs.values():
+            if not isinstance(task_spec, LoopTask):
+                continue
+            child_spec = process.task_specs[task_spec.task_spec]
+            if not child_spec.completed_event.is_connected(task_spec.merge_child):
+                child_spec.completed_event.connect(task_spec.merge_child)
+
+
 def _element_variables(process: Any) -> dict[str, str]:
     """Child spec name -> MI input item name, for per-member tasks."""
     out = {}
@@ -262,6 +282,7 @@ def parse_model(bundle: Bundle, process_id: str) -> ParsedModel:
     spec = parser.get_spec(process_id)
     subprocess_specs = parser.get_subprocess_specs(process_id)
     normalize_timers(spec, subprocess_specs)
+    wire_spec_events(spec, subprocess_specs)
     forms = {name: json.loads(text) for name, text in bundle.get("forms", {}).items()}
     return ParsedModel(
         process_id=process_id,

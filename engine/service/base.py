@@ -17,9 +17,11 @@ from engine.settings import EngineSettings
 
 
 class ServiceBase:
-    def __init__(self, settings: EngineSettings) -> None:
+    def __init__(self, settings: EngineSettings, database: Database | None = None) -> None:
+        """``database`` shares another engine's connection pools (tests that play a second server
+        process); by default the engine opens its own."""
         self.settings = settings
-        self.db = Database(settings.database_url)
+        self.db = database or Database(settings.database_url)
         self.models = ModelCache()
         self.runs = RunStore(settings, self.models)
         self._actors: dict[str, tuple[Actor, float]] = {}
