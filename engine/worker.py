@@ -19,6 +19,7 @@ def work_once(engine: Engine) -> int:
         total += advanced
         if advanced < 100:
             break
+    engine.resolve_stalled()
     engine.process_deadlines()
     engine.notify_late_quality_nodes()
     return total

@@ -115,12 +115,18 @@ def db() -> None:
 @db.command("upgrade")
 @reports_errors
 def db_upgrade() -> None:
-    """Create or migrate the schema to the latest revision, then compact states stored before."""
+    """Create or migrate the schema to the latest revision, compact states stored before, and settle
+    instances that had stalled (finished loop children never merged)."""
     engine = make_engine()
     engine.upgrade_schema()
     compacted = engine.compact_stored()
     if compacted:
         click.echo(f"已压缩 {compacted} 个流程实例的运行状态（已办部分移入归档）。")
+    advanced, failed = engine.resolve_stalled()
+    if advanced:
+        click.echo(f"已修复 {advanced} 个停滞的流程实例，它们已继续运行。")
+    if failed:
+        click.echo(f"{failed} 个流程实例无法继续，已标记为运行异常，请管理员处理。")
     click.echo("数据库已是最新版本。")
 
 

@@ -148,7 +148,8 @@ def event_label(kind: str) -> str:
               "overdue": gettext("Overdue notice"), "escalated": gettext("Escalated (督办)"),
               "node_overdue": gettext("Quality node overdue"), "reassigned": gettext("Reassigned"),
               "migrated": gettext("Moved to another version"),
-              "migration_reverted": gettext("Moved back to its previous version")}
+              "migration_reverted": gettext("Moved back to its previous version"),
+              "repaired": gettext("Resumed after a repair")}
     return labels.get(kind, kind)
 
 

@@ -230,6 +230,19 @@ def due_instance(session: Session, now: datetime, exclude: Collection[int] = ())
     return _instance(row) if row is not None else None
 
 
+def idle_instance_ids(session: Session) -> list[int]:
+    """Waiting instances with no open task and no timer: those that may have stalled.
+
+    What else they wait for (a message, a signal) is in their current steps; the caller reads those.
+    """
+    open_task = select(TASKS.c.id).where(TASKS.c.instance_id == INSTANCES.c.id, TASKS.c.status == "open")
+    query = (select(INSTANCES.c.id, INSTANCES.c.current_steps)
+             .where(INSTANCES.c.status == "waiting", INSTANCES.c.next_timer_due.is_(None), ~open_task.exists())
+             .order_by(INSTANCES.c.id))
+    return [row.id for row in session.connection().execute(query)
+            if not any(step.get("kind") in ("user", "timer", "event") for step in row.current_steps or [])]
+
+
 def uncompacted_instance(session: Session, marker: str, exclude: Collection[int] = ()) -> InstanceRecord | None:
     """An instance whose state was stored without compaction (its serializer version lacks ``marker``), locked."""
     query = (select(*_INSTANCE_COLUMNS).where(INSTANCES.c.serializer_version.not_like(f"%{marker}"))

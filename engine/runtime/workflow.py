@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
@@ -256,8 +257,10 @@ class ProcessRun:
         return self.workflow.get_next_task(state=TaskState.ERROR)
 
     def retry(self, corrections: Mapping[str, Any]) -> None:
-        """Apply ``corrections`` to the failed task's data and run it again."""
+        """Apply ``corrections`` to the failed task's data and run it again (an instance that had
+        stalled on unmerged loop children goes on from them)."""
         self.error = None
+        self.merge_finished_loop_children()
         task = self.failed_task()
         if task is not None:
             task.data.update(copy.deepcopy(dict(corrections)))
@@ -268,6 +271,28 @@ class ProcessRun:
                 self._record(error)
                 return
         self.advance()
+
+    def merge_finished_loop_children(self) -> int:
+        """Merge every finished child of a running loop or multi-instance task that its parent has
+        not merged yet, in the order they finished; returns how many were merged.
+
+        Such children are what states saved before :func:`engine.runtime.specs.wire_spec_events`
+        existed hold when a child was finished in another process: the parent waited for a merge
+        that never came. Merging them is what the library would have done; call :meth:`advance`
+        afterwards.
+        """
+        merged = 0
+        for task in list(self._all_tasks()):
+            spec = task.task_spec
+            if not isinstance(spec, LoopTask) or task.state != TaskState.STARTED:
+                continue
+            done = set(task.internal_data.get("merged", []))
+            finished = [child for child in task.children
+                        if child.state == TaskState.COMPLETED and str(child.id) not in done]
+            for child in sorted(finished, key=lambda child: child.last_state_change):
+                spec.merge_child(task.workflow, child)
+                merged += 1
+        return merged
 
     def shift_boundary_timers(self, task_id: str, delta: timedelta) -> list[str]:
         """Move the waiting timers on the boundary of task ``task_id`` by ``delta``; their names.
@@ -371,9 +396,22 @@ class ProcessRun:
                                   timers.pending_due(details.value)))
         completed = not unfinished and self.workflow.is_completed()
         status = "error" if self.error is not None or failed else "completed" if completed else "waiting"
+        stalled = self._stall() if status == "waiting" and not steps and not self.workflow.waiting_events() else None
+        if stalled is not None:
+            status = "error"
         data = top.data if completed and top.data else (latest.data if latest is not None else {})
         size = len(top.tasks) + sum(len(sp.tasks) for sp in top.subprocesses.values())
-        return Snapshot(status, ready, steps, completed_since, data, size, timed)
+        return Snapshot(status, ready, steps, completed_since, data, size, timed, stalled)
+
+    def _stall(self) -> RunError:
+        """Why a run that is neither finished nor waiting for anyone or anything stands still: the
+        element it stands in (the latest started or waiting one, a multi-instance task or a join)."""
+        held = [task for task in self._all_tasks() if task.state & (TaskState.STARTED | TaskState.WAITING)
+                and getattr(task.task_spec, "bpmn_id", None) and not isinstance(task.task_spec, BoundaryEvent)]
+        task = max(held, key=lambda task: task.last_state_change, default=None)
+        bpmn_id = task.task_spec.bpmn_id if task is not None else ""
+        name = (task.task_spec.bpmn_name or bpmn_id) if task is not None else "?"
+        return RunError(bpmn_id, name, STALL_MESSAGE.format(name=name))
 
     def tree_size(self) -> int:
         return len(self.workflow.tasks) + sum(len(sp.tasks) for sp in self.workflow.subprocesses.values())
@@ -388,6 +426,11 @@ class Snapshot:
     data: dict[str, Any]
     tree_size: int
     timed: bool = False  # a timer event passed since ``since``: what follows it was scheduled
+    stalled: RunError | None = None  # unfinished, yet no user task, timer or message can move it on
+
+
+STALL_MESSAGE = ("流程无法继续：停在「{name}」，没有待办环节、定时器或等待的消息能推动它。"
+                 "请管理员检查流程图或实例后重试。")
 
 
 def _is_timer(spec: Any) -> bool:

@@ -183,9 +183,10 @@ class RunStore:
             "updated_at": now, "next_timer_due": run.next_timer_due() if new_status == "waiting" else None}
         if version_id is not None:
             values["version_id"] = version_id
-        if run.error is not None:
-            values.update(error_element=run.error.element, error_message=run.error.message)
-            change.add("error", reason=run.error.message, bpmn_id=run.error.element, step=run.error.element_name)
+        error = run.error or (snap.stalled if status is None else None)
+        if error is not None:
+            values.update(error_element=error.element, error_message=error.message)
+            change.add("error", reason=error.message, bpmn_id=error.element, step=error.element_name)
         elif new_status != "error":
             values.update(error_element=None, error_message=None)
         values.update(self._business_fields(session, instance, snap.data))

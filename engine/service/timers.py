@@ -55,6 +55,42 @@ class TimerUseCases(ServiceBase):
         change.add("timer_fired", reason=", ".join(due) or None)
         self.runs.save(session, instance, run, change, since=since)
 
+    def resolve_stalled(self) -> tuple[int, int]:
+        """Find waiting instances that nothing can move on (no open task, timer or message) and
+        settle each in its own transaction; returns (advanced, put in error).
+
+        Finished children of a loop or multi-instance task that were never merged (states saved
+        before the specs were wired in every process) are merged and the instance advances, as
+        the library would have done. An instance still stuck after that is put in error with the
+        element it stands in (``流程无法继续：…``), so that it shows under 运行异常 and an
+        administrator can act. The worker runs this every pass; ``dangjian db upgrade`` too.
+        """
+        with self.db.read() as session:
+            candidates = records.idle_instance_ids(session)
+        advanced = failed = 0
+        for instance_id in candidates:
+            try:
+                with self.db.write() as session:
+                    instance = records.lock_instance(session, instance_id)
+                    if instance is None or instance.status != "waiting":
+                        continue
+                    run = self.runs.load(session, instance)
+                    since = time.time()
+                    merged = run.merge_finished_loop_children()
+                    if merged:
+                        run.advance()
+                    change = Change(SYSTEM)
+                    if merged:
+                        change.add("repaired", reason=f"已合并 {merged} 项此前未汇总的已完成子任务")
+                    self.runs.save(session, instance, run, change, since=since)
+                    advanced += bool(merged) and run.snapshot().status != "error"
+                    failed += run.snapshot().status == "error"
+            except Exception as error:
+                log.exception("stalled instance %s could not be settled; it is put in error", instance_id)
+                self.put_in_error(instance_id, error)
+                failed += 1
+        return advanced, failed
+
     def put_in_error(self, instance_id: int, error: BaseException, element: str = "") -> None:
         """Record on the instance that the engine failed on it (state untouched), in a new transaction.
 
