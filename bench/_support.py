@@ -35,13 +35,15 @@ def wait_until_up(port: int, seconds: float = 60) -> bool:
     """True once ``GET /healthz`` on 127.0.0.1:``port`` answers 200; False after ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", "/healthz")
             if connection.getresponse().status == 200:
                 return True
         except OSError:
             time.sleep(0.2)
+        finally:
+            connection.close()
     return False
 
 
