@@ -43,3 +43,39 @@ def test_on_the_demos_today_every_working_role_has_something_in_my_inbox(engine)
             busy.update(user.roles)
     working = {"applicant", "unit_leader", "county_org", "city_org", "panel", "collaborator"}
     assert working <= busy, working - busy
+
+
+def test_every_open_scoring_step_of_the_demo_can_be_finished_by_another_process(engine):
+    """The demo is seeded in one process and served by others: each expert's open score sheet,
+    submitted through a fresh engine, moves its project on (no stall, no error)."""
+    from engine import clock
+    from web.demo import DEMO_TODAY
+    from web.demo_projects import GOOD_SCORE
+    from web.demo_projects import ProjectDriver
+    from web.demo_projects import fresh_engine
+    from web.demo_projects import moment
+    from web.demo_projects import score_sheet
+
+    ProjectDriver.cold = False  # seeded in this engine only, as ``dangjian demo`` does
+    seed_demo(engine)
+    clock.travel_to(moment(DEMO_TODAY))
+    experts = [user.username for user in demo_users() if "panel" in user.roles]
+    scored: set[int] = set()
+    for expert in experts:
+        with fresh_engine(engine) as server:
+            for row in server.inbox(expert, "mine", page_size=1000).rows:
+                if row.bpmn_id not in ("panel_score", "score"):
+                    continue
+                shown = server.task(expert, row.id).values
+                argued = {"recuse": False, "score": 88, "opinion": "方案可行，建议立项。"}
+                data = argued if row.bpmn_id == "panel_score" else score_sheet(GOOD_SCORE, shown.get("criteria", []))
+                if shown.get("rectification_check"):
+                    data["rectification_check"] = [{"verified": "rectified"} for _ in shown["rectification_check"]]
+                server.complete(expert, row.id, data)
+                scored.add(row.instance_id)
+    assert scored, "the demo has open score sheets on its today"
+    for instance_id in scored:
+        view = engine.instance("admin", instance_id)
+        assert view.status == "waiting" and view.error_message is None, (instance_id, view.error_message)
+        remaining = {step["id"] for step in view.steps}
+        assert remaining and not remaining & {"panel_score", "score"}, (instance_id, remaining)

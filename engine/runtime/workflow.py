@@ -410,7 +410,7 @@ class ProcessRun:
                 and getattr(task.task_spec, "bpmn_id", None) and not isinstance(task.task_spec, BoundaryEvent)]
         task = max(held, key=lambda task: task.last_state_change, default=None)
         bpmn_id = task.task_spec.bpmn_id if task is not None else ""
-        name = (task.task_spec.bpmn_name or bpmn_id) if task is not None else "?"
+        name = (task.task_spec.bpmn_name or self.model.element_names.get(bpmn_id) or bpmn_id) if task else "?"
         return RunError(bpmn_id, name, STALL_MESSAGE.format(name=name))
 
     def tree_size(self) -> int:
