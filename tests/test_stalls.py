@@ -123,3 +123,23 @@ def test_the_worker_repairs_a_stalled_panel_too(party, monkeypatch):
     with fresh_engine(party.engine) as worker:
         work_once(worker)
     assert party.steps(instance_id) == ["decide"]
+
+
+def test_a_stall_shows_under_errors_on_the_ledger_and_on_the_project_page(party_engine, app, tmp_path):
+    from tests.webhelpers import login
+    from tests.webhelpers import text
+
+    folder = tmp_path / "mismatched"
+    folder.mkdir()
+    (folder / "note.json").write_text(json.dumps({"type": "object", "properties": {"more": {"type": "boolean"}}}))
+    (folder / "mismatched.bpmn").write_text(mismatched_join().to_xml())
+    party_engine.deploy(folder, actor="admin")
+    instance_id = party_engine.start("mismatched", "city_org", {})
+    party_engine.complete("city_org", first_task(party_engine, "city_org", instance_id).id, {"more": False})
+    for user in ("supervisor", "admin"):
+        client = app.test_client()
+        login(client, user)
+        ledger = text(client.get("/projects/?state=error"))
+        assert f"/projects/{instance_id}" in ledger and "流程无法继续：停在「汇合」" in ledger
+        page = text(client.get(f"/projects/{instance_id}"))
+        assert "运行异常" in page and "流程无法继续" in page
