@@ -239,8 +239,12 @@ def idle_instance_ids(session: Session) -> list[int]:
     query = (select(INSTANCES.c.id, INSTANCES.c.current_steps)
              .where(INSTANCES.c.status == "waiting", INSTANCES.c.next_timer_due.is_(None), ~open_task.exists())
              .order_by(INSTANCES.c.id))
-    return [row.id for row in session.connection().execute(query)
-            if not any(step.get("kind") in ("user", "timer", "event") for step in row.current_steps or [])]
+    return [row.id for row in session.connection().execute(query) if not awaits_anything(row.current_steps)]
+
+
+def awaits_anything(current_steps: list | None) -> bool:
+    """True when an instance's current steps include a user task, a timer or a message to wait for."""
+    return any(step.get("kind") in ("user", "timer", "event") for step in current_steps or [])
 
 
 def uncompacted_instance(session: Session, marker: str, exclude: Collection[int] = ()) -> InstanceRecord | None:

@@ -72,24 +72,34 @@ class TimerUseCases(ServiceBase):
             try:
                 with self.db.write() as session:
                     instance = records.lock_instance(session, instance_id)
-                    if instance is None or instance.status != "waiting":
-                        continue
-                    run = self.runs.load(session, instance)
-                    since = time.time()
-                    merged = run.merge_finished_loop_children()
-                    if merged:
-                        run.advance()
-                    change = Change(SYSTEM)
-                    if merged:
-                        change.add("repaired", reason=f"已合并 {merged} 项此前未汇总的已完成子任务")
-                    self.runs.save(session, instance, run, change, since=since)
-                    advanced += bool(merged) and run.snapshot().status != "error"
-                    failed += run.snapshot().status == "error"
+                    if instance is None or instance.status != "waiting" or records.awaits_anything(
+                            instance.current_steps):
+                        continue  # moved on since the candidates were read
+                    status = self._settle(session, instance)
+                advanced += status == "advanced"
+                failed += status == "error"
             except Exception as error:
                 log.exception("stalled instance %s could not be settled; it is put in error", instance_id)
                 self.put_in_error(instance_id, error)
                 failed += 1
         return advanced, failed
+
+    def _settle(self, session: Any, instance: records.InstanceRecord) -> str | None:
+        """Merge unmerged loop children and advance, or put a stalled run in error; what happened
+        ("advanced", "error"), or None when the run was not stalled after all (nothing written)."""
+        run = self.runs.load(session, instance)
+        since = time.time()
+        merged = run.merge_finished_loop_children()
+        if merged:
+            run.advance()
+        stalled = run.snapshot().status == "error"
+        if not merged and not stalled:
+            return None
+        change = Change(SYSTEM)
+        if merged:
+            change.add("repaired", reason=f"已合并 {merged} 项此前未汇总的已完成子任务")
+        self.runs.save(session, instance, run, change, since=since)
+        return "error" if stalled else "advanced"
 
     def put_in_error(self, instance_id: int, error: BaseException, element: str = "") -> None:
         """Record on the instance that the engine failed on it (state untouched), in a new transaction.
