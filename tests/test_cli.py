@@ -98,3 +98,18 @@ def test_instance_control_from_the_cli(cli):
     assert "当前：提交申请" in shown and "suspended" in shown and "resumed" in shown
     assert cli("instance", "terminate", "1", "--as", "app1", "--reason", "x").exit_code == 1  # not an administrator
     assert "terminated" in cli("instance", "terminate", "1", "--as", "root", "--reason", "终止").output
+
+
+def test_every_command_reads_the_applications_clock(cli, monkeypatch):
+    """A step completed from the command line is dated on the clock the web and worker share."""
+    from engine import clock
+
+    setup_org(cli)
+    clock.reset()
+    monkeypatch.setenv("DANGJIAN_CLOCK", "2008-12-22T10:00:00+08:00")
+    try:
+        cli("start", "approval", "--as", "app1", "--data", json.dumps({"applicant_unit": "511802", "year": 2008}))
+        listed = json.loads(cli("tasks", "--as", "app1", "--json").output)
+    finally:
+        clock.reset()
+    assert listed[0]["created_at"].startswith("2008-12-22")

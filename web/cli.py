@@ -101,10 +101,14 @@ def _moment(value: datetime) -> str:
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log what the engine does.")
 def main(verbose: bool) -> None:
-    """党建项目流程平台 command line."""
+    """党建项目流程平台 command line. ``DANGJIAN_CLOCK`` sets every command's clock as the web's."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)
+    if os.environ.get("DANGJIAN_CLOCK"):
+        from engine import clock
+
+        clock.start_ticking_from(os.environ["DANGJIAN_CLOCK"])
 
 
 @main.group()
@@ -338,14 +342,11 @@ def worker(once: bool, interval: float) -> None:
     """Fire due timers and send deadline notices, now and then every INTERVAL seconds.
 
     Runs beside the web application as a process of its own (``bin/run`` and
-    ``deploy/dangjian-worker.service`` start it); ``DANGJIAN_CLOCK`` sets its clock as the web's.
+    ``deploy/dangjian-worker.service`` start it).
     """
-    from engine import clock
     from engine.worker import run_worker
     from engine.worker import work_once
 
-    if os.environ.get("DANGJIAN_CLOCK"):
-        clock.start_ticking_from(os.environ["DANGJIAN_CLOCK"])
     engine = make_engine()
     if once:
         click.echo(f"已推进 {work_once(engine)} 个流程实例")
