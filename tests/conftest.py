@@ -10,18 +10,22 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from engine import Engine
 from engine import EngineSettings
 from engine import clock
 from engine import passwords
 from engine.clock import BUSINESS_TZ
+from engine.persistence.db import is_sqlite
 from engine.persistence.models import Base
 from engine.persistence.schema import upgrade
 
@@ -130,9 +134,7 @@ def frozen_clock() -> Iterator[None]:
 @pytest.fixture
 def engine(database_url: str, frozen_clock: None) -> Iterator[Engine]:
     """An engine on an empty database, with the clock frozen at 2008-03-03 09:00 Beijing."""
-    # Tests start many processes as one user on one (frozen) day: the daily limit has its own test.
-    service = Engine(EngineSettings(database_url=database_url, max_starts_per_day=10_000,
-                                    workflows_dir=ROOT / "workflows", forms_dir=ROOT / "forms" / "schemas"))
+    service = Engine(_settings(database_url))
     yield service
     service.db.dispose()
 
@@ -165,14 +167,65 @@ def deployed(org: Engine) -> Engine:
     return org
 
 
-@pytest.fixture
-def party_engine(engine: Engine) -> Engine:
-    """The demo organisation and the shipped workflows, at 2008-03-03 09:00 Beijing."""
+@dataclass(frozen=True)
+class PartySnapshot:
+    """The demo organisation and the shipped workflows, seeded once per test session."""
+
+    sqlite_file: Path  # a migrated, seeded SQLite file to copy
+    rows: dict[str, list[dict]]  # every table's rows, to insert into an emptied PostgreSQL database
+
+
+def _settings(url: str) -> EngineSettings:
+    # Tests start many processes as one user on one (frozen) day: the daily limit has its own test.
+    return EngineSettings(database_url=url, max_starts_per_day=10_000, workflows_dir=ROOT / "workflows",
+                          forms_dir=ROOT / "forms" / "schemas")
+
+
+@pytest.fixture(scope="session")
+def party_snapshot(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> PartySnapshot:
+    """Seeding the organisation and deploying every workflow costs more than most tests: do it once
+    (at the tests' start time) and copy the result into each test's database."""
     from web.demo_org import seed_organisation
 
-    seed_organisation(engine)
-    engine.deploy(ROOT / "workflows", actor="admin")
-    return engine
+    path = tmp_path_factory.mktemp("party") / "party.db"
+    shutil.copy(sqlite_template, path)
+    clock.travel_to(START)
+    seeded = Engine(_settings(f"sqlite:///{path}"))
+    try:
+        seed_organisation(seeded)
+        seeded.deploy(ROOT / "workflows", actor="admin")
+        with seeded.db.read() as session:
+            rows = {table.name: [dict(row._mapping) for row in session.execute(select(table))]
+                    for table in Base.metadata.sorted_tables}
+    finally:
+        seeded.db.dispose()
+        clock.reset()
+    return PartySnapshot(path, rows)
+
+
+def _load_rows(url: str, rows: dict[str, list[dict]]) -> None:
+    """Insert ``rows`` into the (empty) PostgreSQL database at ``url`` and move its id sequences past them."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            if rows.get(table.name):
+                connection.execute(table.insert(), rows[table.name])
+                if "id" in table.c and table.c.id.autoincrement is not False:
+                    connection.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                                            f"(SELECT max(id) FROM \"{table.name}\"))"))
+    engine.dispose()
+
+
+@pytest.fixture
+def party_engine(database_url: str, frozen_clock: None, party_snapshot: PartySnapshot) -> Iterator[Engine]:
+    """The demo organisation and the shipped workflows, at 2008-03-03 09:00 Beijing."""
+    if is_sqlite(database_url):
+        shutil.copy(party_snapshot.sqlite_file, make_url(database_url).database)
+    else:
+        _load_rows(database_url, party_snapshot.rows)
+    service = Engine(_settings(database_url))
+    yield service
+    service.db.dispose()
 
 
 @pytest.fixture
