@@ -169,7 +169,7 @@ class _Linter:
             return
         code = text if mode == "exec" else text.strip()
         error = check_syntax(code, mode)
-        written_in = language_of(code, language, compiles=error is None) if mode == "eval" or error else None
+        written_in = language_of(code, language, compiles=error is None) if mode == "eval" else None
         if written_in:
             self.found(source, node, "foreign", "The %(what)s '%(text)s' is written in %(language)s; here it is "
                        "Python on the process data, e.g. %(example)s", what=what, text=_short(code),
@@ -603,7 +603,8 @@ class _Linter:
                 self.report.found(source.name, int(error.line_number or 0) or None, error.id or None, "spiff",
                                   SPIFF_REFUSES, error=_clean(error))
             except Exception as error:  # noqa: BLE001 - the library fails in many ways on foreign files
-                self.report.found(source.name, None, None, "spiff", "The file could not be read (%(decisions)s): "
+                self.report.found(source.name, source.tree.getroot().sourceline, None, "spiff",
+                                  "The file could not be read (%(decisions)s): "
                                   "%(error)s", decisions=_decisions_in(source) or "-",
                                   error=_clean(error) or type(error).__name__)
         for decision_id, dmn in list(parser.dmn_parsers.items()):
