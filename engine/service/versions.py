@@ -151,7 +151,9 @@ class VersionUseCases(ServiceBase):
             for other in _files_defining(files["bpmn"], process_ids_in(text), name):
                 del files["bpmn"][other]
         files[kind][name] = text
-        sources = [Source(n, "bpmn", content) for n, content in sorted(files["bpmn"].items())]
+        # The edited file comes last, so that what it repeats of another file is reported on it.
+        order = sorted(files["bpmn"].items(), key=lambda item: (item[0] == name, item[0]))
+        sources = [Source(n, "bpmn", content) for n, content in order]
         sources += [Source(n, "dmn", content) for n, content in sorted(files["dmn"].items())]
         forms = files["forms"]
 
