@@ -150,9 +150,10 @@ DRAW_SUB_PROCESS = """() => {
 }"""
 
 
-def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(browser, site):  # noqa: F811
+def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(browser, site, tmp_path):  # noqa: F811
     """No overlap is reported for the shapes inside the sub-process; it deploys and runs. A file
-    other tools drew the same way opens and checks clean too."""
+    other tools drew the same way opens and checks clean too; a copy of a deployed diagram under
+    another name replaces it only after the administrator confirms."""
     from pathlib import Path
 
     base, party = site
@@ -183,4 +184,19 @@ def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(brows
     admin.page.get_by_role("button", name="检查", exact=True).click()
     admin.page.wait_for_selector("#modeler[data-state=checked]")
     assert admin.page.evaluate("() => window.modelerReport.problems") == []
+
+    # A copy of a deployed diagram under another name (issue 19): deploying it asks first.
+    original = party.engine.model_file("admin", "key_project")
+    copy = tmp_path / "key_project (1).bpmn"
+    copy.write_text(original.xml, encoding="utf-8")
+    admin.page.set_input_files("#modeler-upload", str(copy))
+    admin.page.wait_for_selector('#modeler-canvas [data-element-id="start"]')
+    admin.page.fill("#modeler-comment", "用电脑上的副本替换")
+    questions = []
+    admin.page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    admin.page.get_by_role("button", name="发布为新版本").click()
+    admin.page.wait_for_selector("#modeler[data-state=deployed]")
+    assert "key_project.bpmn" in questions[0] and "替换" in questions[0]
+    replaced = party.engine.model_file("admin", "key_project")
+    assert replaced.name == "key_project (1).bpmn" and replaced.version == original.version + 1
     admin.close()

@@ -35,7 +35,7 @@ EXPECTED = {
     "documentation_only.bpmn": [("purchase_doc", "采购流程说明")],
     "message_and_names.bpmn": [("stamp", "datetime"), ("stamp", "locals"), ("wait_paid", "payment_received")],
     "dmn12_broken.dmn": [("rb1", "broken12")],
-    "dmn_prefixed.dmn": [("prefixed_defs", "semantic")],
+    "dmn_prefixed.dmn": [("prefixed_defs", "semantic"), ("prefixed_defs", "discount")],
     "dmn_requirements_only.dmn": [("drd_defs", "holds no decision")],
     "dmn_two_decisions.dmn": [("dish", "season、dish")],
     "dmn_literal.dmn": [("bonus", "literalExpression")],
@@ -138,3 +138,12 @@ def test_the_modeler_check_locates_problems_of_uploaded_files(app, client, name)
                                                                                                          words)
     if name == "camunda_leave.bpmn":
         assert "其他建模工具的写法" in {p["kind"] for p in problems}
+
+
+def test_conditions_in_other_languages_get_a_python_example():
+    """FEEL that is a plain rewrite gets its own Python spelling; other languages a general example."""
+    problems = {p.element: p.params for p in lint_paths([FOREIGN / "condition_languages.bpmn"], None)}
+    assert problems["f_feel"]["example"] == 'amount > 10000 and status == "approved"'
+    assert problems["f_zeebe"]["example"] == "approved == True"
+    assert problems["f_xpath"]["language"] == "XPath" and "==" in problems["f_xpath"]["example"]
+    assert problems["f_words"]["language"] == "plain language"

@@ -25,6 +25,7 @@ from engine.errors import LintProblem
 from engine.errors import phrase
 from engine.roles import role_named
 from engine.runtime.lint_code import NEVER_DEFINED
+from engine.runtime.lint_code import in_python
 from engine.runtime.lint_code import language_of
 from engine.runtime.lint_code import names_assigned
 from engine.runtime.lint_code import names_read
@@ -173,7 +174,8 @@ class _Linter:
         if written_in:
             self.found(source, node, "foreign", "The %(what)s '%(text)s' is written in %(language)s; here it is "
                        "Python on the process data, e.g. %(example)s", what=what, text=_short(code),
-                       language=written_in, example=PYTHON_EXAMPLES.get(what, PYTHON_CONDITION))
+                       language=written_in,
+                       example=in_python(code, written_in) or PYTHON_EXAMPLES.get(what, PYTHON_CONDITION))
         elif error:
             self.found(source, node, "syntax", "Error in the %(what)s: %(error)s", what=what, error=error)
         else:

@@ -59,6 +59,25 @@ def language_of(text: str, declared: str | None, compiles: bool) -> str | None:
     return None
 
 
+# FEEL words and operators with their Python spelling, for an example made of the user's own condition.
+_FEEL_TO_PYTHON = ((re.compile(r"^\s*="), ""), (re.compile(r"(?<![=!<>])=(?!=)"), "=="),
+                   (re.compile(r"\btrue\b"), "True"), (re.compile(r"\bfalse\b"), "False"),
+                   (re.compile(r"\bnull\b"), "None"), (re.compile(r"\bnot\s*\("), "not ("))
+
+
+def in_python(text: str, language: str) -> str | None:
+    """``text`` (a FEEL condition) spelled in Python when that is a plain rewrite, else None."""
+    if language != FEEL:
+        return None
+    for pattern, python in _FEEL_TO_PYTHON:
+        text = pattern.sub(python, text)
+    try:
+        ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    return text.strip()
+
+
 def names_read(text: str, mode: str) -> set[str]:
     """Names ``text`` reads that it does not assign itself (empty when it does not parse)."""
     try:

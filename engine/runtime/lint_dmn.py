@@ -34,11 +34,13 @@ def _children(node: Any, local: str) -> list[Any]:
 
 def dmn_problems(root: Any) -> list[DmnProblem]:
     """Every reason SpiffWorkflow could not read the DMN document ``root``, each with the element."""
-    prefix = etree.QName(root.tag).namespace
+    namespace = etree.QName(root.tag).namespace
     if root.prefix not in (None, "dmn"):
-        return [(root, phrase("The DMN elements are written with the prefix %(prefix)s: save the file with the DMN "
-                       "namespace as its default namespace (as DMN modelers do)"), {"prefix": root.prefix})]
-    decisions = [node for node in root.iter(f"{{{prefix}}}decision")] if prefix else _children(root, "decision")
+        named = "、".join(node.get("id") or "?" for node in root.iter() if _local(node) == "decision") or "-"
+        return [(root, phrase("The DMN elements are written with the prefix %(prefix)s, which SpiffWorkflow does "
+                              "not read (decisions %(decisions)s): save the file with the DMN namespace as its "
+                              "default namespace (as DMN modelers do)"), {"prefix": root.prefix, "decisions": named})]
+    decisions = list(root.iter(f"{{{namespace}}}decision")) if namespace else _children(root, "decision")
     if not decisions:
         return [(root, phrase("The DMN file holds no decision: a business rule task calls one decision table by "
                               "its id"), {})]
