@@ -29,7 +29,7 @@ EXPECTED = {
     "nested_containers.bpmn": [("stray", "adhoc"), ("stray", "adhoc_note")],
     "camunda_mappings.bpmn": [("camunda_mappings", "executionListener"), ("prepare", "inputOutput"),
                               ("review", "camunda:collection"), ("review", "camunda:elementVariable"),
-                              ("grade", "camunda:decisionRef")],
+                              ("grade", "camunda:decisionRef"), ("grade", "camunda:resultVariable")],
     "condition_languages.bpmn": [("f_feel", "FEEL"), ("f_xpath", "XPath"), ("f_words", "plain language"),
                                  ("f_zeebe", "FEEL")],
     "documentation_only.bpmn": [("purchase_doc", "采购流程说明")],

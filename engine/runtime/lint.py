@@ -77,6 +77,8 @@ FOREIGN_EQUIVALENTS = {
                          "process data)"),
     "elementVariable": phrase("each item's name is the inputDataItem of the multi-instance characteristics"),
     "decisionRef": phrase("a business rule task names its DMN decision in spiffworkflow:calledDecisionId"),
+    "resultVariable": phrase("a decision's result goes into the process data under the names of its output "
+                             "columns"),
     "executionListener": phrase("listeners are not run here: do the work in a script task, or in the task's "
                                 "pre-script or post-script (Python)"),
     "taskListener": phrase("listeners are not run here: do the work in a script task, or in the task's "
@@ -199,11 +201,11 @@ class _Linter:
         self.check_timers()
         self.check_multi_instance()
         self.check_user_tasks()
-        self.check_names()
-        self.check_messages()
         self.check_lanes()
         self.check_references()
         self.check_dmn()
+        self.check_names()
+        self.check_messages()
         self.check_di()
         self.check_calls_to_itself()
         self.check_with_spiff()
