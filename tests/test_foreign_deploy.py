@@ -24,11 +24,13 @@ def folder_with(tmp_path: Path, folder: str, name: str, text: str) -> Path:
     return tmp_path / folder
 
 
-def test_a_minimal_expanded_sub_process_deploys_and_runs(org, tmp_path):
-    folder = folder_with(tmp_path, "sub", SUB_PROCESS.name, SUB_PROCESS.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name,process_id", [("expanded_subprocess.bpmn", "expanded_sub"),
+                                             ("collapsed_subprocess.bpmn", "collapsed_sub")])
+def test_a_minimal_sub_process_drawn_by_bpmn_js_deploys_and_runs(org, tmp_path, name, process_id):
+    folder = folder_with(tmp_path, "sub", name, (FOREIGN / name).read_text(encoding="utf-8"))
     [deployed] = org.deploy(folder, actor="admin")
-    assert deployed.process_id == "expanded_sub" and deployed.created
-    instance_id = org.start("expanded_sub", "city", {})
+    assert deployed.process_id == process_id and deployed.created
+    instance_id = org.start(process_id, "city", {})
     view = org.instance("admin", instance_id)
     assert view.status == "completed", (view.error_element, view.error_message)
 

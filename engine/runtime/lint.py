@@ -557,9 +557,7 @@ class _Linter:
                 boxes.append((node, tuple(_number(bounds.get(k)) for k in ("x", "y", "width", "height"))))
             for index, (first, (x1, y1, w1, h1)) in enumerate(boxes):
                 for node, (x2, y2, w2, h2) in boxes[index + 1:]:
-                    nested = any(parent is first for parent in node.iterancestors()) or \
-                        any(parent is node for parent in first.iterancestors())
-                    if x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1 and not nested:
+                    if x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1 and not _nested(first, node):
                         self.found(source, node, "di", "The shape overlaps the shape of %(other)s",
                                    other=first.get("id"))
 
@@ -676,6 +674,12 @@ def _process_of(node: Any) -> Any:
     while node is not None and local_name(node.tag) != "process":
         node = node.getparent()
     return node
+
+
+def _nested(first: Any, second: Any) -> bool:
+    """Whether one element contains the other (a task inside its sub-process)."""
+    return any(parent is first for parent in second.iterancestors()) or \
+        any(parent is second for parent in first.iterancestors())
 
 
 def _number(text: str | None) -> float:
