@@ -149,3 +149,13 @@ def test_conditions_in_other_languages_get_a_python_example():
     assert problems["f_zeebe"]["example"] == "approved == True"
     assert problems["f_xpath"]["language"] == "XPath" and "==" in problems["f_xpath"]["example"]
     assert problems["f_words"]["language"] == "plain language"
+
+
+def test_the_modeler_names_each_new_kind_of_problem_in_chinese(app, client):
+    login(client, "admin")
+    kinds = set()
+    for name in ("documentation_only.bpmn", "message_and_names.bpmn"):
+        response = client.post("/admin/processes/check", json={"name": name, "xml": (FOREIGN / name).read_text()},
+                               headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
+        kinds |= {p["kind"] for p in response.json["problems"]}
+    assert kinds == {"不可执行", "脚本中的名称", "消息事件"}

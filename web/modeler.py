@@ -171,7 +171,7 @@ def lint_kinds() -> dict[str, str]:
             "role": _("Role"), "form": _("Form"), "due": _("Due date"), "call_activity": _("Called process"),
             "dmn": _("DMN decision"), "di": _("Layout"), "duplicate_process": _("Process id"),
             "foreign": _("Construct of another tool"), "reserved_id": _("Reserved id"),
-            "not_executable": _("Not executable"), "name": _("Name in a script"), "message": _("Message")}
+            "not_executable": _("Not executable"), "name": _("Name in a script"), "message": _("Message event")}
 
 
 @bp.get("/forms/")
