@@ -159,3 +159,43 @@ def test_the_modeler_names_each_new_kind_of_problem_in_chinese(app, client):
                                headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
         kinds |= {p["kind"] for p in response.json["problems"]}
     assert kinds == {"不可执行", "脚本中的名称", "消息事件"}
+
+
+def _mutations(text: bytes, seed: int) -> list[bytes]:
+    """Variants of a file as careless edits leave it: an attribute or element dropped or doubled,
+    a text replaced by something from another tool, coordinates that are not numbers."""
+    import copy
+    import random
+
+    from lxml import etree
+
+    rng = random.Random(seed)
+    variants = []
+    for _ in range(8):
+        root = etree.fromstring(text)
+        node = rng.choice([n for n in root.iter() if isinstance(n.tag, str)])
+        operation = rng.choice(("drop_attribute", "drop", "double", "text", "coordinates"))
+        if operation == "drop_attribute" and node.attrib:
+            del node.attrib[rng.choice(sorted(node.attrib))]
+        elif operation == "double" and node.getparent() is not None:
+            node.getparent().append(copy.deepcopy(node))
+        elif operation == "drop" and node.getparent() is not None:
+            node.getparent().remove(node)
+        elif operation == "text":
+            node.text = rng.choice(("", "x = = 1", "${a}", "=a = 1", "p1d", "datetime", "金额大于一万"))
+        else:
+            node.attrib.update({key: "abc" for key in ("x", "width") if key in node.attrib})
+        variants.append(etree.tostring(root))
+    return variants
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FOREIGN.iterdir()))
+def test_careless_edits_of_each_file_get_located_problems_never_a_crash(name):
+    from engine.runtime.lint import Source
+    from engine.runtime.lint import lint
+
+    kind = name.rsplit(".", 1)[1]
+    for seed, variant in enumerate(_mutations((FOREIGN / name).read_bytes(), sum(name.encode()))):
+        problems = lint([Source(name, kind, variant)], lambda _form, _diagram: None).problems
+        assert all(p.line or p.element for p in problems), (seed, problems)
+        assert all("%(" not in p.message for p in problems), (seed, problems)

@@ -602,8 +602,8 @@ class _Linter:
                 else:
                     parser.add_dmn_xml(source.tree.getroot(), filename=source.name)
             except ValidationException as error:
-                self.report.found(source.name, int(error.line_number or 0) or None, error.id or None, "spiff",
-                                  SPIFF_REFUSES, error=_clean(error))
+                line = int(error.line_number or 0) or source.tree.getroot().sourceline  # the file, at least
+                self.report.found(source.name, line, error.id or None, "spiff", SPIFF_REFUSES, error=_clean(error))
             except Exception as error:  # noqa: BLE001 - the library fails in many ways on foreign files
                 self.report.found(source.name, source.tree.getroot().sourceline, None, "spiff",
                                   "The file could not be read (%(decisions)s): "
@@ -622,8 +622,9 @@ class _Linter:
                 parser.get_spec(process_id)
                 parser.get_subprocess_specs(process_id)
             except ValidationException as error:
-                source, node = self.locate(error.id, error.file_name)
-                self.report.found(source, node.sourceline if node is not None else None, error.id or None,
+                source, node = self.locate(error.id or process_id, error.file_name)  # the process, at least
+                self.report.found(source, node.sourceline if node is not None else None,
+                                  node.get("id") if node is not None else error.id or None,
                                   "spiff", SPIFF_REFUSES, error=_clean(error))
             except Exception as error:  # noqa: BLE001 - a foreign construct the library cannot build
                 source, node = self.locate(process_id, None)
