@@ -103,3 +103,7 @@ def test_a_copy_of_a_deployed_diagram_under_another_name_is_confirmed_before_it_
     assert current.version == original.version + 1 and current.name == "key_project (1).bpmn"
     again = post_json(client, "/admin/processes/check", {**body, "xml": current.xml})
     assert again.status_code == 200 and again.json["problems"] == []
+    # A restart deploys the shipped files (key_project.bpmn): no question there, and the
+    # administrator's version stays current.
+    engine.deploy(shipped=True)
+    assert engine.model_file("admin", "key_project").name == "key_project (1).bpmn"

@@ -63,7 +63,8 @@ class DeployUseCases(ServiceBase):
         stays current (the result says ``held``) until an administrator deploys the files on purpose.
 
         A process deployed from a file of another name is not silently given this file as its new
-        version: that takes ``replace_file``.
+        version: that takes ``replace_file`` (not asked of ``shipped`` deployments: the shipped files
+        are the product's own, and an administrator's version from another file stays current).
 
         :raises DeploymentRefused: with every lint problem; nothing is stored then.
         :raises FileConflict: when a process was deployed from a file of another name, without
@@ -89,7 +90,7 @@ class DeployUseCases(ServiceBase):
                 require_role(self.actor_in(session, actor), "admin")
             for item in bundles:
                 latest = queries.latest_version(session, item.process_id)
-                if latest is not None and not replace_file:
+                if latest is not None and not (replace_file or shipped):  # shipped files are the product's own
                     _same_file(latest.bundle, item)
                 compared = queries.latest_version(session, item.process_id, "shipped") if shipped else latest
                 if compared is not None and compared.sha256 == item.sha256 and compared.startable == item.startable:
