@@ -59,6 +59,19 @@ class TaskClaimedByOther(Conflict):
     template = "This task has been claimed by %(by)s."
 
 
+class FileConflict(Conflict):
+    """A process would change the file it is defined in: an explicit choice is needed, so that an
+    unrelated file that happens to use the same process id does not silently become its new version."""
+
+    code = "file_conflict"
+    template = ("Process %(process)s is deployed from the file %(old)s, not %(new)s: deploying %(new)s would make "
+                "it a new version of that process. If that is meant, deploy again and confirm that it replaces "
+                "%(old)s (dangjian deploy --replace-file).")
+
+    def __init__(self, process: str, old: str, new: str) -> None:
+        super().__init__(process=process, old=old, new=new)
+
+
 class InvalidState(EngineError):
     code = "invalid_state"
     template = "This cannot be done while the process is %(status)s."

@@ -125,3 +125,78 @@ def test_administrator_edits_a_form_with_a_live_preview_and_deploys_it(browser, 
     admin.page.wait_for_selector("#form-editor[data-state=deployed]")
     assert "审核意见（请写明理由）" in party.engine.form_text("admin", "city_review.json")
     admin.close()
+
+
+# An expanded sub-process with a script task inside, drawn through the modeler's own API (what
+# dragging from the palette does), between the new diagram's start event and a new end event.
+DRAW_SUB_PROCESS = """() => {
+  const modeler = window.dangjianModeler;
+  const registry = modeler.get("elementRegistry"), modeling = modeler.get("modeling");
+  const root = modeler.get("canvas").getRootElement(), start = registry.get("start");
+  const middle = start.y + start.height / 2;
+  const sub = modeling.createShape({ type: "bpmn:SubProcess", isExpanded: true }, { x: 460, y: middle }, root);
+  modeling.updateProperties(sub, { id: "gather", name: "汇总" });
+  const inner = (type, x) => modeling.createShape({ type }, { x: sub.x + x, y: middle }, sub);
+  const innerStart = inner("bpmn:StartEvent", 50), task = inner("bpmn:ScriptTask", 175);
+  const innerEnd = inner("bpmn:EndEvent", 300);
+  modeling.updateProperties(task, { id: "count", name: "计数", scriptFormat: "python", script: "counted = 3" });
+  modeling.connect(innerStart, task);
+  modeling.connect(task, innerEnd);
+  const end = modeling.createShape({ type: "bpmn:EndEvent" }, { x: sub.x + sub.width + 80, y: middle }, root);
+  modeling.updateProperties(end, { id: "finished" });
+  modeling.connect(start, sub);
+  modeling.connect(sub, end);
+  return registry.filter((element) => element.parent === sub).map((element) => element.type).sort();
+}"""
+
+
+def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(browser, site, tmp_path):  # noqa: F811
+    """No overlap is reported for the shapes inside the sub-process; it deploys and runs. A file
+    other tools drew the same way opens and checks clean too; a copy of a deployed diagram under
+    another name replaces it only after the administrator confirms."""
+    from pathlib import Path
+
+    base, party = site
+    admin = User(browser, base, "admin", "modeler-sub-process").login()
+    admin.page.goto(base + "/admin/processes/new")
+    admin.page.wait_for_selector("#modeler[data-state=ready]")
+    inside = admin.page.evaluate(DRAW_SUB_PROCESS)
+    assert [t for t in inside if t != "bpmn:SequenceFlow"] == ["bpmn:EndEvent", "bpmn:ScriptTask", "bpmn:StartEvent"]
+    admin.page.fill("#modeler-name", "gather.bpmn")
+    admin.page.get_by_role("button", name="检查", exact=True).click()
+    admin.page.wait_for_selector("#modeler[data-state=checked]")
+    assert admin.page.evaluate("() => window.modelerReport.problems") == []
+    assert "重叠" not in admin.page.inner_text("#modeler-problems")
+    assert "success" in admin.page.get_attribute("#modeler-status", "class")
+    admin.shot("sub-process")
+    admin.page.fill("#modeler-comment", "汇总子流程")
+    admin.page.get_by_role("button", name="发布为新版本").click()
+    admin.page.wait_for_selector("#modeler[data-state=deployed]")
+    assert "已发布" in admin.page.inner_text("#modeler-status")
+    instance_id = party.engine.start("new_process", "city_org", {})
+    assert party.engine.instance("admin", instance_id).status == "completed"
+
+    admin.page.goto(base + "/admin/processes/new")
+    admin.page.wait_for_selector("#modeler[data-state=ready]")
+    drawn_elsewhere = Path(__file__).parent / "foreign_diagrams" / "expanded_subprocess.bpmn"
+    admin.page.set_input_files("#modeler-upload", str(drawn_elsewhere))
+    admin.page.wait_for_selector('#modeler-canvas [data-element-id="Activity_count"]')
+    admin.page.get_by_role("button", name="检查", exact=True).click()
+    admin.page.wait_for_selector("#modeler[data-state=checked]")
+    assert admin.page.evaluate("() => window.modelerReport.problems") == []
+
+    # A copy of a deployed diagram under another name (issue 19): deploying it asks first.
+    original = party.engine.model_file("admin", "key_project")
+    copy = tmp_path / "key_project (1).bpmn"
+    copy.write_text(original.xml, encoding="utf-8")
+    admin.page.set_input_files("#modeler-upload", str(copy))
+    admin.page.wait_for_selector('#modeler-canvas [data-element-id="start"]')
+    admin.page.fill("#modeler-comment", "用电脑上的副本替换")
+    questions = []
+    admin.page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    admin.page.get_by_role("button", name="发布为新版本").click()
+    admin.page.wait_for_selector("#modeler[data-state=deployed]")
+    assert "key_project.bpmn" in questions[0] and "替换" in questions[0]
+    replaced = party.engine.model_file("admin", "key_project")
+    assert replaced.name == "key_project (1).bpmn" and replaced.version == original.version + 1
+    admin.close()

@@ -166,7 +166,11 @@ def test_dmn_cell_errors(tmp_path):
     dmn = decision_table("grade", "等级", [("分数", "score")], ("等级", "grade"),
                          [([">= 90"], "'优秀'", ""), (["[75..90["], "'良好'", ""), (["-"], "不合格", "")])
     found = problems(tmp_path, {"grade.dmn": dmn})
-    assert len(found) == 1 and Path(found[0].file).name == "grade.dmn" and found[0].line
+    assert all(Path(f.file).name == "grade.dmn" and f.line for f in found)
+    # A FEEL range, and a result in words that Python would read as a name (NameError when it runs).
+    assert {(f.element, f.params.get("language")) for f in found} == {("grade_r1_i0", "FEEL"),
+                                                                      ("grade_r2_o", "plain language")}
+    assert [f.params["example"] for f in found if f.element == "grade_r2_o"] == ['"合格"']
 
 
 def test_missing_di_is_reported(tmp_path):

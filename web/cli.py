@@ -195,13 +195,16 @@ def user_add(username: str, unit_code: str, roles: tuple[str, ...], password: st
 @main.command()
 @click.argument("folder", required=False, type=click.Path(path_type=Path))
 @click.option("--as", "actor", default="system", help="Administrator who deploys (default: system).")
+@click.option("--replace-file", is_flag=True,
+              help="A process deployed from a file of another name takes this file as its new version (without "
+                   "it, such a deployment is refused).")
 @click.option("--shipped", is_flag=True,
               help="Start-up deployment of the shipped files: only what changed since it was last deployed from "
                    "disk, and never over a newer version an administrator deployed.")
 @reports_errors
-def deploy(folder: Path | None, actor: str, shipped: bool) -> None:
+def deploy(folder: Path | None, actor: str, shipped: bool, replace_file: bool) -> None:
     """Lint and deploy every process under FOLDER (default: workflows/)."""
-    for item in make_engine().deploy(folder, actor=actor, shipped=shipped):
+    for item in make_engine().deploy(folder, actor=actor, shipped=shipped, replace_file=replace_file):
         state = "新版本" if item.created else "文件已更新，仍使用管理员部署的版本" if item.held else "未变化"
         click.echo(f"{item.process_id}\t第 {item.version} 版\t{state}\t{item.name}")
 

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from engine import EngineError
 from engine.errors import DeploymentRefused
+from engine.errors import FileConflict
 from engine.errors import LintProblem
 from forms import with_options
 from forms.fields import build_fields
@@ -169,7 +170,8 @@ def lint_kinds() -> dict[str, str]:
             "timer": _("Timer"), "multi_instance": _("Multi-instance"), "untyped_task": _("Task type"),
             "role": _("Role"), "form": _("Form"), "due": _("Due date"), "call_activity": _("Called process"),
             "dmn": _("DMN decision"), "di": _("Layout"), "duplicate_process": _("Process id"),
-            "foreign": _("Construct of another tool"), "reserved_id": _("Reserved id")}
+            "foreign": _("Construct of another tool"), "reserved_id": _("Reserved id"),
+            "not_executable": _("Not executable"), "name": _("Name in a script"), "message": _("Message event")}
 
 
 @bp.get("/forms/")
@@ -227,9 +229,13 @@ def check() -> tuple[Response, int] | Response:
 def deploy() -> tuple[Response, int] | Response:
     """Deploy the posted diagram with its comment; the lint's problems when it is refused."""
     name, xml = edited()
-    comment = (request.get_json(silent=True) or {}).get("comment")
+    body = request.get_json(silent=True) or {}
+    comment = body.get("comment")
     try:
-        deployed = engine().deploy_model(g.actor.username, name, xml, comment if isinstance(comment, str) else "")
+        deployed = engine().deploy_model(g.actor.username, name, xml, comment if isinstance(comment, str) else "",
+                                         replace_file=body.get("replace_file") is True)
+    except FileConflict as conflict:  # the page asks the administrator, then posts again with replace_file
+        return jsonify({"message": message_of(conflict), "confirm": "replace_file"}), status_of(conflict)
     except DeploymentRefused as refused:
         kinds = lint_kinds()
         return jsonify({"message": message_of(refused),

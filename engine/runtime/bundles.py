@@ -16,6 +16,7 @@ from engine.runtime.lint import task_properties
 from engine.runtime.specs import FORM_PROPERTY
 from engine.runtime.specs import UI_FORM_PROPERTY
 from engine.runtime.specs import Bundle
+from engine.runtime.xmlsafe import XmlError
 from engine.runtime.xmlsafe import parse_xml
 
 
@@ -92,6 +93,21 @@ def split_bundles(sources: list[Source], resolve_form: Callable[[str, str], str 
         result.append(ProcessBundle(process_id, names[process_id], bundle, bundle_digest(bundle),
                                     process_id not in called))
     return result
+
+
+def process_ids_in(text: str) -> set[str]:
+    """The ids of the processes a BPMN document defines (none when it is not well-formed)."""
+    try:
+        root = parse_xml(text).getroot()
+    except XmlError:
+        return set()
+    return {node.get("id") for node in root.iter(f"{{{BPMN}}}process") if node.get("id")}
+
+
+def defining_file(bundle: Bundle, process_id: str) -> str | None:
+    """The name of the BPMN file of ``bundle`` that defines ``process_id``, if any."""
+    return next((name for name, text in sorted(bundle.get("bpmn", {}).items())
+                 if process_id in text and process_id in process_ids_in(text)), None)
 
 
 def _closure(process_id: str, process_file: dict[str, Source]) -> list[Source]:

@@ -8,6 +8,7 @@ roles, DMN references, call-activity targets and diagram interchange (DI).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -23,6 +24,12 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from engine.errors import LintProblem
 from engine.errors import phrase
 from engine.roles import role_named
+from engine.runtime.lint_code import NEVER_DEFINED
+from engine.runtime.lint_code import in_python
+from engine.runtime.lint_code import language_of
+from engine.runtime.lint_code import names_assigned
+from engine.runtime.lint_code import names_read
+from engine.runtime.lint_dmn import dmn_problems
 from engine.runtime.sandbox import check_syntax
 from engine.runtime.specs import FORM_PROPERTY
 from engine.runtime.specs import UI_FORM_PROPERTY
@@ -45,7 +52,7 @@ EXPRESSION_PROPERTIES = ("scope", "assignee", "dueDate")
 FLOW_NODES = ("task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
               "receiveTask", "callActivity", "subProcess", "startEvent", "endEvent", "intermediateCatchEvent",
               "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway", "parallelGateway",
-              "inclusiveGateway", "eventBasedGateway")
+              "inclusiveGateway", "eventBasedGateway", "transaction", "adHocSubProcess", "complexGateway")
 
 _LOOKS_ISO = re.compile(r"^(P\d|PT\d|R\d*/|\d{4}-\d{2})")
 _LOWERCASE_ISO = re.compile(r"^(p(\d|t\d)|r\d*/p)[0-9a-z./]*$", re.IGNORECASE)
@@ -66,6 +73,18 @@ FOREIGN_EQUIVALENTS = {
     "resource": phrase("external script files are not supported: write the script in the script task itself "
                        "(Python)"),
     "topic": phrase("external workers are not supported here: use a user task or a script task"),
+    "collection": phrase("a multi-instance task names the list it runs over in loopDataInputRef (a name in the "
+                         "process data)"),
+    "elementVariable": phrase("each item's name is the inputDataItem of the multi-instance characteristics"),
+    "decisionRef": phrase("a business rule task names its DMN decision in spiffworkflow:calledDecisionId"),
+    "resultVariable": phrase("a decision's result goes into the process data under the names of its output "
+                             "columns"),
+    "executionListener": phrase("listeners are not run here: do the work in a script task, or in the task's "
+                                "pre-script or post-script (Python)"),
+    "taskListener": phrase("listeners are not run here: do the work in a script task, or in the task's "
+                           "pre-script or post-script (Python)"),
+    "inputOutput": phrase("input/output mappings are not applied here: the task's pre-script or post-script "
+                          "(Python) sets the data it reads and keeps"),
 }
 # What each checked expression is, as messages name it.
 EXPRESSION_PROPERTIES_NAMED = {"scope": phrase("scope property"), "assignee": phrase("assignee property"),
@@ -74,6 +93,10 @@ CAMUNDA_CONSTRUCT = phrase("Camunda construct %(construct)s: %(equivalent)s")
 NOT_ISO = phrase("The %(kind)s '%(text)s' is not a valid ISO-8601 value")
 SPIFF_REFUSES = phrase("SpiffWorkflow refuses it: %(error)s")
 DMN_INPUT_ENTRY = phrase("DMN input entry")
+# What an expression in another language would be in Python, by what it is.
+PYTHON_EXAMPLES = {"script": "total = price * quantity", "pre-script": "total = price * quantity",
+                   "post-script": "total = price * quantity", "DMN output entry": '"合格"'}
+PYTHON_CONDITION = "amount > 10000 and approved == True"
 # Task spec names SpiffWorkflow gives its own start and end: an element with one of these ids
 # collides with them (the process starts, and no task ever appears).
 RESERVED_IDS = ("Start", "End")
@@ -96,9 +119,11 @@ class LintReport:
     problems: list[LintProblem] = field(default_factory=list)
     forms: dict[str, str] = field(default_factory=dict)
 
-    def found(self, file: str, line: int | None, element: str | None, code: str, template: str,
+    def found(self, file: str, line: int | None, element: str | None, code: str, template: str, /,
               **params: Any) -> None:
-        """Record a problem: ``template`` is an English message with %(name)s parameters."""
+        """Record a problem: ``template`` is an English message with %(name)s parameters (any name:
+        the located arguments are positional-only, so a parameter called ``file`` or ``element`` is
+        a parameter like any other)."""
         self.problems.append(LintProblem(file, line, element, code, fill(template, params), template, params))
 
 
@@ -124,24 +149,39 @@ class _Linter:
         self.invalid: set[str] = set()  # files that failed to parse or broke the BPMN schema
         self.process_ids: set[str] = set()
         self.decision_ids: set[str] = set()
+        # Code that compiled, (source, element, text, what it is, mode), for the check of its names.
+        self.code: list[tuple[Source, Any, str, str, str]] = []
+        # (file, element id) inside processes that only document (isExecutable false, never called).
+        self.muted: set[tuple[str, str]] = set()
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def found(self, source: Source, node: Any, code: str, template: str, **params: Any) -> None:
+    def found(self, source: Source, node: Any, code: str, template: str, /, **params: Any) -> None:
         element = node.get("id") if node is not None else None
         line = node.sourceline if node is not None else None
         self.report.found(source.name, line, element, code, template, **params)
 
-    def expression(self, source: Source, node: Any, text: str | None, what: str, mode: str = "eval") -> None:
+    def expression(self, source: Source, node: Any, text: str | None, what: str, mode: str = "eval",
+                   language: str | None = None) -> None:
+        """Check the syntax of a script or expression (``language``: what the file declares it is in)."""
         if text is None or not text.strip():
             return
         if _JUEL.match(text):
             self.found(source, node, "foreign", "The %(what)s '%(text)s' is a JUEL expression (Camunda, Activiti); "
                        "write it in Python on the process data, e.g. approved == True", what=what, text=text.strip())
             return
-        error = check_syntax(text if mode == "exec" else text.strip(), mode)
-        if error:
+        code = text if mode == "exec" else text.strip()
+        error = check_syntax(code, mode)
+        written_in = language_of(code, language, compiles=error is None) if mode == "eval" else None
+        if written_in:
+            self.found(source, node, "foreign", "The %(what)s '%(text)s' is written in %(language)s; here it is "
+                       "Python on the process data, e.g. %(example)s", what=what, text=_short(code),
+                       language=written_in,
+                       example=in_python(code, written_in) or PYTHON_EXAMPLES.get(what, PYTHON_CONDITION))
+        elif error:
             self.found(source, node, "syntax", "Error in the %(what)s: %(error)s", what=what, error=error)
+        else:
+            self.code.append((source, node, code, what, mode))
 
     def bpmn_elements(self, local: str) -> Iterator[tuple[Source, Any]]:
         for source in self.sources:
@@ -155,6 +195,7 @@ class _Linter:
         self.parse_files()
         self.check_xsd()
         self.collect_ids()
+        self.check_executable()
         self.check_foreign()
         self.check_scripts_and_conditions()
         self.check_timers()
@@ -163,9 +204,12 @@ class _Linter:
         self.check_lanes()
         self.check_references()
         self.check_dmn()
+        self.check_names()
+        self.check_messages()
         self.check_di()
         self.check_calls_to_itself()
         self.check_with_spiff()
+        self.report.problems = [p for p in self.report.problems if (p.file, p.element) not in self.muted]
         return self.report
 
     def parse_files(self) -> None:
@@ -208,7 +252,7 @@ class _Linter:
         for key in node.attrib:
             attribute_namespace, name = _split(key)
             if attribute_namespace in CAMUNDA and name in FOREIGN_EQUIVALENTS:
-                self.found(source, node, "foreign", CAMUNDA_CONSTRUCT, construct=f"camunda:{name}",
+                self.found(source, _owner(node), "foreign", CAMUNDA_CONSTRUCT, construct=f"camunda:{name}",
                            equivalent=FOREIGN_EQUIVALENTS[name])
 
     def check_unsupported(self, source: Source, node: Any, local: str) -> None:
@@ -242,6 +286,69 @@ class _Linter:
                     if local_name(node.tag) == "decision" and node.get("id"):
                         self.decision_ids.add(node.get("id"))
 
+    def check_executable(self) -> None:
+        """A process not marked isExecutable="true" that nothing calls only documents one: it is said
+        once when nothing in its file runs, and its elements are not checked one by one."""
+        called = {node.get("calledElement") for _source, node in self.bpmn_elements("callActivity")}
+        for source in self.sources:
+            if source.kind != "bpmn" or source.tree is None:
+                continue
+            processes = list(source.tree.iter(f"{{{BPMN}}}process"))
+            runs = any(process.get("isExecutable") == "true" for process in processes)
+            for process in processes:
+                if process.get("isExecutable") == "true" or process.get("id") in called:
+                    continue
+                self.muted.update((source.name, node.get("id")) for node in process.iterdescendants()
+                                  if isinstance(node.tag, str) and node.get("id"))
+                if not runs:
+                    self.found(source, process, "not_executable", "The process %(process)s is not marked "
+                               "executable (isExecutable=\"%(value)s\"): it documents a process, and nothing of it "
+                               "runs here; mark it isExecutable=\"true\" to deploy it",
+                               process=process.get("name") or process.get("id") or "",
+                               value=process.get("isExecutable") or "")
+
+    def check_names(self) -> None:
+        """Names the scripts and expressions read that can never exist here (see
+        :mod:`engine.runtime.lint_code`), unless something in these files assigns them."""
+        assigned: set[str] = set()
+        for _source, _node, text, _what, mode in self.code:
+            if mode == "exec":
+                assigned |= names_assigned(text, mode)
+        for local in ("dataObject", "inputDataItem", "outputDataItem", "property", "dataInput", "dataOutput"):
+            assigned.update(node.get("name") or node.get("id") for _source, node in self.bpmn_elements(local))
+        for text in self.report.forms.values():
+            assigned.update(_form_fields(text))
+        for source, node, text, what, mode in self.code:
+            for name in sorted((names_read(text, mode) & NEVER_DEFINED) - assigned):
+                self.found(source, node, "name", "The %(what)s uses %(name)s, which does not exist for scripts here "
+                           "(it would stop with a NameError): use the process data, the helper functions such as "
+                           "today() and the allowed built-ins", what=what, name=name)
+
+    def check_messages(self) -> None:
+        """A message catch event or receive task waits for ever when nothing in these files sends
+        its message (nothing else in the platform sends messages)."""
+        names = {(source.name, node.get("id")): node.get("name") or node.get("id")
+                 for source, node in self.bpmn_elements("message")}
+
+        def message_of(source: Source, node: Any) -> str | None:
+            ref = node.get("messageRef")
+            return names.get((source.name, ref), ref) if ref else None
+
+        thrown, waiting = set(), []
+        for source, definition in self.bpmn_elements("messageEventDefinition"):
+            kind = local_name(definition.getparent().tag)
+            if kind in ("intermediateThrowEvent", "endEvent"):
+                thrown.add(message_of(source, definition))
+            elif kind == "intermediateCatchEvent":
+                waiting.append((source, definition.getparent(), message_of(source, definition)))
+        thrown.update(message_of(source, task) for source, task in self.bpmn_elements("sendTask"))
+        waiting += [(source, task, message_of(source, task)) for source, task in self.bpmn_elements("receiveTask")]
+        for source, node, message in waiting:
+            if message not in thrown:
+                self.found(source, node, "message", "It waits for the message %(message)s, which nothing in these "
+                           "files sends: it would wait for ever. Send it from a message throw or end event, or "
+                           "wait for a user task or a timer instead", message=message or "-")
+
     def check_scripts_and_conditions(self) -> None:
         for source, node in self.bpmn_elements("script"):
             self.expression(source, node.getparent(), node.text, phrase("script"), "exec")
@@ -252,7 +359,8 @@ class _Linter:
                         owner = node.getparent().getparent()
                         self.expression(source, owner, node.text, what, "exec")
         for source, node in self.bpmn_elements("conditionExpression"):
-            self.expression(source, node.getparent(), node.text, phrase("condition"))
+            declared = node.get("language") or source.tree.getroot().get("expressionLanguage")
+            self.expression(source, node.getparent(), node.text, phrase("condition"), language=declared)
 
     def check_timers(self) -> None:
         parsers = {"timeDate": TimerEventDefinition.parse_time_or_duration,
@@ -295,7 +403,9 @@ class _Linter:
             owner = node.getparent()
             self.expression(source, owner, _text(node, "bpmn:loopCardinality"), phrase("loop cardinality"))
             self.expression(source, owner, _text(node, "bpmn:completionCondition"), phrase("completion condition"))
-            if node.find("bpmn:loopDataInputRef", NS) is None and node.find("bpmn:loopCardinality", NS) is None:
+            vendor = any(_split(key)[1] == "collection" for key in node.attrib)  # named by check_vendor
+            if node.find("bpmn:loopDataInputRef", NS) is None and node.find("bpmn:loopCardinality", NS) is None \
+                    and not vendor:
                 self.found(source, owner, "multi_instance", "A multi-instance task needs loopDataInputRef or "
                            "loopCardinality")
         for source, node in self.bpmn_elements("standardLoopCharacteristics"):
@@ -369,6 +479,8 @@ class _Linter:
                            process=target or "")
         for source, node in self.bpmn_elements("businessRuleTask"):
             decision = _text(node, "bpmn:extensionElements/spiffworkflow:calledDecisionId")
+            if decision is None and any(_split(key)[1] == "decisionRef" for key in node.attrib):
+                continue  # named by check_vendor, with what to write instead
             if not decision or decision.strip() not in self.decision_ids:
                 self.found(source, node, "dmn", "Decision '%(decision)s' does not exist",
                            decision=(decision or "").strip())
@@ -376,6 +488,12 @@ class _Linter:
     def check_dmn(self) -> None:
         for source in self.sources:
             if source.kind != "dmn" or source.tree is None:
+                continue
+            structure = dmn_problems(source.tree.getroot())
+            for node, template, params in structure:
+                self.found(source, node, "dmn", template, **params)
+            if structure:
+                self.invalid.add(source.name)  # SpiffWorkflow would only say "list index out of range"
                 continue
             for table in source.tree.getroot().iter():
                 if local_name(table.tag) == "decisionTable":
@@ -421,22 +539,27 @@ class _Linter:
             for node in source.tree.iter(f"{{{BPMN}}}sequenceFlow"):
                 if node.get("id") not in edges:
                     self.found(source, node, "di", "The sequence flow has no edge in the diagram (DI)")
-            self.check_overlaps(source, shapes)
+            self.check_overlaps(source)
 
-    def check_overlaps(self, source: Source, shapes: dict[str, Any]) -> None:
-        boxes = []
-        for element_id, shape in shapes.items():
-            node = source.tree.find(f".//*[@id='{element_id}']")
-            if node is None or local_name(node.tag) not in FLOW_NODES or local_name(node.tag) == "boundaryEvent":
-                continue
-            bounds = shape.find("dc:Bounds", NS)
-            if bounds is not None:
-                box = tuple(float(bounds.get(k, 0)) for k in ("x", "y", "width", "height"))
-                boxes.append((element_id, node, box))
-        for index, (first_id, _node, (x1, y1, w1, h1)) in enumerate(boxes):
-            for _second_id, node, (x2, y2, w2, h2) in boxes[index + 1:]:
-                if x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1:
-                    self.found(source, node, "di", "The shape overlaps the shape of %(other)s", other=first_id)
+    def check_overlaps(self, source: Source) -> None:
+        """Shapes of flow nodes drawn on top of each other, plane by plane (a collapsed sub-process
+        is drawn on a plane of its own). A shape inside the sub-process, transaction or ad-hoc
+        sub-process that contains it is where it belongs, not an overlap; boundary events sit on
+        their host's border."""
+        elements = {node.get("id"): node for node in source.tree.iter() if isinstance(node.tag, str) and node.get("id")}
+        for plane in source.tree.iter(f"{{{BPMNDI}}}BPMNPlane"):
+            boxes = []
+            for shape in plane.iter(f"{{{BPMNDI}}}BPMNShape"):
+                node, bounds = elements.get(shape.get("bpmnElement")), shape.find("dc:Bounds", NS)
+                if node is None or bounds is None or local_name(node.tag) not in FLOW_NODES \
+                        or local_name(node.tag) == "boundaryEvent":
+                    continue
+                boxes.append((node, tuple(_number(bounds.get(k)) for k in ("x", "y", "width", "height"))))
+            for index, (first, (x1, y1, w1, h1)) in enumerate(boxes):
+                for node, (x2, y2, w2, h2) in boxes[index + 1:]:
+                    if x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1 and not _nested(first, node):
+                        self.found(source, node, "di", "The shape overlaps the shape of %(other)s",
+                                   other=first.get("id"))
 
     def check_calls_to_itself(self) -> None:
         """A call activity that leads back to its own process would call it again for ever."""
@@ -479,11 +602,13 @@ class _Linter:
                 else:
                     parser.add_dmn_xml(source.tree.getroot(), filename=source.name)
             except ValidationException as error:
-                self.report.found(source.name, int(error.line_number or 0) or None, error.id or None, "spiff",
-                                  SPIFF_REFUSES, error=_clean(error))
+                line = int(error.line_number or 0) or source.tree.getroot().sourceline  # the file, at least
+                self.report.found(source.name, line, error.id or None, "spiff", SPIFF_REFUSES, error=_clean(error))
             except Exception as error:  # noqa: BLE001 - the library fails in many ways on foreign files
-                self.report.found(source.name, None, None, "spiff", "The file could not be read: %(error)s",
-                                  error=_clean(error))
+                self.report.found(source.name, source.tree.getroot().sourceline, None, "spiff",
+                                  "The file could not be read (%(decisions)s): "
+                                  "%(error)s", decisions=_decisions_in(source) or "-",
+                                  error=_clean(error) or type(error).__name__)
         for decision_id, dmn in list(parser.dmn_parsers.items()):
             try:
                 dmn.parse()
@@ -497,8 +622,9 @@ class _Linter:
                 parser.get_spec(process_id)
                 parser.get_subprocess_specs(process_id)
             except ValidationException as error:
-                source, node = self.locate(error.id, error.file_name)
-                self.report.found(source, node.sourceline if node is not None else None, error.id or None,
+                source, node = self.locate(error.id or process_id, error.file_name)  # the process, at least
+                self.report.found(source, node.sourceline if node is not None else None,
+                                  node.get("id") if node is not None else error.id or None,
                                   "spiff", SPIFF_REFUSES, error=_clean(error))
             except Exception as error:  # noqa: BLE001 - a foreign construct the library cannot build
                 source, node = self.locate(process_id, None)
@@ -549,6 +675,43 @@ def _process_of(node: Any) -> Any:
     while node is not None and local_name(node.tag) != "process":
         node = node.getparent()
     return node
+
+
+def _nested(first: Any, second: Any) -> bool:
+    """Whether one element contains the other (a task inside its sub-process)."""
+    return any(parent is first for parent in second.iterancestors()) or \
+        any(parent is second for parent in first.iterancestors())
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text or 0)
+    except ValueError:
+        return 0.0
+
+
+def _short(text: str, limit: int = 120) -> str:
+    """``text`` on one line, cut at ``limit`` characters."""
+    line = re.sub(r"\s+", " ", text).strip()
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def _form_fields(text: str) -> set[str]:
+    """The top-level field names of a form (what a user task puts in the process data)."""
+    try:
+        schema = json.loads(text)
+    except ValueError:
+        return set()
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return set(properties) if isinstance(properties, dict) else set()
+
+
+def _decisions_in(source: Source) -> str:
+    """The ids of the decisions a DMN file holds, for messages about the file as a whole."""
+    if source.kind != "dmn":
+        return ""
+    return "、".join(node.get("id") or "?" for node in source.tree.getroot().iter()
+                    if local_name(node.tag) == "decision")
 
 
 def _clean(error: Exception) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.errors import DeploymentRefused
+from engine.errors import FileConflict
 from engine.errors import LintProblem
 from engine.errors import NotFound
 from engine.linting import form_resolver
@@ -17,9 +18,12 @@ from engine.linting import lint_paths
 from engine.linting import sources_in
 from engine.persistence import queries
 from engine.persistence.models import ProcessVersion
+from engine.runtime.bundles import ProcessBundle
+from engine.runtime.bundles import defining_file
 from engine.runtime.bundles import split_bundles
 from engine.runtime.lint import Source
 from engine.runtime.lint import lint
+from engine.runtime.specs import Bundle
 from engine.service.actors import SYSTEM
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
@@ -36,12 +40,20 @@ class Deployed:
     held: bool = False
 
 
+def _same_file(deployed: Bundle, item: ProcessBundle) -> None:
+    """:raises FileConflict: when ``item``'s process was deployed from a file of another name."""
+    before, after = defining_file(deployed, item.process_id), defining_file(item.bundle, item.process_id)
+    if before and after and before != after:
+        raise FileConflict(process=item.process_id, old=before, new=after)
+
+
 class DeployUseCases(ServiceBase):
     def lint_paths(self, paths: list[Path]) -> list[LintProblem]:
         """See :func:`engine.linting.lint_paths` (forms also from the forms folder)."""
         return lint_paths(paths, self.settings.forms_dir)
 
-    def deploy(self, folder: Path | None = None, actor: str = "system", shipped: bool = False) -> list[Deployed]:
+    def deploy(self, folder: Path | None = None, actor: str = "system", shipped: bool = False,
+               replace_file: bool = False) -> list[Deployed]:
         """Lint and deploy every executable process under ``folder`` (default: the workflows folder).
 
         A process whose bundle is identical to its latest version is left alone. ``shipped`` marks
@@ -50,15 +62,22 @@ class DeployUseCases(ServiceBase):
         and when the shipped file did change but an administrator's version is newer, that version
         stays current (the result says ``held``) until an administrator deploys the files on purpose.
 
+        A process deployed from a file of another name is not silently given this file as its new
+        version: that takes ``replace_file`` (not asked of ``shipped`` deployments: the shipped files
+        are the product's own, and an administrator's version from another file stays current).
+
         :raises DeploymentRefused: with every lint problem; nothing is stored then.
+        :raises FileConflict: when a process was deployed from a file of another name, without
+            ``replace_file``; nothing is stored then.
         :raises NotAllowed: when ``actor`` is not an administrator.
         """
         sources, locations = sources_in([folder or self.settings.workflows_dir])
         resolve = form_resolver(locations, self.settings.forms_dir)
-        return self.deploy_sources(sources, resolve, actor, shipped)
+        return self.deploy_sources(sources, resolve, actor, shipped, replace_file=replace_file)
 
     def deploy_sources(self, sources: list[Source], resolve, actor: str,  # type: ignore[no-untyped-def]
-                       shipped: bool = False, comment: str | None = None) -> list[Deployed]:
+                       shipped: bool = False, comment: str | None = None,
+                       replace_file: bool = False) -> list[Deployed]:
         """Deploy already-read sources; see :meth:`deploy`. Each new version becomes current and
         keeps ``comment``."""
         report = lint(sources, resolve)
@@ -71,6 +90,8 @@ class DeployUseCases(ServiceBase):
                 require_role(self.actor_in(session, actor), "admin")
             for item in bundles:
                 latest = queries.latest_version(session, item.process_id)
+                if latest is not None and not (replace_file or shipped):  # shipped files are the product's own
+                    _same_file(latest.bundle, item)
                 compared = queries.latest_version(session, item.process_id, "shipped") if shipped else latest
                 if compared is not None and compared.sha256 == item.sha256 and compared.startable == item.startable:
                     results.append(Deployed(item.process_id, latest.name, latest.version, False))

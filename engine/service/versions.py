@@ -17,18 +17,19 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.errors import FileConflict
 from engine.errors import InvalidInput
 from engine.errors import LintProblem
 from engine.errors import NotFound
 from engine.persistence import queries
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
+from engine.runtime.bundles import defining_file
+from engine.runtime.bundles import process_ids_in
 from engine.runtime.diff import ElementChange
 from engine.runtime.diff import diff_diagrams
-from engine.runtime.lint import BPMN
 from engine.runtime.lint import Source
 from engine.runtime.lint import lint
-from engine.runtime.xmlsafe import parse_xml
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 from engine.service.deploy import Deployed
@@ -77,16 +78,20 @@ def _current_files(session: Session) -> dict[str, dict[str, str]]:
     return files
 
 
+def _files_defining(files: dict[str, str], process_ids: set[str], but: str) -> list[str]:
+    """The names of ``files`` (other than ``but``) that define one of ``process_ids``."""
+    return [name for name, text in files.items() if name != but and process_ids & process_ids_in(text)]
+
+
 def _defining_file(bundle: dict[str, dict[str, str]], process_id: str) -> tuple[str, str]:
     """(file name, text) of the BPMN file of ``bundle`` that defines ``process_id``.
 
     :raises NotFound: when no file does.
     """
-    for name, text in sorted(bundle.get("bpmn", {}).items()):
-        if f'"{process_id}"' in text and any(
-                node.get("id") == process_id for node in parse_xml(text).getroot().iter(f"{{{BPMN}}}process")):
-            return name, text
-    raise NotFound(what="Process", key=process_id)
+    name = defining_file(bundle, process_id)
+    if name is None:
+        raise NotFound(what="Process", key=process_id)
+    return name, bundle["bpmn"][name]
 
 
 class VersionUseCases(ServiceBase):
@@ -128,9 +133,11 @@ class VersionUseCases(ServiceBase):
             name, text = _defining_file(found.bundle, process_id)
             return ModelFile(process_id, found.version, name, text)
 
-    def _edited_sources(self, session: Session, name: str, text: str) -> tuple[list[Source], object]:
+    def _edited_sources(self, session: Session, name: str, text: str,
+                        replace_file: bool = False) -> tuple[list[Source], object]:
         """The current files with the file ``name`` (a diagram, decision table or form) replaced by
-        ``text``, and the form resolver for them.
+        ``text``, and the form resolver for them. With ``replace_file``, the edited diagram also
+        takes the place of the other files that define one of its processes.
 
         :raises InvalidInput: for a file that is too large or whose name is not a diagram's or form's.
         """
@@ -140,8 +147,13 @@ class VersionUseCases(ServiceBase):
         if kind is None or "/" in name or "\\" in name or name.startswith("."):
             raise InvalidInput("A diagram's file name must end in .bpmn or .dmn and name no folder.")
         files = _current_files(session)
+        if replace_file and kind == "bpmn":
+            for other in _files_defining(files["bpmn"], process_ids_in(text), name):
+                del files["bpmn"][other]
         files[kind][name] = text
-        sources = [Source(n, "bpmn", content) for n, content in sorted(files["bpmn"].items())]
+        # The edited file comes last, so that what it repeats of another file is reported on it.
+        order = sorted(files["bpmn"].items(), key=lambda item: (item[0] == name, item[0]))
+        sources = [Source(n, "bpmn", content) for n, content in order]
         sources += [Source(n, "dmn", content) for n, content in sorted(files["dmn"].items())]
         forms = files["forms"]
 
@@ -210,11 +222,15 @@ class VersionUseCases(ServiceBase):
             sources, resolve = self._edited_sources(session, name, xml)
         return lint(sources, resolve).problems  # type: ignore[arg-type]
 
-    def deploy_model(self, actor: str, name: str, xml: str, comment: str) -> list[Deployed]:
+    def deploy_model(self, actor: str, name: str, xml: str, comment: str,
+                     replace_file: bool = False) -> list[Deployed]:
         """Deploy the edited diagram ``name`` with the current files; every process whose bundle
-        changed gets a new current version carrying ``comment``.
+        changed gets a new current version carrying ``comment``. A diagram whose process another
+        file defines (``key_project (1).bpmn`` for ``key_project``) replaces that file only with
+        ``replace_file``, the administrator's explicit choice.
 
         :raises DeploymentRefused: with the lint's problems; nothing is stored then.
+        :raises FileConflict: when another file defines one of its processes, without ``replace_file``.
         :raises InvalidInput: without a comment. :raises NotAllowed:
         """
         comment = (comment or "").strip()[:2000]
@@ -222,8 +238,14 @@ class VersionUseCases(ServiceBase):
             raise InvalidInput("Say what this version changes; the comment is kept in the version list.")
         with self.db.read() as session:
             require_role(self.actor_in(session, actor), "admin")
-            sources, resolve = self._edited_sources(session, name, xml)
-        deployed = self.deploy_sources(sources, resolve, actor, comment=comment)  # type: ignore[attr-defined]
+            if not replace_file and name.endswith(".bpmn"):
+                for process_id in sorted(process_ids_in(xml)):
+                    others = _files_defining(_current_files(session)["bpmn"], {process_id}, name)
+                    if others:
+                        raise FileConflict(process=process_id, old=others[0], new=name)
+            sources, resolve = self._edited_sources(session, name, xml, replace_file)
+        deployed = self.deploy_sources(sources, resolve, actor, comment=comment,  # type: ignore[attr-defined]
+                                       replace_file=replace_file)
         return [d for d in deployed if d.created]
 
     def make_version_current(self, actor: str, process_id: str, version: int) -> None:

@@ -102,7 +102,11 @@ document.addEventListener("DOMContentLoaded", async () => {
     const comment = $("modeler-comment").value.trim();
     if (!comment) { say(root.dataset.noComment, "error"); $("modeler-comment").focus(); return; }
     try {
-      const { ok, body } = await post(root.dataset.deploy, { comment });
+      let { ok, body } = await post(root.dataset.deploy, { comment });
+      // The diagram's process is deployed from a file of another name: replacing it is a choice.
+      if (!ok && body.confirm === "replace_file" && window.confirm(`${body.message}\n\n${root.dataset.replace}`)) {
+        ({ ok, body } = await post(root.dataset.deploy, { comment, replace_file: true }));
+      }
       show(body.problems || []);
       say(body.message || root.dataset.failed, ok ? "success" : "error");
       if (ok) { root.dataset.state = "deployed"; window.modelerReport.deployed = body.deployed; }
