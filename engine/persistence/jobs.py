@@ -78,11 +78,13 @@ class TimerClaim:
 def claim_due_instances(session: Session, now: datetime, owner: str, lease_seconds: float,
                         batch: int) -> list[TimerClaim]:
     """Claim up to ``batch`` waiting instances whose timer is due at ``now`` (application clock)
-    and that no live lease holds, most overdue first; rows another transaction holds are skipped."""
+    and that no other worker's live lease holds, most overdue first; rows another transaction holds
+    are skipped. The owner's own leased rows are claimed again (a pass it left unfinished)."""
     wall = wall_now()
     query = (select(INSTANCES.c.id, INSTANCES.c.next_timer_due, INSTANCES.c.lease_owner)
              .where(INSTANCES.c.status == "waiting", INSTANCES.c.next_timer_due <= now,
-                    or_(INSTANCES.c.lease_until.is_(None), INSTANCES.c.lease_until < wall))
+                    or_(INSTANCES.c.lease_until.is_(None), INSTANCES.c.lease_until < wall,
+                        INSTANCES.c.lease_owner == owner))
              .order_by(INSTANCES.c.next_timer_due, INSTANCES.c.id).limit(batch)
              .with_for_update(skip_locked=True))
     rows = session.connection().execute(query).all()
@@ -185,7 +187,7 @@ def claim_messages(session: Session, owner: str, lease_seconds: float, batch: in
     query = (select(OUTBOX.c.id, OUTBOX.c.channel, OUTBOX.c.idempotency_key, OUTBOX.c.payload, OUTBOX.c.attempts,
                     OUTBOX.c.lease_owner)
              .where(OUTBOX.c.delivered_at.is_(None), OUTBOX.c.available_at <= wall,
-                    or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < wall))
+                    or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < wall, OUTBOX.c.lease_owner == owner))
              .order_by(OUTBOX.c.id).limit(batch).with_for_update(skip_locked=True))
     rows = session.connection().execute(query).all()
     if rows:

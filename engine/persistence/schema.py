@@ -10,6 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy import text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,6 +25,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database behind ``engine`` to ``revision``."""
     config = _config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several hosts may start at once (each web unit runs the upgrade): one migrates, the
+            # others wait and then find nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(17482, 0)"))
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
