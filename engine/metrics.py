@@ -9,6 +9,14 @@ same for every process (``engine.service.jobs``).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+# Multi-process mode writes a file per process and metric from the first metric created on: the
+# folder must exist before (any command may import this, a web host's `dangjian db upgrade` too).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+
 from prometheus_client import Counter
 from prometheus_client import Gauge
 from prometheus_client import Histogram
