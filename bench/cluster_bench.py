@@ -335,6 +335,18 @@ def check(url: str, acknowledged: list[int], timers: int, due: datetime, logs: P
           f"instances in error: {errored}")
 
 
+def scrape(port: int) -> None:
+    """A few lines of one web instance's /metrics (its gunicorn processes added up)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/metrics")
+    lines = connection.getresponse().read().decode().splitlines()
+    requests = sum(float(line.rsplit(" ", 1)[1]) for line in lines
+                   if line.startswith("dangjian_http_request_seconds_count{"))
+    print(f"  /metrics of instance 0: {requests:.0f} requests timed; " + "; ".join(
+        line for line in lines if line.startswith(("dangjian_outbox_backlog ", "dangjian_timers_due ",
+                                                   "dangjian_task_completions_total "))))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg", required=True, help="a PostgreSQL URL (a database of its own is created)")
@@ -355,6 +367,7 @@ def main() -> None:
         errors = report(results)
         wait_for_timers(url, args.timers, patience=120)
         check(url, acknowledged, args.timers, due, cluster.folder)
+        scrape(cluster.ports[0])
         print(f"  errors in total: {errors} (target 0)")
     finally:
         cluster.stop()

@@ -24,7 +24,8 @@ MIN_IDLE_SECONDS = 1.0
 
 def work_once(engine: Engine, stop: threading.Event | None = None) -> int:
     """One pass: every due timer fired, stalled instances settled, deadline reminders and late
-    quality nodes' 催办 queued, the outbox delivered; returns instances advanced."""
+    quality nodes' 催办 queued, the outbox delivered (and messages delivered a month ago deleted);
+    returns instances advanced."""
     total = 0
     owner = worker_identity()
     while not (stop is not None and stop.is_set()):
@@ -38,6 +39,7 @@ def work_once(engine: Engine, stop: threading.Event | None = None) -> int:
     engine.process_deadlines()
     engine.notify_late_quality_nodes()
     engine.deliver_outbox(owner=owner, stop=stop)
+    engine.purge_outbox()
     return total
 
 

@@ -62,10 +62,12 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(log_format: str) -> None:
-    """Add the request id to the root logger's records; ``json`` switches its handlers to JSON lines."""
+    """Add the request id to the root logger's records; ``json`` switches its handlers to JSON lines
+    (from level INFO, for a collector; readable text keeps WARNING, as without this module)."""
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s [%(request_id)s]: %(message)s")
+        logging.basicConfig(level=logging.INFO if log_format == "json" else logging.WARNING,
+                            format="%(levelname)s %(name)s [%(request_id)s]: %(message)s")
     for handler in root.handlers:
         if not any(isinstance(item, RequestIdFilter) for item in handler.filters):
             handler.addFilter(RequestIdFilter())

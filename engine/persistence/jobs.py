@@ -134,13 +134,19 @@ def renew_leases(session: Session, owner: str, lease_seconds: float) -> int:
 
 
 def next_job_due(session: Session) -> tuple[datetime | None, datetime | None]:
-    """The earliest timer of a waiting instance (application clock) and the earliest undelivered
-    message (wall clock): when an idle worker has work again at the latest."""
+    """When an idle worker has work again at the latest: the earliest timer of a waiting instance
+    that no live lease holds (application clock), and the earliest of the undelivered messages'
+    availability and the running leases' ends (wall clock)."""
+    wall = wall_now()
+    free = or_(INSTANCES.c.lease_until.is_(None), INSTANCES.c.lease_until < wall)
     timer = session.connection().scalar(select(func.min(INSTANCES.c.next_timer_due))
-                                        .where(INSTANCES.c.status == "waiting"))
+                                        .where(INSTANCES.c.status == "waiting", free))
+    leases = session.connection().scalar(select(func.min(INSTANCES.c.lease_until))
+                                         .where(INSTANCES.c.lease_until >= wall))
     message = session.connection().scalar(select(func.min(OUTBOX.c.available_at))
                                           .where(OUTBOX.c.delivered_at.is_(None)))
-    return _utc(timer), _utc(message)
+    wall_times = [value for value in (_utc(leases), _utc(message)) if value is not None]
+    return _utc(timer), min(wall_times, default=None)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -219,6 +225,12 @@ def release_messages(session: Session, message_ids: list[int], owner: str) -> No
     if message_ids:
         session.connection().execute(update(OUTBOX).where(OUTBOX.c.id.in_(message_ids), OUTBOX.c.lease_owner == owner)
                                      .values(lease_owner=None, lease_until=None))
+
+
+def purge_delivered(session: Session, before: datetime) -> int:
+    """Delete messages delivered before ``before``; how many."""
+    result = session.connection().execute(OUTBOX.delete().where(OUTBOX.c.delivered_at < before))
+    return result.rowcount
 
 
 def outbox_backlog(session: Session) -> tuple[int, datetime | None]:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 Channel = Callable[[jobs.MessageClaim], None]
 MAX_RETRY_SECONDS = 3600
+OUTBOX_KEEP_DAYS = 30
 
 
 def queue_notice(session: Session, key: str, *, username: str, kind: str, instance_id: int | None,
@@ -111,6 +113,11 @@ class JobUseCases(ServiceBase):
         metrics.OUTBOX_DELIVERED.labels(claim.channel).inc()
         return 1
 
+    def purge_outbox(self, keep_days: float = OUTBOX_KEEP_DAYS) -> int:
+        """Delete messages delivered more than ``keep_days`` ago (kept meanwhile for inquiries)."""
+        with self.db.write() as session:
+            return jobs.purge_delivered(session, jobs.wall_now() - timedelta(days=keep_days))
+
     def renew_leases(self, owner: str | None = None) -> int:
         """The heartbeat: extend every lease ``owner`` (this process by default) holds; how many."""
         with self.db.write() as session:
@@ -119,12 +126,12 @@ class JobUseCases(ServiceBase):
     def seconds_until_work(self, cap: float) -> float:
         """How long an idle worker may sleep before a timer or a message is due, at most ``cap``."""
         with self.db.read() as session:
-            timer, message = jobs.next_job_due(session)
+            timer, other = jobs.next_job_due(session)
         waits = [cap]
         if timer is not None:
             waits.append((timer - clock.now()).total_seconds())
-        if message is not None:
-            waits.append((message - jobs.wall_now()).total_seconds())
+        if other is not None:
+            waits.append((other - jobs.wall_now()).total_seconds())
         return max(0.0, min(waits))
 
     def backlog(self) -> Backlog:
@@ -141,7 +148,7 @@ class JobUseCases(ServiceBase):
         try:
             with self.db.read() as session:
                 session.execute(text("SELECT 1"))
-            current = current_revision(self.db.write_engine)
+            current = current_revision(self.db.read_engine)  # SQLite: no write lock taken
         except Exception as error:  # noqa: BLE001 - any failure to reach the database is the answer
             return [f"database unreachable: {type(error).__name__}"]
         head = head_revision()
