@@ -3,6 +3,7 @@ instance, an outbox delivered exactly once across a kill -9, wake-ups, /readyz a
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -20,6 +21,8 @@ from sqlalchemy import text
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
+from bench._support import free_port
+from bench._support import wait_until_up
 from engine import Engine
 from engine import EngineSettings
 from engine import clock
@@ -268,3 +271,33 @@ def test_metrics_are_scraped_with_the_backlog_and_request_ids(engine):
                  "dangjian_task_completions_total", "dangjian_timer_lag_seconds_bucket",
                  "dangjian_evaluators_busy", "dangjian_evaluations_total"):
         assert name in body
+
+
+def test_metrics_of_gunicorns_processes_are_added_up(engine, database_url, tmp_path):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the multi-process files do not depend on the database")
+    port, folder = free_port(), tmp_path / "metrics"
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "PYTHONPATH": str(ROOT),
+           "DANGJIAN_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "2", "WEB_THREADS": "2",
+           "WEB_LOG_LEVEL": "warning", "WEB_ACCESS_LOG": "/dev/null", "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c", "deploy/gunicorn.conf.py",
+                               "web:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until_up(port)
+        for _ in range(20):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/readyz", headers={"Connection": "close"})
+            assert connection.getresponse().status == 200
+            connection.close()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/metrics")
+        body = connection.getresponse().read().decode()
+        connection.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    line = next(line for line in body.splitlines()
+                if line.startswith('dangjian_http_request_seconds_count{method="GET",route="/readyz",status="200"}'))
+    assert float(line.rsplit(" ", 1)[1]) == 20  # whichever process answered each
+    assert len({path.stem.rsplit("_", 1)[-1] for path in folder.glob("*.db")}) >= 2  # both workers write
