@@ -6,6 +6,8 @@ Everything can be overridden by the environment variables named below.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 bind = os.environ.get("DANGJIAN_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("WEB_WORKERS", "2"))
@@ -20,3 +22,35 @@ accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Prometheus multi-process mode: each worker process writes its figures to files here and /metrics
+# adds them up. Set before the application (and prometheus_client) is imported in the workers.
+# A `dangjian worker` on the same host may share the folder: its figures then show on /metrics too.
+METRICS_DIR = Path(os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"dangjian-metrics-{bind.rsplit(':', 1)[-1]}")))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Create the metrics folder and drop the files of processes that no longer run."""
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    for path in METRICS_DIR.glob("*.db"):
+        pid = path.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """A gunicorn worker ended: its live gauges no longer count."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -55,3 +55,7 @@ class EngineSettings:
     max_draft_bytes: int = 1024 * 1024
     # Processes one user may start in one (Beijing) day: applications are a few a year.
     max_starts_per_day: int = 20
+    # Jobs shared by workers (engine.persistence.jobs): a claimed job is another worker's this
+    # many seconds after its worker's last heartbeat; a worker claims at most ``job_batch`` at once.
+    lease_seconds: float = 60.0
+    job_batch: int = 20

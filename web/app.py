@@ -21,6 +21,7 @@ from engine import EngineSettings
 from engine import clock
 from web import formatting
 from web import input_guard
+from web import observability
 from web.config import load_config
 from web.errors import register_error_handlers
 from web.i18n import DEFAULT_LOCALE
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    observability.init_app(app, engine)
     input_guard.init_app(app)  # before the blueprints: their routes use its id converter
     compile_catalogs()
     Babel(app, locale_selector=select_locale)
@@ -96,10 +98,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def common() -> dict[str, Any]:
         return {"actor": g.get("actor"), "locale": select_locale(), "locales": LOCALES, "now": clock.now(),
                 "request_path": request.full_path}
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app
 

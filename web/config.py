@@ -22,7 +22,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAX_UPLOAD_BYTES": (20 * 1024 * 1024, "Largest single uploaded file in bytes."),
     "UPLOAD_QUOTA_BYTES": (200 * 1024 * 1024, "All files of one project together, in bytes."),
     "MAX_STARTS_PER_DAY": (20, "Processes one user may start in one day."),
-    "WORKER_INTERVAL": (30, "Seconds between passes of the timer worker started with the app."),
+    "WORKER_INTERVAL": (30, "Longest sleep of an idle `dangjian worker` between passes, in seconds (polling "
+                            "fallback: on PostgreSQL a NOTIFY wakes it at once, and it always wakes when the "
+                            "next timer is due)."),
+    "LOG_FORMAT": ("text", "text: readable log lines; json: one JSON object per line (time, level, logger, "
+                           "message, request_id) for a log collector."),
     "PROXY_HOPS": (0, "Reverse proxies in front of the application (1 behind deploy/dangjian.nginx.conf): their "
                       "X-Forwarded-For gives the client address that sign-in throttling counts per."),
     "ORGANISATION_NAME": ("中共雅安市委组织部", "The organisation's full name, on every page's footer, exports and "

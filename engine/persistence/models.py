@@ -162,6 +162,10 @@ class ProcessInstance(Base):
     # statuses never read the large state stored after them (PostgreSQL stores it out of line anyway).
     serializer_version: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(Text, deferred=True)
+    # The worker that claimed the instance's due timer and until when (wall clock, UTC): another
+    # worker takes the timer over once the lease has run out (engine.persistence.jobs).
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     version: Mapped[ProcessVersion] = relationship(lazy="select")
 
@@ -287,6 +291,28 @@ class Notification(Base):
     sender: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The outbox message that delivered it: a second delivery of that message adds nothing.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class OutboxMessage(Base):
+    """A side effect (a notice now; mail or SMS later) written in the transaction of its cause and
+    delivered at least once by a worker; ``idempotency_key`` lets the receiver drop a repeat."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "available_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiToken(Base):

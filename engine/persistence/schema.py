@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy import text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,5 +25,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database behind ``engine`` to ``revision``."""
     config = _config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several hosts may start at once (each web unit runs the upgrade): one migrates, the
+            # others wait and then find nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(17482, 0)"))
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The latest migration shipped with this code."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database behind ``engine`` is at (None: never migrated)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

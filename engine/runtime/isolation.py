@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from engine import metrics
 from engine.runtime.evaluator import HEADER
 from engine.runtime.evaluator import MAX_FRAME
 from engine.runtime.evaluator import decode
@@ -129,6 +130,7 @@ class EvaluatorPool:
             if self._idle:
                 return self._idle.pop()
             self._count += 1
+        metrics.EVALUATORS_STARTED.inc()
         try:
             return _Evaluator(self.memory_bytes)
         except BaseException:
@@ -141,6 +143,7 @@ class EvaluatorPool:
             self._available.notify()
 
     def _drop(self) -> None:
+        metrics.EVALUATORS_STARTED.dec()
         with self._available:
             self._count -= 1
             self._available.notify()
@@ -154,12 +157,15 @@ class EvaluatorPool:
         """
         evaluator = self._take()
         healthy = False
+        metrics.EVALUATIONS.inc()
+        metrics.EVALUATORS_BUSY.inc()
         try:
             answer = self._exchange(evaluator, {**request, "helpers": sorted(helpers), "cpu": cpu_seconds},
                                     helpers, wall_seconds=cpu_seconds * 3 + 2)
             healthy = True
             return answer
         finally:
+            metrics.EVALUATORS_BUSY.dec()
             if healthy and evaluator.alive():
                 self._give_back(evaluator)
             else:
@@ -194,6 +200,7 @@ class EvaluatorPool:
         with self._available:
             idle, self._idle = self._idle, []
             self._count -= len(idle)
+        metrics.EVALUATORS_STARTED.dec(len(idle))
         for evaluator in idle:
             evaluator.kill()
 

@@ -6,6 +6,7 @@ from engine.service.deadlines import DeadlineUseCases
 from engine.service.deploy import DeployUseCases
 from engine.service.documents import DocumentUseCases
 from engine.service.instances import InstanceUseCases
+from engine.service.jobs import JobUseCases
 from engine.service.ledger import LedgerUseCases
 from engine.service.lifecycle import LifecycleUseCases
 from engine.service.maintenance import MaintenanceUseCases
@@ -22,7 +23,7 @@ from engine.service.versions import VersionUseCases
 class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCases, TimerUseCases, DeadlineUseCases,
              OrgUseCases, SignInUseCases, MaintenanceUseCases, LedgerUseCases,
              LifecycleUseCases, MatrixUseCases, VersionUseCases, MigrationUseCases, DocumentUseCases,
-             PlanUseCases):
+             PlanUseCases, JobUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
     def upgrade_schema(self) -> None:

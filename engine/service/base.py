@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 import threading
 import time
 from typing import Any
@@ -14,6 +17,17 @@ from engine.service.actors import Actor
 from engine.service.actors import load_actor
 from engine.service.runs import RunStore
 from engine.settings import EngineSettings
+
+_IDENTITY: tuple[int, str] | None = None
+
+
+def worker_identity() -> str:
+    """This process's name as a lease owner: host, process id and a random tag (a restarted
+    process that got the same id is someone else)."""
+    global _IDENTITY
+    if _IDENTITY is None or _IDENTITY[0] != os.getpid():
+        _IDENTITY = (os.getpid(), f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
+    return _IDENTITY[1]
 
 
 class ServiceBase:

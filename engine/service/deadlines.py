@@ -16,12 +16,12 @@ from engine import clock
 from engine.clock import BUSINESS_TZ
 from engine.persistence import queries
 from engine.persistence.models import HumanTask
-from engine.persistence.models import Notification
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ReferenceData
 from engine.roles import CITY_WIDE_ROLES
 from engine.service.actors import SYSTEM
 from engine.service.base import ServiceBase
+from engine.service.jobs import queue_notice
 from engine.service.plans import reminder_numbers
 from engine.service.runs import Change
 from engine.workdays import add_workdays
@@ -55,7 +55,8 @@ class DeadlineUseCases(ServiceBase):
         """Send every reminder, overdue notice and escalation that is due now; returns how many.
 
         Each task is handled in a transaction of its own, locked so that two workers never send
-        the same notice twice; a task that fails is logged and the others still get theirs.
+        the same notice twice; a task that fails is logged and the others still get theirs. The
+        notices go to the outbox in that transaction and are delivered right after.
         """
         now = clock.now()
         with self.db.read() as session:
@@ -77,6 +78,7 @@ class DeadlineUseCases(ServiceBase):
                 log.exception("deadline notices of task %s failed", task_id)
         if sent:
             log.info("sent %s deadline notification(s)", sent)
+            self.deliver_outbox()  # type: ignore[attr-defined]
         return sent
 
     def _numbers(self, plan: dict[str, Any] | None) -> tuple[int, int]:
@@ -105,8 +107,8 @@ class DeadlineUseCases(ServiceBase):
     @staticmethod
     def _notify(session: Session, task: HumanTask, kind: str, recipients: list[str], now: datetime) -> int:
         for username in sorted(set(recipients)):
-            session.add(Notification(username=username, kind=kind, instance_id=task.instance_id,
-                                     human_task_id=task.id, message="", sender=SYSTEM, created_at=now))
+            queue_notice(session, f"{kind}:task:{task.id}:{username}", username=username, kind=kind,
+                         instance_id=task.instance_id, human_task_id=task.id, created_at=now)
         if kind != "due_soon":
             change = Change(SYSTEM)
             change.add(kind, task=task, reason=", ".join(recipients) or None)

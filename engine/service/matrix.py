@@ -22,12 +22,12 @@ from engine.clock import BUSINESS_TZ
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
-from engine.persistence.models import Notification
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.persistence.models import ReferenceData
 from engine.service.actors import SYSTEM
 from engine.service.base import ServiceBase
+from engine.service.jobs import queue_notice
 from engine.service.ledger import OPEN_STATUSES
 from engine.service.ledger import PAGE_SIZE
 from engine.service.ledger import LedgerQuery
@@ -318,12 +318,14 @@ class MatrixUseCases(ServiceBase):
                         InstanceEvent.instance_id == instance_id, InstanceEvent.kind == "node_overdue",
                         InstanceEvent.reason == node).limit(1)) is not None:
                     continue
-                session.add(Notification(username=responsible, kind="node_overdue", instance_id=instance_id,
-                                         message=node, sender=SYSTEM, created_at=now))
+                queue_notice(session, f"node_overdue:{instance_id}:{node}:{responsible}", username=responsible,
+                             kind="node_overdue", instance_id=instance_id, message=node, created_at=now)
                 change = Change(SYSTEM)
                 change.add("node_overdue", reason=node, step=node)
                 change.write(session, instance_id)
                 sent += 1
+        if sent:
+            self.deliver_outbox()  # type: ignore[attr-defined]
         return sent
 
     @staticmethod

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine import metrics
 from engine.errors import InvalidInput
 from engine.errors import InvalidState
 from engine.errors import InvalidSubmission
@@ -343,7 +344,8 @@ class TaskUseCases(ServiceBase):
             self.runs.save(session, instance, run, change, since=since, handled=task.task_guid)
             log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
             following = queries.first_actionable_task(session, user.viewer, instance.id) if next_task else None
-            return Completion(instance.id, following)
+        metrics.COMPLETIONS.inc()  # committed
+        return Completion(instance.id, following)
 
 
 def _foreign_attachments(session: Session, form: dict[str, Any], data: dict[str, Any],

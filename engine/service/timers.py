@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
 from engine import clock
+from engine import metrics
+from engine.persistence import jobs
 from engine.persistence import records
 from engine.service.actors import SYSTEM
 from engine.service.base import ServiceBase
+from engine.service.base import worker_identity
 from engine.service.runs import COMPACTED
 from engine.service.runs import Change
 
@@ -17,34 +21,56 @@ log = logging.getLogger(__name__)
 
 
 class TimerUseCases(ServiceBase):
-    def fire_due_timers(self, limit: int = 100) -> int:
-        """Advance every waiting instance whose next timer is due; returns how many were advanced.
+    def fire_due_timers(self, limit: int = 100, owner: str | None = None, stop: threading.Event | None = None) -> int:
+        """Advance waiting instances whose next timer is due, at most ``limit``; returns how many.
 
-        Each instance is locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (BEGIN IMMEDIATE on
-        SQLite) and re-checked inside its own transaction, so concurrent workers never fire one
-        timer twice. After downtime, every overdue timer fires now, in order. An instance that
-        fails at any point, saving included, is put in error with what failed, in a transaction of
-        its own, and the pass goes on with the others.
+        The worker ``owner`` claims bounded batches (``job_batch``) with a lease
+        (:func:`engine.persistence.jobs.claim_due_instances`: ``FOR UPDATE SKIP LOCKED`` on
+        PostgreSQL), then fires each instance in a transaction of its own under the per-instance
+        lock, re-checking that it is still due and still its own; that transaction clears the
+        lease. A timer whose worker died is taken over once its lease has run out. After
+        downtime, every overdue timer fires now, most overdue first. An instance that fails at any
+        point, saving included, is put in error with what failed, in a transaction of its own, and
+        the pass goes on with the others. ``stop`` set: the current instance is finished, the rest
+        of the batch given back.
         """
+        owner = owner or worker_identity()
         advanced = 0
-        skip: set[int] = set()
-        while advanced < limit:
-            taken: int | None = None
-            try:
-                with self.db.write() as session:
-                    instance = records.due_instance(session, clock.now(), exclude=skip)
-                    if instance is None:
-                        break
-                    taken = instance.id
-                    skip.add(taken)
-                    self._fire(session, instance)
-                advanced += 1
-            except Exception as error:
-                if taken is None:  # the database itself failed, not an instance: the next pass retries
-                    raise
-                log.exception("timers of instance %s failed; it is put in error", taken)
-                self.put_in_error(taken, error)
+        while advanced < limit and not (stop is not None and stop.is_set()):
+            with self.db.write() as session:
+                claims = jobs.claim_due_instances(session, clock.now(), owner, self.settings.lease_seconds,
+                                                  min(self.settings.job_batch, limit - advanced))
+            if not claims:
+                break
+            for position, claim in enumerate(claims):
+                if stop is not None and stop.is_set():
+                    self._give_back([other.instance_id for other in claims[position:]], owner)
+                    break
+                advanced += self._fire_claimed(claim, owner)
         return advanced
+
+    def _fire_claimed(self, claim: jobs.TimerClaim, owner: str) -> int:
+        """Fire one claimed instance; 1 when it advanced."""
+        if claim.taken_over_from:
+            metrics.LEASE_TAKEOVERS.labels("timer").inc()
+            log.warning("lease take-over: timer of instance %s from %s", claim.instance_id, claim.taken_over_from)
+        try:
+            with self.db.write() as session:
+                jobs.lock_instance_steps(session, claim.instance_id)
+                instance = records.lock_instance(session, claim.instance_id)
+                if not jobs.holds_instance(session, claim.instance_id, owner):
+                    return 0  # taken over meanwhile (this worker stalled past its lease): the other fires it
+                jobs.release_instance(session, claim.instance_id, owner)
+                if instance is None or instance.status != "waiting" or not self._still_due(session, claim):
+                    return 0  # a user's step moved it on since the claim
+                self._fire(session, instance)
+        except Exception as error:
+            log.exception("timers of instance %s failed; it is put in error", claim.instance_id)
+            self.put_in_error(claim.instance_id, error)
+            return 0
+        metrics.TIMERS_FIRED.inc()
+        metrics.TIMER_LAG.observe(max(0.0, (clock.now() - claim.due).total_seconds()))
+        return 1
 
     def _fire(self, session: Any, instance: records.InstanceRecord) -> None:
         run = self.runs.load(session, instance)
@@ -54,6 +80,17 @@ class TimerUseCases(ServiceBase):
         change = Change(SYSTEM)
         change.add("timer_fired", reason=", ".join(due) or None)
         self.runs.save(session, instance, run, change, since=since)
+
+    @staticmethod
+    def _still_due(session: Any, claim: jobs.TimerClaim) -> bool:
+        due = jobs.next_timer_of(session, claim.instance_id)
+        return due is not None and due <= clock.now()
+
+    def _give_back(self, instance_ids: list[int], owner: str) -> None:
+        """Clear this worker's leases on claimed instances it will not fire (it is stopping)."""
+        with self.db.write() as session:
+            for instance_id in instance_ids:
+                jobs.release_instance(session, instance_id, owner)
 
     def resolve_stalled(self) -> tuple[int, int]:
         """Find waiting instances that nothing can move on (no open task, timer or message) and
@@ -71,6 +108,7 @@ class TimerUseCases(ServiceBase):
         for instance_id in candidates:
             try:
                 with self.db.write() as session:
+                    jobs.lock_instance_steps(session, instance_id)
                     instance = records.lock_instance(session, instance_id)
                     if instance is None or instance.status != "waiting" or records.awaits_anything(
                             instance.current_steps):
@@ -109,6 +147,7 @@ class TimerUseCases(ServiceBase):
         """
         message = f"{type(error).__name__}: {error}"[:2000]
         with self.db.write() as session:
+            jobs.lock_instance_steps(session, instance_id)
             instance = records.lock_instance(session, instance_id)
             if instance is None or instance.status in ("completed", "terminated"):
                 return
@@ -116,6 +155,7 @@ class TimerUseCases(ServiceBase):
             change.add("error", reason=message, bpmn_id=element or None)
             records.write_step(session, instance, {"status": "error", "error_element": element or "",
                                                    "error_message": message, "next_timer_due": None,
+                                                   "lease_owner": None, "lease_until": None,
                                                    "updated_at": clock.now()}, events=change.rows(instance.id))
 
     def compact_stored(self) -> int:
