@@ -1,0 +1,54 @@
+"""What people trip over in the pages (issue 18), through the Flask test client: a score sheet that
+keeps its rows, reassignment without double votes, repeated steps that start clean, links one may
+open, figures that agree with their rows, wording people can read."""
+
+from __future__ import annotations
+
+from tests.test_score_sheet import at_early_acceptance
+from tests.webhelpers import login
+from tests.webhelpers import post
+from tests.webhelpers import text
+
+APPLICANT = "county1_applicant"
+
+
+def score_form(scores: list[int], reasons: list[str] | None = None) -> dict:
+    data = {"action": "submit", "methods": ["听取汇报"], "opinion": "意见"}
+    for index, score in enumerate(scores):
+        data[f"criteria.{index}.score"] = str(score)
+        if reasons and reasons[index]:
+            data[f"criteria.{index}.deduction"] = reasons[index]
+    return data
+
+
+def test_a_score_sheet_sent_back_with_errors_keeps_its_criteria_and_a_deduction_needs_its_reason(client, party):
+    instance_id = at_early_acceptance(party, APPLICANT, "评分表重绘项目")
+    task = party.task("panel1", "score", instance_id)
+    login(client, "panel1")
+    page = f"/tasks/{task.id}"
+    response = post(client, page, score_form([41, 18, 13, 5, 17], ["", "略", "略", "", "略"]), page=page)
+    assert response.status_code == 422
+    html = text(response)
+    for criterion in ("目标达成与考核指标完成", "过程管理与质量节点", "效益与示范推广", "每有一项未完成扣4分"):
+        assert criterion in html
+    # the rows' maxima are drawn again too
+    assert 'id="f-criteria-0-max">40<' in html.replace("\n", "")
+
+    # a deduction without its reason is refused, beside that row's reason cell
+    response = post(client, page, score_form([36, 20, 15, 5, 20]), page=page)
+    assert response.status_code == 422
+    assert 'id="criteria.0.deduction-error"' in text(response)
+    assert "目标达成与考核指标完成" in text(response)
+    response = post(client, page, score_form([40, 20, 15, 5, 20]), page=page)
+    assert response.status_code == 302
+
+
+def test_a_draft_of_a_score_sheet_keeps_its_criteria(client, party):
+    instance_id = at_early_acceptance(party, APPLICANT, "评分表草稿项目")
+    task = party.task("panel1", "score", instance_id)
+    login(client, "panel1")
+    page = f"/tasks/{task.id}"
+    response = post(client, page, {**score_form([30]), "action": "save"}, page=page)
+    assert response.status_code == 302
+    html = text(client.get(page))
+    assert "过程管理与质量节点" in html and 'value="30"' in html
