@@ -4,6 +4,11 @@ open, figures that agree with their rows, wording people can read."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from engine.errors import InvalidInput
 from tests.test_score_sheet import at_early_acceptance
 from tests.webhelpers import login
 from tests.webhelpers import post
@@ -52,3 +57,24 @@ def test_a_draft_of_a_score_sheet_keeps_its_criteria(client, party):
     assert response.status_code == 302
     html = text(client.get(page))
     assert "过程管理与质量节点" in html and 'value="30"' in html
+
+
+def test_reassigning_a_scoring_step_never_gives_one_expert_two_sheets(client, party, party_engine):
+    instance_id = party.apply(APPLICANT, "改派项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.at("2008-04-10")
+    party.assign_panel(instance_id)  # panel1, panel2, panel3 each get a sheet
+    party.do("panel1", "panel_score", instance_id, {"recuse": False, "score": 80, "opinion": "同意"})
+    task = party.task("panel2", "panel_score", instance_id)
+    login(client, "city_org")
+    html = text(client.get(f"/projects/{instance_id}"))
+    form = re.search(rf'/tasks/{task.id}/reassign".*?</select>', html, re.S)
+    assert form is not None
+    offered = re.findall(r'<option value="([^"]+)"', form.group(0))
+    assert offered and not {"panel1", "panel2", "panel3"} & set(offered)
+    assert set(offered) <= {"panel4", "panel5"}
+    for member in ("panel1", "panel3"):
+        with pytest.raises(InvalidInput):
+            party_engine.reassign("city_org", task.id, member, "出差")
+    party_engine.reassign("city_org", task.id, "panel4", "出差")
+    assert [t.bpmn_id for t in party.tasks("panel4", instance_id)] == ["panel_score"]

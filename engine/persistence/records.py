@@ -97,6 +97,8 @@ class TaskRecord:
     due_at: datetime | None
     completed_at: datetime | None
     completed_by: str | None
+    created_at: datetime
+    run_key: str | None
     has_draft: bool = False  # read only where the task is locked to be completed
 
 

@@ -62,10 +62,31 @@ def stamp(moment: datetime | None) -> datetime | str:
 
 def reassign_candidates(session: Session, task: HumanTask | records.TaskRecord) -> list[str]:
     """Who may be handed ``task``: the holders of its role in its scope; for a task without a role,
-    the active users of its assignee's unit."""
+    the active users of its assignee's unit. Never someone who holds, or has done, another instance of
+    the same step in the same run (a panel member scoring the project already): nobody votes twice."""
     if task.role:
-        return queries.holders_in_scope(session, task.role, task.scope_path, task.role in CITY_WIDE_ROLES)
-    unit = session.scalar(select(User.unit_code).where(User.username == task.assignee)) if task.assignee else None
-    if unit is None:
-        return []
-    return sorted(session.scalars(select(User.username).where(User.unit_code == unit, User.active.is_(True))))
+        candidates = queries.holders_in_scope(session, task.role, task.scope_path, task.role in CITY_WIDE_ROLES)
+    else:
+        unit = session.scalar(select(User.unit_code).where(User.username == task.assignee)) if task.assignee else None
+        if unit is None:
+            return []
+        candidates = sorted(session.scalars(select(User.username).where(User.unit_code == unit,
+                                                                         User.active.is_(True))))
+    taken = _sibling_holders(session, task)
+    return [username for username in candidates if username not in taken]
+
+
+def _sibling_holders(session: Session, task: HumanTask | records.TaskRecord) -> set[str]:
+    """Who holds an open sibling of ``task`` (same step, same run of its process), or did one since
+    ``task`` started (the other sheets of one multi-instance step)."""
+    same_step = select(HumanTask.holder, HumanTask.completed_by, HumanTask.status).where(
+        HumanTask.instance_id == task.instance_id, HumanTask.bpmn_id == task.bpmn_id, HumanTask.id != task.id,
+        HumanTask.run_key.is_(None) if task.run_key is None else HumanTask.run_key == task.run_key,
+        (HumanTask.status != "completed") | (HumanTask.completed_at >= task.created_at))
+    taken: set[str] = set()
+    for holder, completed_by, status in session.execute(same_step):
+        if status in ("open", "suspended") and holder:
+            taken.add(holder)
+        if completed_by:
+            taken.add(completed_by)
+    return taken
