@@ -78,3 +78,37 @@ def test_reassigning_a_scoring_step_never_gives_one_expert_two_sheets(client, pa
             party_engine.reassign("city_org", task.id, member, "出差")
     party_engine.reassign("city_org", task.id, "panel4", "出差")
     assert [t.bpmn_id for t in party.tasks("panel4", instance_id)] == ["panel_score"]
+
+
+def test_a_step_repeated_in_a_new_run_is_not_returned_and_starts_clean(party, party_engine):
+    from web.demo_projects import GOOD_SCORE
+    from web.demo_projects import node_report
+
+    instance_id = party.apply(APPLICANT, "重复步骤项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.argue_and_approve(instance_id, APPLICANT)
+    party.at("2008-04-21")
+    party.report(instance_id, APPLICANT)
+    party.at("2008-05-19")
+    party.score_stage(instance_id, GOOD_SCORE)
+    party.at("2008-06-20")
+    report = party.task(APPLICANT, "report", instance_id)
+    values = party_engine.task(APPLICANT, report.id).values
+    assert "filled_by" not in values and "funds_used" not in values and "highlights" not in values
+    party.complete(APPLICANT, report, {
+        "progress": "第二季度按节点推进，完成了示范点培育的前期准备工作。", "problems": "无", "next_steps": "继续推进",
+        "funds_used": 1, "highlights": "无", "filled_by": "李四", "reviewed_by": "刘建华",
+        "node_status": node_report(values.get("node_status", []))})
+    review = party.task("city_org", "review", instance_id)
+    assert review.return_note is None  # the second quarter's review: nobody returned anything
+    assert "opinion" not in party_engine.task("city_org", review.id).values
+    assert all(row.return_note is None for row in party_engine.inbox("city_org").rows
+               if row.instance_id == instance_id)
+    party.do("city_org", "review", instance_id, {"decision": "pass", "opinion": "同意"})
+    party.at("2008-08-18")
+    party.apply_for_acceptance(instance_id)
+    sheet = party.task("panel1", "score", instance_id)
+    assert sheet.return_note is None
+    shown = party_engine.task("panel1", sheet.id).values
+    assert "opinion" not in shown and "methods" not in shown
+    assert all("score" not in row for row in shown["criteria"])

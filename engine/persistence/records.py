@@ -360,6 +360,16 @@ _DONE_BEFORE = (select(TASKS.c.id)
 _DONE_IN_RUN = _DONE_BEFORE.where(or_(TASKS.c.run_key == bindparam("run_key"), TASKS.c.run_key.is_(None)))
 
 
+_RUN_SEEN = (select(TASKS.c.id)
+             .where(TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.run_key == bindparam("run_key")).limit(1))
+
+
+def run_seen(session: Session, instance_id: int, run_key: str | None) -> bool:
+    """True when the run ``run_key`` of a process already had a user task (it did not start now)."""
+    return run_key is not None and _first(session, _RUN_SEEN, {"instance_id": instance_id,
+                                                               "run_key": run_key}) is not None
+
+
 def done_before(session: Session, instance_id: int, process: str, bpmn_id: str, run_key: str | None) -> bool:
     """True when the instance already completed this step (it is being done again): in the run
     ``run_key`` of its process, or in any run for None. Rows from before runs were recorded count

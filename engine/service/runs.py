@@ -292,9 +292,15 @@ class RunStore:
         ``x-return-reason``), '' when it gave none; None when the step is done for the first time.
 
         Done again means done before in the same run of its process, or, with ``any_run``, in any
-        run. The live state answers when it still holds the earlier pass, the task rows otherwise.
+        run: ``any_run`` counts only for a run that starts with this step (a process called anew
+        because a decision sent the work back); a run that was already under way (the next step of
+        the fourth quarterly report, the score sheet after the late stage's application) is judged
+        on its own. The live state answers when it still holds the earlier pass, the task rows
+        otherwise.
         """
         meta, model = task.meta, run.model
+        if any_run and records.run_seen(session, instance_id, task.run):
+            any_run = False
         if not (run.passed_before(task.id) or records.done_before(session, instance_id, meta.process, meta.bpmn_id,
                                                                    None if any_run else task.run)):
             return None
