@@ -112,3 +112,50 @@ def test_a_step_repeated_in_a_new_run_is_not_returned_and_starts_clean(party, pa
     shown = party_engine.task("panel1", sheet.id).values
     assert "opinion" not in shown and "methods" not in shown
     assert all("score" not in row for row in shown["criteria"])
+
+
+LINK = re.compile(r'href="(/(?:tasks|projects)/\d+[^"#]*)"')
+
+
+def links_on(client, *pages: str) -> set[str]:
+    found = set()
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        found |= set(LINK.findall(text(response)))
+    return found
+
+
+def test_the_responsible_person_opens_their_project_and_every_link_shown_opens(app, party, party_engine):
+    instance_id = party.apply(APPLICANT, "责任人项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.argue_and_approve(instance_id, APPLICANT)
+    party.at("2008-04-21")
+    other = party.apply("county3_applicant", "另一个县的项目")
+    for user in ("county2_applicant", APPLICANT, "county1_leader", "city_org", "county1_org", "supervisor",
+                 "panel1"):
+        client = app.test_client()
+        login(client, user)
+        listed = text(client.get("/projects/"))
+        if user in (APPLICANT, "county1_leader"):
+            assert "责任人项目" in listed and "另一个县的项目" not in listed, user
+        if user in ("county2_applicant", "panel1"):
+            assert "责任人项目" not in listed and "另一个县的项目" not in listed, user
+        pages = ["/", "/notifications", "/projects/", f"/projects/{instance_id}"] if "责任人项目" in listed else \
+            ["/", "/notifications", "/projects/"]
+        for link in links_on(client, *pages):
+            assert client.get(link).status_code == 200, (user, link)
+    assert other
+
+
+def test_the_city_organisation_department_opens_and_urges_anyones_step(client, party, party_engine):
+    instance_id = party.apply(APPLICANT, "催办项目")
+    task = party.task("county1_leader", "leader_approval", instance_id)
+    login(client, "city_org")
+    ledger = text(client.get("/projects/"))
+    assert f'href="/tasks/{task.id}"' in ledger
+    page = f"/tasks/{task.id}"
+    assert client.get(page).status_code == 200
+    response = post(client, page, {"action": "remind", "message": "请尽快审批"}, page=page)
+    assert response.status_code == 302
+    assert [n.kind for n in party_engine.notifications("county1_leader")] == ["reminder"]

@@ -20,23 +20,37 @@ from engine.persistence.models import User
 from engine.roles import CITY_WIDE_ROLES
 from engine.service.actors import Actor
 
+# Who reads any step's page (and may urge its holders): the city's supervising roles.
+TASK_READERS = ("supervisor", "admin", "city_org")
+
 
 def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTask, ProcessInstance]:
-    """The task if the actor may see it: they may act on it, did it, or supervise city-wide.
+    """The task if the actor may see it (see :func:`may_view_task`).
 
     :raises NotFound, NotAllowed:
     """
     task = session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(what="Task", key=task_id)
-    check_visible(actor, task)
-    return task, session.get(ProcessInstance, task.instance_id)
+    instance = session.get(ProcessInstance, task.instance_id)
+    check_visible(actor, task, instance.unit_path if instance is not None else None)
+    return task, instance
 
 
-def check_visible(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
-    """:raises NotAllowed: unless the actor may act on the task, did it, or supervises city-wide."""
-    if not (actor.may_act_on(task) or actor.username in (task.completed_by, task.claimed_by, task.holder)
-            or actor.has("supervisor", "admin")):
+def may_view_task(actor: Actor, task: HumanTask | records.TaskRecord, instance_path: str | None = None) -> bool:
+    """True when the actor may open the task's page: they may act on it or did it, they supervise
+    city-wide (督查, 市委组织部, administrators), or it belongs to a project of their county (县(区)委组织部,
+    ``instance_path`` in their subtree). Every link to a step is drawn only for these readers."""
+    if actor.may_act_on(task) or actor.username in (task.completed_by, task.claimed_by, task.holder):
+        return True
+    if actor.has(*TASK_READERS):
+        return True
+    return actor.has("county_org") and instance_path is not None and actor.sees_unit(instance_path)
+
+
+def check_visible(actor: Actor, task: HumanTask | records.TaskRecord, instance_path: str | None = None) -> None:
+    """:raises NotAllowed: unless :func:`may_view_task`."""
+    if not may_view_task(actor, task, instance_path):
         raise NotAllowed("This task is not yours to handle.")
 
 

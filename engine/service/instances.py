@@ -114,10 +114,16 @@ def visible_instance(session: Session, actor: Actor, instance_id: int) -> Proces
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(what="Process instance", key=instance_id)
-    if not (actor.sees_unit(instance.unit_path) or instance.started_by == actor.username
-            or instance.responsible == actor.username or _acted_on(session, actor, instance_id)):
+    if not may_see_instance(session, actor, instance):
         raise NotAllowed("This project is outside your scope.")
     return instance
+
+
+def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    """True when ``actor`` may open the project: in their unit's subtree, started by them, theirs to
+    run, one they acted on, or they are city-wide."""
+    return (actor.sees_unit(instance.unit_path) or instance.started_by == actor.username
+            or instance.responsible == actor.username or _acted_on(session, actor, instance.id))
 
 
 def may_withdraw(model: Any, instance: Any, username: str) -> bool:

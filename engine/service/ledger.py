@@ -34,6 +34,7 @@ from engine.persistence.models import Unit
 from engine.persistence.models import User
 from engine.persistence.models import UserRole
 from engine.persistence.queries import like_prefix
+from engine.service.access import may_view_task
 from engine.service.access import reassign_candidates
 from engine.service.actors import Actor
 from engine.service.base import ServiceBase
@@ -98,6 +99,7 @@ class WaitingStep:
     since: datetime
     due_at: datetime | None
     ever_overdue: bool
+    openable: bool = True  # the viewer may open the step's page (else its name is shown without a link)
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,14 @@ def scope_path(actor: Actor) -> str | None:
 
 
 def scope_clause(actor: Actor) -> Any:
-    """Projects ``actor`` may see in the ledger. :raises NotAllowed: as :func:`scope_path`."""
+    """Projects ``actor`` may see in the ledger: for its readers their scope; for everyone else their
+    own projects (我的项目): those they started or are responsible for, and, for a unit's staff, the
+    unit's (the projects :func:`visible_instance` lets them open)."""
+    if not actor.has(*LEDGER_ROLES):
+        own = or_(ProcessInstance.started_by == actor.username, ProcessInstance.responsible == actor.username)
+        if actor.city_wide:  # a panel member: not every project of the city
+            return own
+        return or_(own, ProcessInstance.unit_path.like(like_prefix(actor.unit_path), escape="\\"))
     path = scope_path(actor)
     return CITY_WIDE if path is None else ProcessInstance.unit_path.like(like_prefix(path), escape="\\")
 
@@ -293,7 +302,8 @@ class LedgerUseCases(ServiceBase):
             administrators.
         """
         with self.db.read() as session:
-            scope = scope_clause(self.actor_in(session, actor))
+            viewer = self.actor_in(session, actor)
+            scope = scope_clause(viewer)
             where = [scope, *filter_clauses(session, query)]
             total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*where)) or 0
             size = EXPORT_LIMIT if everything else PAGE_SIZE
@@ -311,7 +321,7 @@ class LedgerUseCases(ServiceBase):
                                  .where(*where).order_by(order.nulls_last(), ProcessInstance.id)
                                  .limit(size).offset((page - 1) * size))
             found = session.execute(statement).all()
-            steps = self._ledger_steps(session, [row[0] for row in found])
+            steps = self._ledger_steps(session, [row[0] for row in found], viewer)
             rows = [LedgerRow(instance_id=r[0], title=r[1] or r[3], process_id=r[2], process_name=r[3],
                               unit_code=r[4], sector=r[5], year=r[6], status=r[7],
                               stage=str((r[8] or {}).get("status_text") or ""),
@@ -352,10 +362,9 @@ class LedgerUseCases(ServiceBase):
                                                 choices_of(session, instance, self.settings.script_cpu_seconds)))
 
     def _project_in(self, session: Session, viewer: Actor, instance_id: int) -> ProjectView:
-        scope_path(viewer)  # only the ledger's readers; raises NotAllowed
-        view = self.instance_view(session, viewer, instance_id)  # type: ignore[attr-defined]
+        view = self.instance_view(session, viewer, instance_id)  # whoever may see the project  # type: ignore[attr-defined]
         responsible = session.scalar(select(ProcessInstance.responsible).where(ProcessInstance.id == instance_id))
-        steps = self._ledger_steps(session, [instance_id]).get(instance_id, [])
+        steps = self._ledger_steps(session, [instance_id], viewer).get(instance_id, [])
         may_repair = viewer.has(*REPAIRERS)
         reassign_to = {task.id: reassign_candidates(session, task) for task in session.scalars(
             select(HumanTask).where(HumanTask.id.in_([step.task_id for step in steps])))} if may_repair else {}
@@ -438,16 +447,19 @@ class LedgerUseCases(ServiceBase):
             return Bottlenecks(wait_stats(by_step, now), wait_stats(by_unit, now))
 
     @staticmethod
-    def _ledger_steps(session: Session, ids: list[int]) -> dict[int, list[WaitingStep]]:
+    def _ledger_steps(session: Session, ids: list[int], viewer: Actor | None = None) -> dict[int, list[WaitingStep]]:
+        """The open steps of the projects ``ids``; each marked whether ``viewer`` may open it."""
         found: dict[int, list[WaitingStep]] = {}
         if not ids:
             return found
-        for t in session.execute(select(HumanTask.instance_id, HumanTask.id, HumanTask.name, HumanTask.holder,
-                                        HumanTask.role, HumanTask.scope_unit, HumanTask.created_at,
-                                        HumanTask.due_at, HumanTask.ever_overdue)
-                                 .where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")
-                                 .order_by(HumanTask.created_at, HumanTask.id)):
-            found.setdefault(t[0], []).append(WaitingStep(t[1], t[2], t[3], t[4], t[5], t[6], t[7], bool(t[8])))
+        for task, path in session.execute(select(HumanTask, ProcessInstance.unit_path)
+                                          .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                                          .where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")
+                                          .order_by(HumanTask.created_at, HumanTask.id)):
+            openable = viewer is None or may_view_task(viewer, task, path)
+            found.setdefault(task.instance_id, []).append(WaitingStep(
+                task.id, task.name, task.holder, task.role, task.scope_unit, task.created_at, task.due_at,
+                bool(task.ever_overdue), openable))
         return found
 
     @staticmethod
