@@ -159,3 +159,15 @@ def test_the_city_organisation_department_opens_and_urges_anyones_step(client, p
     response = post(client, page, {"action": "remind", "message": "请尽快审批"}, page=page)
     assert response.status_code == 302
     assert [n.kind for n in party_engine.notifications("county1_leader")] == ["reminder"]
+
+
+def test_a_reader_of_someone_elses_step_does_not_see_its_draft(client, party, party_engine):
+    instance_id = party.apply(APPLICANT, "草稿保密项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.at("2008-04-10")
+    party.assign_panel(instance_id)
+    task = party.task("panel1", "panel_score", instance_id)
+    party_engine.save_draft("panel1", task.id, {"recuse": False, "score": 77, "opinion": "尚未提交的草稿意见"})
+    login(client, "city_org")
+    page = text(client.get(f"/tasks/{task.id}"))
+    assert "尚未提交的草稿意见" not in page and "panel_score" not in page

@@ -185,7 +185,7 @@ class TaskUseCases(ServiceBase):
             process_name = self.runs.version_info(session, instance.version_id)[1]
             row = _row(task, instance.process_id, instance.title, instance.unit_code)
             return TaskDetail(row, process_name, meta.documentation if meta else "",
-                              form, values, _draft(session, task, user.username),
+                              form, values, _draft(session, task, may_act),
                               may_act, may_claim, history, instance.status, _comments(session, instance.id),
                               _attachments(session, instance.id, task, user.username),
                               _pending_extension(session, task.id), may_withdraw(model, instance, user.username))
@@ -428,9 +428,10 @@ def step_values(form: dict[str, Any], data: dict[str, Any], bpmn_id: str, events
     return fill_fixed_rows(form, values)
 
 
-def _draft(session: Session, task: HumanTask, username: str) -> dict | None:
-    """The saved draft of an open task, for whoever may fill it in (not for others looking on)."""
-    if task.status != "open" or task.claimed_by not in (None, username):
+def _draft(session: Session, task: HumanTask, may_act: bool) -> dict | None:
+    """The saved draft of an open task, for whoever may fill it in (not for others looking on: a
+    supervisor or 市委组织部 reading an expert's step does not read the expert's unsent scores)."""
+    if task.status != "open" or not may_act:
         return None
     return session.scalar(select(TaskDraft.data).where(TaskDraft.human_task_id == task.id))
 
