@@ -171,3 +171,26 @@ def test_a_reader_of_someone_elses_step_does_not_see_its_draft(client, party, pa
     login(client, "city_org")
     page = text(client.get(f"/tasks/{task.id}"))
     assert "尚未提交的草稿意见" not in page and "panel_score" not in page
+
+
+def test_the_applicant_does_not_learn_who_is_on_the_panel(app, party, party_engine):
+    instance_id = party.apply(APPLICANT, "专家保密项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.at("2008-04-10")
+    party.assign_panel(instance_id)  # meeting on 2008-04-15
+    party.do("panel1", "panel_score", instance_id, {"recuse": False, "score": 80, "opinion": "同意"})
+    party_engine.send_reminder("city_org", party.task("panel2", "panel_score", instance_id).id, "请尽快评分")
+    client = app.test_client()
+    login(client, APPLICANT)
+    view = party_engine.instance(APPLICANT, instance_id)  # the API's history too
+    assert not [e for e in view.events if not e.withheld and isinstance(e.data, dict) and "panel" in e.data]
+    for page in (f"/projects/{instance_id}", f"/projects/{instance_id}/dossier", "/projects/"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        html = text(response)
+        assert "2008年4月15日" not in html and "2008-04-15" not in html, page
+        for member in ("panel1", "panel2", "panel3", "考评验收组 "):
+            assert member not in html, (page, member)
+    city = app.test_client()
+    login(city, "city_org")
+    assert "2008年4月15日" in text(city.get(f"/projects/{instance_id}/dossier"))

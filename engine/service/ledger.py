@@ -44,6 +44,7 @@ from engine.service.plans import reminder_numbers
 from engine.service.tasks import choices_of
 from engine.service.tasks import submissions
 from engine.workdays import add_workdays
+from forms import confidential
 
 PAGE_SIZE = 50
 # An export holds every matching project, up to this many (a city has hundreds).
@@ -446,19 +447,25 @@ class LedgerUseCases(ServiceBase):
             now = clock.now()
             return Bottlenecks(wait_stats(by_step, now), wait_stats(by_unit, now))
 
-    @staticmethod
-    def _ledger_steps(session: Session, ids: list[int], viewer: Actor | None = None) -> dict[int, list[WaitingStep]]:
-        """The open steps of the projects ``ids``; each marked whether ``viewer`` may open it."""
+    def _ledger_steps(self, session: Session, ids: list[int],
+                      viewer: Actor | None = None) -> dict[int, list[WaitingStep]]:
+        """The open steps of the projects ``ids``; each marked whether ``viewer`` may open it, and
+        without its holder where its form is confidential to the viewer (who scores a project)."""
         found: dict[int, list[WaitingStep]] = {}
         if not ids:
             return found
-        for task, path in session.execute(select(HumanTask, ProcessInstance.unit_path)
-                                          .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                                          .where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")
-                                          .order_by(HumanTask.created_at, HumanTask.id)):
+        for task, path, version_id in session.execute(
+                select(HumanTask, ProcessInstance.unit_path, ProcessInstance.version_id)
+                .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                .where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")
+                .order_by(HumanTask.created_at, HumanTask.id)):
             openable = viewer is None or may_view_task(viewer, task, path)
+            holder, scope = task.holder, task.scope_unit
+            if not openable and task.form and confidential(self.runs.model(session, version_id).forms.get(task.form),
+                                                           viewer.roles if viewer else ()):
+                holder = scope = None
             found.setdefault(task.instance_id, []).append(WaitingStep(
-                task.id, task.name, task.holder, task.role, task.scope_unit, task.created_at, task.due_at,
+                task.id, task.name, holder, task.role, scope, task.created_at, task.due_at,
                 bool(task.ever_overdue), openable))
         return found
 
