@@ -194,3 +194,94 @@ def test_the_applicant_does_not_learn_who_is_on_the_panel(app, party, party_engi
     city = app.test_client()
     login(city, "city_org")
     assert "2008年4月15日" in text(city.get(f"/projects/{instance_id}/dossier"))
+
+
+def test_supervision_lists_every_open_step_the_supervisors_were_told_was_escalated(app, party, party_engine):
+    first = party.apply(APPLICANT, "督办项目一")
+    second = party.apply("county2_applicant", "督办项目二")
+    party.at("2008-03-20")
+    party_engine.process_deadlines()  # 催办: the leaders' approvals are overdue
+    party.at("2008-04-10")
+    party_engine.process_deadlines()  # 督办: five working days later
+    escalated = {n.task_id for n in party_engine.notifications("supervisor", limit=100) if n.kind == "escalated"}
+    assert len(escalated) == 2
+    listed = {e.task_id for e in party_engine.supervision("supervisor").escalations}
+    assert listed == escalated
+    client = app.test_client()
+    login(client, "supervisor")
+    html = text(client.get("/projects/supervision"))
+    assert re.search(r'催办后仍未办结\s*<span class="count">2</span>', html)
+    assert "督办项目一" in html and "督办项目二" in html and first and second
+
+
+def test_a_report_done_early_has_the_same_green_light_on_its_page_and_in_done(app, party):
+    instance_id = party.apply(APPLICANT, "灯色一致项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.argue_and_approve(instance_id, APPLICANT)
+    party.at("2008-04-21")  # the first report is due on 2008-04-30
+    report = party.task(APPLICANT, "report", instance_id)
+    party.report(instance_id, APPLICANT)
+    party.at("2008-05-12")  # its due date has passed since
+    client = app.test_client()
+    login(client, APPLICANT)
+    done = text(client.get("/?tab=done"))
+    row = re.search(rf'<tr[^>]*>(?:(?!</tr>).)*?/tasks/{report.id}".*?</tr>', done, re.S)
+    assert row is not None and 'class="light green"' in row.group(0)
+    page = text(client.get(f"/tasks/{report.id}"))
+    assert 'class="light green"' in page and 'class="light red"' not in page
+
+
+def test_the_matrix_marks_late_only_where_a_project_stands_and_not_a_revision(party, party_engine):
+    from engine.service.ledger import LedgerQuery
+
+    waiting = party.apply(APPLICANT, "停在分管领导的项目")  # not approved by its leader
+    party.at("2008-06-20")  # long past the application, argumentation and approval deadlines
+    cells = next(row.cells for row in party_engine.matrix("supervisor", LedgerQuery(state="all")).rows
+                 if row.instance_id == waiting)
+    assert cells["apply"].state == "done"
+    assert cells["review"].state == "late"  # where it waits, its step overdue
+    later = [key for key, cell in cells.items() if key not in ("apply", "review") and cell.state == "late"]
+    assert later == []
+
+
+def test_a_resubmitted_application_is_not_reached_late_on_its_revision_date(party, party_engine):
+    from engine.service.ledger import LedgerQuery
+
+    instance_id = party.apply(APPLICANT, "退回重报项目")  # submitted 2008-03-03
+    party.do("county1_leader", "leader_approval", instance_id, {"decision": "return", "opinion": "请补充"})
+    party.at("2008-04-02")  # after the application window closed (2008-03-31)
+    again = party.task(APPLICANT, "submit_key", instance_id)
+    assert again.return_note is not None
+    from web.demo_projects import key_application
+
+    party.complete(APPLICANT, again, key_application("退回重报项目"))
+    cells = next(row.cells for row in party_engine.matrix("supervisor", LedgerQuery(state="all")).rows
+                 if row.instance_id == instance_id)
+    assert cells["apply"].state == "done"
+    assert cells["apply"].actual.date().isoformat() == "2008-03-03"
+
+
+def test_every_figure_of_the_summary_pages_equals_the_rows_it_counts(party, party_engine):
+    from engine.service.ledger import LedgerQuery
+
+    for applicant, title in ((APPLICANT, "统计核对项目一"), ("county2_applicant", "统计核对项目二"),
+                             ("dept1_applicant", "统计核对项目三")):
+        instance_id = party.apply(applicant, title)
+        if applicant == "county2_applicant":
+            party.pass_review(applicant, instance_id)
+    party_engine.withdraw("county3_applicant", party.apply("county3_applicant", "统计核对项目四"))
+    party.at("2008-04-10")
+    for reader in ("supervisor", "county1_org", APPLICANT):
+        page = party_engine.ledger(reader, LedgerQuery(state="all"))
+        counts = page.counts
+        for state, query in (("open", LedgerQuery()), ("overdue", LedgerQuery(overdue=True)),
+                             ("error", LedgerQuery(state="error")), ("closed", LedgerQuery(state="closed"))):
+            assert counts[state] == party_engine.ledger(reader, query).total, (reader, state)
+        found = party_engine.bottlenecks(reader, LedgerQuery())
+        for stats in found.by_step:
+            rows = party_engine.ledger(reader, LedgerQuery(step=stats.key)).rows
+            assert stats.projects == len(rows), (reader, stats.key)
+            assert stats.overdue == len(party_engine.ledger(reader, LedgerQuery(step=stats.key, overdue=True)).rows)
+        assert sum(s.projects for s in found.by_unit) == sum(s.projects for s in found.by_step)
+        matrix = party_engine.matrix(reader, LedgerQuery(state="all"))
+        assert matrix.total == page.total

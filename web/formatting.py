@@ -73,6 +73,14 @@ def due_light(due: datetime | None) -> str:
     return "yellow" if due - now <= SOON else "green"
 
 
+def task_light(row: Any) -> str:
+    """A task's light wherever it is shown: an open one's from its due date; a finished one's from
+    whether it was ever overdue (a report done ten days early stays green)."""
+    if getattr(row, "status", "open") in ("open", "suspended"):
+        return due_light(row.due_at)
+    return "red" if getattr(row, "ever_overdue", False) else "green"
+
+
 def safe_markdown(text: str | None) -> str:
     """Instructions written in Markdown, with every unsafe tag and attribute removed."""
     html = markdown.markdown(text or "", extensions=["tables"])
@@ -202,7 +210,8 @@ def error_message(error: Any) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, markdown=safe_markdown,
+    app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, task_light=task_light,
+                                 markdown=safe_markdown,
                                  filesize=file_size, person=person, person_name=person_name, unit=unit_name,
                                  role=role_title, held_by=held_by, shown=shown,
                                  event_what=event_what)

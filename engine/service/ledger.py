@@ -47,6 +47,8 @@ from engine.workdays import add_workdays
 from forms import confidential
 
 PAGE_SIZE = 50
+# The notices that urge a step's holders: 人工催办 and the formal overdue notice (催办).
+URGING_NOTICES = ("reminder", "overdue")
 # An export holds every matching project, up to this many (a city has hundreds).
 EXPORT_LIMIT = 20_000
 # Who reads the ledger: city-wide staff see every project, a county organisation department its subtree.
@@ -384,22 +386,24 @@ class LedgerUseCases(ServiceBase):
             viewer = self.actor_in(session, actor)
             scope, path = scope_clause(viewer), scope_path(viewer)
             today = clock.now().astimezone(BUSINESS_TZ).date()
+            # Urged: by a person (人工催办) or by the system's formal notice (催办); a step the system
+            # escalated (督办) is listed whenever it was urged.
             urged = session.execute(
                 select(ProcessInstance.id, ProcessInstance.title, HumanTask.id, HumanTask.name, HumanTask.holder,
                        HumanTask.role, HumanTask.scope_unit, Notification.created_at, Notification.sender,
-                       Notification.message)
+                       Notification.message, HumanTask.escalated_at)
                 .join(HumanTask, HumanTask.id == Notification.human_task_id)
                 .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                .where(scope, Notification.kind == "reminder", HumanTask.status == "open")
-                .order_by(Notification.created_at))
+                .where(scope, Notification.kind.in_(URGING_NOTICES), HumanTask.status == "open")
+                .order_by(Notification.created_at, Notification.id))
             year = year or self._current_plan_year(session, today.year)
             plan = session.get(ReferenceData, f"year:{year}") if year else None
             escalate = reminder_numbers(plan.value if plan is not None else None, self.settings.remind_days_before,
                                         self.settings.escalate_workdays_after)[1]
             escalations: dict[int, Escalation] = {}
-            for row in urged:
+            for *row, escalated_at in urged:
                 since = row[7].astimezone(BUSINESS_TZ).date()
-                if add_workdays(since, escalate) <= today:
+                if escalated_at is not None or add_workdays(since, escalate) <= today:
                     escalations.setdefault(row[2], Escalation(*row))
             close = (plan.value.get("calendar") or {}).get("application_close") if plan is not None else None
             closed = close is not None and str(close)[:10] < today.isoformat()
