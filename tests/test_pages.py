@@ -285,3 +285,32 @@ def test_every_figure_of_the_summary_pages_equals_the_rows_it_counts(party, part
         assert sum(s.projects for s in found.by_unit) == sum(s.projects for s in found.by_step)
         matrix = party_engine.matrix(reader, LedgerQuery(state="all"))
         assert matrix.total == page.total
+
+
+def test_the_application_form_checks_dates_and_numbers_in_words_people_use(client, party_engine):
+    from tests.test_web import application_form
+    from tests.test_web import start_application
+
+    login(client, APPLICANT)
+    task_id = start_application(client, party_engine)
+    page = f"/tasks/{task_id}"
+    html = text(client.get(page))
+    budget = re.search(r'<input id="f-budget_amount"[^>]*>', html).group(0)
+    assert 'type="number"' in budget and 'inputmode="decimal"' in budget
+    response = post(client, page, application_form(**{
+        "period_start": "2008-12-31", "period_end": "2008-04-01", "schedule.0.start": "2008-05-15",
+        "schedule.0.end": "2008-04-01", "budget_amount": "十二万", "brands": []}), page=page)
+    assert response.status_code == 422
+    html = text(response)
+    assert "不得早于“实施周期（开始）”" in html and "不得早于“开始日期”" in html
+    assert "请填写数字" in html and "类型不正确" not in html
+    assert "行" not in re.search(r'id="brands-error">([^<]*)<', html).group(1)  # a checkbox list: choose
+
+
+def test_a_score_that_is_not_a_whole_number_is_told_so(party_engine):
+    from forms import validate_submission
+
+    schema = {"type": "object", "properties": {"score": {"type": "integer"},
+                                               "picks": {"type": "array", "minItems": 3, "items": {"type": "string"}}}}
+    errors = {e.path: e.template for e in validate_submission(schema, {"score": "8.5", "picks": ["a"]})}
+    assert errors == {"score": "Enter a whole number.", "picks": "Choose at least %(limit)s."}
