@@ -314,3 +314,15 @@ def test_a_score_that_is_not_a_whole_number_is_told_so(party_engine):
                                                "picks": {"type": "array", "minItems": 3, "items": {"type": "string"}}}}
     errors = {e.path: e.template for e in validate_submission(schema, {"score": "8.5", "picks": ["a"]})}
     assert errors == {"score": "Enter a whole number.", "picks": "Choose at least %(limit)s."}
+
+
+def test_the_quarterly_report_shows_planned_dates_as_people_write_them(client, party):
+    instance_id = party.apply(APPLICANT, "计划日期显示项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.argue_and_approve(instance_id, APPLICANT)
+    party.at("2008-04-21")
+    report = party.task(APPLICANT, "report", instance_id)
+    login(client, APPLICANT)
+    html = text(client.get(f"/tasks/{report.id}"))
+    cells = re.findall(r'<p class="readonly" id="f-node_status-\d+-planned">([^<]*)</p>', html)
+    assert cells and "2008年5月15日" in cells and not [c for c in cells if re.match(r"\d{4}-", c)]

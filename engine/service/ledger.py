@@ -206,8 +206,8 @@ class WaitStats:
     key: str  # the step's name, or the unit's code
     projects: int
     overdue: int
-    median_days: float
-    longest_days: float
+    median_days: int
+    longest_days: int
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ def wait_stats(groups: dict[str, list[tuple[int, datetime, datetime | None]]], n
         waits = [(now - since).total_seconds() / 86400 for _id, since, _due in tasks]
         late = {instance for instance, _since, due in tasks if due is not None and due < now}
         stats.append(WaitStats(key, len({instance for instance, _s, _d in tasks}), len(late),
-                               round(median(waits), 1), round(max(waits), 1)))
+                               int(median(waits)), int(max(waits))))  # whole days, as people count
     return sorted(stats, key=lambda s: (-s.projects, -s.longest_days, s.key))
 
 
