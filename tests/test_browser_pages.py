@@ -37,3 +37,64 @@ def test_the_score_sheet_keeps_its_criteria_after_an_error(browser, site):  # no
     expert.submit()
     assert instance_id and "验收评分" not in expert.inbox()
     expert.close()
+
+
+LABEL_HEIGHTS = """(selector) => Array.from(document.querySelectorAll(selector + ' .djs-shape .djs-label tspan, '
+    + selector + ' .djs-shape text tspan')).map((t) => t.getBoundingClientRect().height).filter((h) => h > 0)"""
+FILLED = """(selector) => { const frame = document.querySelector(selector);
+    const drawn = frame.querySelector('.viewport').getBoundingClientRect();
+    return Math.min(drawn.height, frame.clientHeight) / frame.clientHeight; }"""
+
+
+def test_diagrams_are_drawn_at_a_size_people_can_read(browser, site):  # noqa: F811
+    base, party = site
+    instance_id = party.apply(APPLICANT, "可读图项目")
+    party.pass_review(APPLICANT, instance_id)
+    city = User(browser, base, "city_org", "readable").login()
+    city.page.set_viewport_size({"width": 1366, "height": 768})
+    city.page.goto(f"{base}/projects/{instance_id}")
+    city.page.wait_for_selector("#lifecycle[data-state=drawn]")
+    heights = city.page.evaluate(LABEL_HEIGHTS, "#lifecycle")
+    assert heights and min(heights) >= 9.5, heights  # labels of 12 px text, at least about 10 px on screen
+    assert city.page.evaluate(FILLED, "#lifecycle") >= 0.5  # not a thin strip in a tall empty frame
+    city.shot("lifecycle")
+    city.page.goto(f"{base}/processes/key_project/diagram")
+    city.page.wait_for_selector("#diagram[data-state=drawn]")
+    heights = city.page.evaluate(LABEL_HEIGHTS, "#diagram")
+    assert heights and min(heights) >= 9.5, heights
+    city.close()
+
+    admin = User(browser, base, "admin", "readable").login()
+    admin.page.set_viewport_size({"width": 1366, "height": 768})
+    admin.page.goto(f"{base}/admin/processes/application_review/modeler")
+    admin.page.wait_for_selector("#modeler[data-state=ready]")
+    assert admin.page.locator(".djs-minimap.open").count() == 0  # closed until asked for
+    palette = admin.page.locator(".djs-palette").bounding_box()
+    lefts = admin.page.evaluate("""() => Array.from(document.querySelectorAll('#modeler-canvas .djs-shape'))
+        .map((s) => s.getBoundingClientRect()).filter((r) => r.width > 0).map((r) => r.left)""")
+    assert lefts and min(lefts) >= palette["x"] + palette["width"], (palette, min(lefts))
+    heights = admin.page.evaluate(LABEL_HEIGHTS, "#modeler-canvas")
+    assert heights and min(heights) >= 9.5, heights
+    admin.shot("modeler")
+    admin.close()
+
+
+def test_the_matrix_fits_a_1366_screen_with_the_project_column_in_view(browser, site):  # noqa: F811
+    base, party = site
+    for applicant in (APPLICANT, "county2_applicant", "county3_applicant"):
+        party.apply(applicant, f"矩阵屏幕项目（{applicant[:7]}）")
+    supervisor = User(browser, base, "supervisor", "matrix-screen").login()
+    page = supervisor.page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{base}/projects/matrix?state=all")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    frame = page.locator(".matrix-frame")
+    assert page.evaluate("(f) => f.scrollWidth > f.clientWidth", frame.element_handle())  # the nodes scroll
+    first = page.locator("table.matrix tbody th[scope=row]").first
+    before = first.bounding_box()["x"]
+    page.evaluate("(f) => { f.scrollLeft = 600; }", frame.element_handle())
+    page.wait_for_timeout(100)
+    assert abs(first.bounding_box()["x"] - before) < 2  # sticky: the project stays in view
+    assert first.is_visible() and "矩阵屏幕项目" in first.inner_text()
+    supervisor.shot("matrix")
+    supervisor.close()
