@@ -98,3 +98,36 @@ def test_the_matrix_fits_a_1366_screen_with_the_project_column_in_view(browser, 
     assert first.is_visible() and "矩阵屏幕项目" in first.inner_text()
     supervisor.shot("matrix")
     supervisor.close()
+
+
+def test_irreversible_actions_ask_first_and_disabled_buttons_look_disabled(browser, site):  # noqa: F811
+    base, party = site
+    first = party.apply(APPLICANT, "确认撤回的项目")
+    party.apply(APPLICANT, "第二个确认项目")  # the unit's quota is used up
+    applicant = User(browser, base, APPLICANT, "confirm").login()
+    button = applicant.page.get_by_role("button", name="申报: 重点建设项目")
+    assert button.is_disabled()
+    colours = button.evaluate("(b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).cursor]")
+    assert colours == ["rgb(228, 228, 228)", "not-allowed"], colours
+    applicant.page.goto(f"{base}/tasks/{party.engine.inbox(APPLICANT, 'done').rows[-1].id}")
+    asked = []
+    applicant.page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    applicant.page.get_by_role("button", name="撤回申报").click()
+    applicant.page.wait_for_timeout(300)
+    assert asked and "撤回" in asked[0]
+    assert party.engine.instance("admin", first).status == "waiting"  # dismissed: nothing happened
+    applicant.close()
+
+    admin = User(browser, base, "admin", "confirm").login()
+    admin.page.goto(f"{base}/admin/users")
+    row = admin.page.locator("tr", has_text="county2_leader")
+    for label, word in (("重置密码", "重置"), ("停用", "停用")):
+        asked.clear()
+        admin.page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+        row.get_by_role("button", name=label).click()
+        admin.page.wait_for_timeout(300)
+        assert asked and word in asked[0], (label, asked)
+    assert "新密码" not in admin.page.inner_text("main")
+    assert party.engine.user("county2_leader").active
+    admin.shot("users")
+    admin.close()

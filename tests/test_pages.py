@@ -326,3 +326,49 @@ def test_the_quarterly_report_shows_planned_dates_as_people_write_them(client, p
     html = text(client.get(f"/tasks/{report.id}"))
     cells = re.findall(r'<p class="readonly" id="f-node_status-\d+-planned">([^<]*)</p>', html)
     assert cells and "2008年5月15日" in cells and not [c for c in cells if re.match(r"\d{4}-", c)]
+
+
+def test_a_called_process_offers_no_make_current_but_says_what_to_roll_back(client):
+    from tests.webhelpers import csrf
+
+    login(client, "admin")
+    xml = client.get("/admin/processes/argumentation/versions/1.bpmn").get_data(as_text=True)
+    changed = xml.replace('name="进入论证"', 'name="进入项目论证"', 1)
+    assert changed != xml
+    deployed = client.post("/admin/processes/deploy", json={"name": "argumentation.bpmn", "xml": changed,
+                                                            "comment": "改名"},
+                           headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
+    assert deployed.status_code == 200, deployed.get_data(as_text=True)
+    html = text(client.get("/admin/processes/argumentation/versions"))
+    assert "/versions/1/current" not in html and "调用它的流程" in html
+    key = text(client.get("/admin/processes/key_project/versions"))
+    assert "设为当前版本" not in key or "data-confirm" in key
+
+
+def test_an_empty_reminder_is_refused_and_sends_nothing(client, party, party_engine):
+    instance_id = party.apply(APPLICANT, "空催办项目")
+    task = party.task("county1_leader", "leader_approval", instance_id)
+    login(client, "supervisor")
+    page = f"/tasks/{task.id}"
+    assert 'id="remind-message" name="message" maxlength="2000" required' in text(client.get(page))
+    response = post(client, page, {"action": "remind", "message": "  "}, page=page)
+    assert response.status_code == 302
+    assert party_engine.notifications("county1_leader") == []
+    assert "请填写催办内容" in text(client.get(page))
+
+
+def test_an_administrator_edits_a_users_name_unit_and_roles(client, party_engine):
+    login(client, "admin")
+    users = text(client.get("/admin/users"))
+    assert 'href="/admin/users/county1_leader"' in users and "data-confirm" in users
+    page = "/admin/users/county1_leader"
+    assert client.get(page).status_code == 200
+    response = post(client, page, {"display_name": "雨城区 分管领导 王新", "unit": "511802",
+                                   "roles": ["unit_leader", "responsible"]}, page=page)
+    assert response.status_code == 302
+    info = party_engine.user("county1_leader")
+    assert info.display_name == "雨城区 分管领导 王新" and info.roles == ("responsible", "unit_leader")
+    response = post(client, "/admin/users/admin", {"display_name": "管理员", "unit": "511800", "roles": ["city_org"]},
+                    page="/admin/users/admin")
+    assert "admin" in party_engine.user("admin").roles  # nobody removes their own administrator role
+    assert response.status_code == 302

@@ -281,8 +281,13 @@ class CollaborationUseCases(ServiceBase):
     # -- notifications (催办) -----------------------------------------------------------------
 
     def send_reminder(self, actor: str, task_id: int, message: str) -> int:
-        """A supervisor (or the city organisation department) urges a task's holders (人工催办)."""
+        """A supervisor (or the city organisation department) urges a task's holders (人工催办).
+
+        :raises InvalidInput: without a message (a reminder says what is expected).
+        """
         message = (message or "").strip()[:MAX_COMMENT]
+        if not message:
+            raise InvalidInput("Write what the reminder asks for.")
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             require_role(user, "supervisor", "city_org")
