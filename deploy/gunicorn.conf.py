@@ -20,3 +20,10 @@ accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket defaults to ~/.gunicorn/gunicorn.ctl: a second server on the host would take
+# it over and remove it on exit. Each server gets its own, next to its instance folder (set
+# GUNICORN_CONTROL_SOCKET to choose another path); nothing here uses it otherwise.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.join(
+    os.environ.get("INSTANCE_PATH") or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                    "instance"),
+    f"gunicorn-{bind.replace(':', '-').replace('/', '_')}.ctl")

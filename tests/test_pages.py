@@ -372,3 +372,64 @@ def test_an_administrator_edits_a_users_name_unit_and_roles(client, party_engine
                     page="/admin/users/admin")
     assert "admin" in party_engine.user("admin").roles  # nobody removes their own administrator role
     assert response.status_code == 302
+
+
+def test_a_return_tells_the_applicant_why(party, party_engine):
+    instance_id = party.apply(APPLICANT, "退回通知项目")
+    party.do("county1_leader", "leader_approval", instance_id, {"decision": "return", "opinion": "请补充经费来源说明"})
+    notices = party_engine.notifications(APPLICANT)
+    assert [(n.kind, n.message, n.sender) for n in notices] == [("returned", "请补充经费来源说明", "county1_leader")]
+    assert notices[0].task_id == party.task(APPLICANT, "submit_key", instance_id).id
+
+
+def test_the_sign_in_page_promises_the_wait_the_engine_applies(client):
+    from engine.service.signin import FIRST_WAIT
+    from engine.service.signin import FREE_FAILURES
+
+    page = text(client.get("/login"))
+    assert "15 分钟" not in page
+    assert f"连续输错 {FREE_FAILURES} 次" in page and f"等待 {int(FIRST_WAIT.total_seconds() // 60)} 分钟" in page
+
+
+def test_db_upgrade_says_it_created_a_new_schema_and_deploy_dates_by_the_demo_clock(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
+
+    from engine import clock
+    from tests.conftest import ROOT
+    from web.cli import main
+
+    url = f"sqlite:///{tmp_path}/new.db"
+    monkeypatch.setenv("DATABASE_URL", url)
+    runner = CliRunner()
+    first = runner.invoke(main, ["db", "upgrade"])
+    assert first.exit_code == 0 and "已创建数据库结构" in first.output and "已是最新" not in first.output
+    again = runner.invoke(main, ["db", "upgrade"])
+    assert "数据库已是最新版本" in again.output
+    monkeypatch.setenv("DANGJIAN_CLOCK", "2008-01-02T09:00:00+08:00")
+    try:
+        deployed = runner.invoke(main, ["deploy", "--shipped", str(ROOT / "workflows")])
+    finally:
+        clock.reset()
+    assert deployed.exit_code == 0, deployed.output
+    database = create_engine(url)
+    with database.connect() as connection:
+        years = {str(row[0])[:4] for row in connection.execute(sql("SELECT deployed_at FROM process_version"))}
+    database.dispose()
+    assert years == {"2008"}
+
+
+def test_each_server_has_its_own_gunicorn_control_socket_and_setup_installs_node(monkeypatch):
+    import runpy
+
+    from tests.conftest import ROOT
+
+    sockets = set()
+    for port in ("5000", "5001"):
+        monkeypatch.setenv("PORT", port)
+        monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+        sockets.add(runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["control_socket"])
+    assert len(sockets) == 2 and not any(".gunicorn/gunicorn.ctl" in path for path in sockets)
+    setup = (ROOT / "bin" / "_lib.sh").read_text(encoding="utf-8")
+    assert setup.index("ensure_apt node nodejs npm npm") < setup.index("npm ci")

@@ -121,11 +121,16 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create or migrate the schema to the latest revision, then compact states stored before."""
     engine = make_engine()
-    engine.upgrade_schema()
+    before, after = engine.upgrade_schema()
     compacted = engine.compact_stored()
     if compacted:
         click.echo(f"已压缩 {compacted} 个流程实例的运行状态（已办部分移入归档）。")
-    click.echo("数据库已是最新版本。")
+    if before is None:
+        click.echo(f"已创建数据库结构（版本 {after}）。")
+    elif before != after:
+        click.echo(f"已将数据库结构从版本 {before} 升级到 {after}。")
+    else:
+        click.echo("数据库已是最新版本。")
 
 
 @main.command()
@@ -194,7 +199,14 @@ def user_add(username: str, unit_code: str, roles: tuple[str, ...], password: st
                    "disk, and never over a newer version an administrator deployed.")
 @reports_errors
 def deploy(folder: Path | None, actor: str, shipped: bool) -> None:
-    """Lint and deploy every process under FOLDER (default: workflows/)."""
+    """Lint and deploy every process under FOLDER (default: workflows/).
+
+    ``DANGJIAN_CLOCK`` dates the new versions as the application's clock would (the 2008 demo).
+    """
+    if os.environ.get("DANGJIAN_CLOCK"):
+        from engine import clock
+
+        clock.start_ticking_from(os.environ["DANGJIAN_CLOCK"])
     for item in make_engine().deploy(folder, actor=actor, shipped=shipped):
         state = "新版本" if item.created else "文件已更新，仍使用管理员部署的版本" if item.held else "未变化"
         click.echo(f"{item.process_id}\t第 {item.version} 版\t{state}\t{item.name}")

@@ -44,7 +44,7 @@ from engine.uploads import clean_name
 
 MAX_COMMENT = 2000
 # Notices that tell their reader to act on a task (as opposed to escalations, which tell others).
-ACTING_NOTICES = ("due_soon", "overdue", "reminder")
+ACTING_NOTICES = ("due_soon", "overdue", "reminder", "returned")
 
 
 @dataclass(frozen=True)
