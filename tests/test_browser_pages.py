@@ -131,3 +131,16 @@ def test_irreversible_actions_ask_first_and_disabled_buttons_look_disabled(brows
     assert party.engine.user("county2_leader").active
     admin.shot("users")
     admin.close()
+
+
+def test_the_properties_panel_names_a_default_flow_in_chinese(browser, site):  # noqa: F811
+    base, _party = site
+    admin = User(browser, base, "admin", "default-flow").login()
+    admin.page.goto(f"{base}/admin/processes/application_review/modeler")
+    admin.page.wait_for_selector("#modeler[data-state=ready]")
+    admin.page.evaluate("""() => { const m = window.dangjianModeler;
+        m.get("selection").select(m.get("elementRegistry").get("flow_which_form_submit_key")); }""")
+    header = admin.page.locator(".bio-properties-panel-header-type")
+    header.wait_for()
+    assert header.inner_text().strip().upper() != "DEFAULT FLOW" and "默认连线" in header.inner_text()
+    admin.close()

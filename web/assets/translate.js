@@ -47,7 +47,7 @@ const ZH = {
   "The id of the process this call activity runs.": "此调用活动运行的流程标识。",
   "The id of the decision table this task evaluates.": "此任务计算的决策表标识。",
   // the properties panel's header names the element's kind in title case (DEFAULT FLOW on screen)
-  "Default Flow": "默认连线", "Conditional Flow": "条件连线", "Sequence Flow": "顺序连线", "User Task": "用户任务",
+  "Default Flow": "默认连线", "Conditional Flow": "条件连线", "Sequence Flow": "顺序连线",
   "Script Task": "脚本任务", "Service Task": "服务任务", "Manual Task": "手工任务", "Send Task": "发送任务",
   "Receive Task": "接收任务", "Business Rule Task": "业务规则任务", "Call Activity": "调用活动",
   "Start Event": "开始事件", "End Event": "结束事件", "Terminate End Event": "终止结束事件",
