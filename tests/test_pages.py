@@ -341,8 +341,16 @@ def test_a_called_process_offers_no_make_current_but_says_what_to_roll_back(clie
     assert deployed.status_code == 200, deployed.get_data(as_text=True)
     html = text(client.get("/admin/processes/argumentation/versions"))
     assert "/versions/1/current" not in html and "调用它的流程" in html
+    key_xml = client.get("/admin/processes/key_project/versions/1.bpmn").get_data(as_text=True)
+    renamed = re.sub(r'(<bpmn:process id="key_project"[^>]*name=")([^"]+)"', r'\1\2（第二版）"', key_xml, count=1)
+    assert renamed != key_xml
+    deployed = client.post("/admin/processes/deploy", json={"name": "key_project.bpmn", "xml": renamed,
+                                                            "comment": "第二版"},
+                           headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
+    assert deployed.status_code == 200, deployed.get_data(as_text=True)
     key = text(client.get("/admin/processes/key_project/versions"))
-    assert "设为当前版本" not in key or "data-confirm" in key
+    form = re.search(r'<form[^>]*action="/admin/processes/key_project/versions/1/current"[^>]*>', key)
+    assert form is not None and "data-confirm" in form.group(0) and "设为当前版本" in form.group(0)
 
 
 def test_an_empty_reminder_is_refused_and_sends_nothing(client, party, party_engine):
