@@ -38,6 +38,7 @@ ensure_python() {
 ensure_assets() {
   if [ -f package.json ]; then
     if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+      ensure_apt node nodejs npm npm  # Debian's Node.js and npm, only to fetch the pinned assets
       echo "==> installing browser assets (npm ci)"
       npm ci --silent --no-audit --no-fund >/dev/null
     fi

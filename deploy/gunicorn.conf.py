@@ -54,3 +54,10 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+# gunicorn's control socket defaults to ~/.gunicorn/gunicorn.ctl: a second server on the host would take
+# it over and remove it on exit. Each server gets its own, next to its instance folder (set
+# GUNICORN_CONTROL_SOCKET to choose another path); nothing here uses it otherwise.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or os.path.join(
+    os.environ.get("INSTANCE_PATH") or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                    "instance"),
+    f"gunicorn-{bind.replace(':', '-').replace('/', '_')}.ctl")

@@ -8,7 +8,8 @@ from forms.options import with_options
 from forms.schema import find_form
 from forms.schema import parse_form
 from forms.validation import validate_submission
+from forms.visibility import confidential
 from forms.visibility import readable
 
-__all__ = ["FieldError", "FormSchemaError", "fill_fixed_rows", "find_form", "needs_options", "parse_form", "readable",
-           "validate_submission", "with_options"]
+__all__ = ["FieldError", "FormSchemaError", "confidential", "fill_fixed_rows", "find_form", "needs_options",
+           "parse_form", "readable", "validate_submission", "with_options"]

@@ -11,6 +11,7 @@ from dataclasses import field
 from typing import Any
 
 from forms.errors import FieldError
+from forms.options import table_rows
 
 INDEX_PLACEHOLDER = "__index__"
 
@@ -94,6 +95,9 @@ def build_field(key: str, schema: dict[str, Any], value: Any, required: bool, er
                      choices=_choices(schema.get("items", {}) if widget == "multiselect" else schema),
                      attrs=_attrs(schema), readonly=bool(schema.get("readOnly")))
     if widget == "table":
+        # A table whose rows the process gives is drawn with those rows whatever the value holds (a
+        # draft, a submission sent back with errors): the fixed columns are never posted.
+        value = view.value = table_rows(schema, value)
         items = schema.get("items", {})
         view.columns = build_fields(items, {}, [], f"{name}.{INDEX_PLACEHOLDER}")
         view.rows = [build_fields(items, row if isinstance(row, dict) else {}, errors, f"{name}.{index}")

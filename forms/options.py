@@ -20,7 +20,9 @@ KEYWORD = "x-enum-from"
 # ``"x-rows-from": "expression"`` on a table (an array of objects): its rows come from the process
 # (a score sheet's criteria, say). The expression gives one object per row with the fixed columns
 # (readOnly in ``items``); the user fills in the rest. A column marked ``"x-maximum-from": "max"``
-# may not exceed that row's ``max``. The resolved rows are kept in ``x-rows``.
+# may not exceed that row's ``max``; a column marked ``"x-reason-for": "score"`` must be filled in when
+# that row's ``score`` is below its maximum (a deduction needs its reason). The resolved rows are kept
+# in ``x-rows``.
 ROWS_KEYWORD = "x-rows-from"
 
 # Evaluates one ``x-enum-from`` expression; returns the choices (or raises).
@@ -74,12 +76,26 @@ def _fixed_rows(table: dict[str, Any], rows: Any) -> None:
     prefix = []
     for row in rows:
         row_schema = copy.deepcopy(items)
-        for column in row_schema.get("properties", {}).values():
+        columns = row_schema.get("properties", {})
+        for column in columns.values():
             limit = row.get(column.get("x-maximum-from", ""))
             if isinstance(limit, int | float) and not isinstance(limit, bool):
                 column["maximum"] = limit
+        reasons = [_reason_rule(key, column, columns) for key, column in columns.items() if "x-reason-for" in column]
+        if any(reasons):
+            row_schema["allOf"] = [rule for rule in reasons if rule]
         prefix.append(row_schema)
     table["prefixItems"] = prefix
+
+
+def _reason_rule(key: str, column: dict[str, Any], columns: dict[str, Any]) -> dict[str, Any] | None:
+    """``key`` required (and not blank) whenever the column it explains is below its row's maximum."""
+    scored = str(column["x-reason-for"])
+    limit = columns.get(scored, {}).get("maximum")
+    if not isinstance(limit, int | float) or isinstance(limit, bool):
+        return None
+    return {"if": {"properties": {scored: {"type": "number", "exclusiveMaximum": limit}}, "required": [scored]},
+            "then": {"required": [key], "properties": {key: {"minLength": 1}}}}
 
 
 def fill_fixed_rows(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -87,13 +103,20 @@ def fill_fixed_rows(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, A
     from the submission (a user cannot change a criterion or its maximum)."""
     out = dict(data)
     for key, field in schema.get("properties", {}).items():
-        rows = field.get("x-rows")
-        if rows is None:
-            continue
-        submitted = out.get(key) if isinstance(out.get(key), list) else []
-        out[key] = [{**(submitted[index] if index < len(submitted) and isinstance(submitted[index], dict) else {}),
-                     **row} for index, row in enumerate(rows)]
+        if field.get("x-rows") is not None:
+            out[key] = table_rows(field, out.get(key))
     return out
+
+
+def table_rows(table: dict[str, Any], value: Any) -> Any:
+    """The rows of a table with ``x-rows``: each given row with what was typed in it (``value``), its
+    fixed columns from the process; ``value`` itself for any other table."""
+    rows = table.get("x-rows")
+    if rows is None:
+        return value
+    submitted = value if isinstance(value, list) else []
+    return [{**(submitted[index] if index < len(submitted) and isinstance(submitted[index], dict) else {}), **row}
+            for index, row in enumerate(rows)]
 
 
 def with_options(schema: dict[str, Any], resolve: Resolver) -> dict[str, Any]:

@@ -37,6 +37,11 @@ MESSAGES = {
     "pattern": "The value does not have the expected form.",
     "minItems": "Add at least %(limit)s row(s).",
     "maxItems": "Add at most %(limit)s row(s).",
+    "minChoices": "Choose at least %(limit)s.",
+    "maxChoices": "Choose at most %(limit)s.",
+    "integer": "Enter a whole number.",
+    "number": "Enter a number.",
+    "notBefore": "Must not be before %(field)s.",
     "uniqueItems": "Entries must not repeat.",
     "additionalProperties": "Field not allowed: %(fields)s.",
     "unknown": "Invalid value.",
@@ -77,6 +82,12 @@ def _to_field_errors(error: ValidationError) -> list[FieldError]:
         return [FieldError(path, "additionalProperties", MESSAGES["additionalProperties"],
                            {"fields": ", ".join(extra)})]
     params: dict[str, Any] = {}
+    if keyword == "type" and error.validator_value in ("integer", "number"):
+        return [FieldError(path, "type", MESSAGES[error.validator_value])]
+    if keyword in ("minItems", "maxItems") and (error.schema.get("items") or {}).get("type") != "object":
+        # a list of choices (checkboxes), not a table: choose, not add rows
+        choose = "minChoices" if keyword == "minItems" else "maxChoices"
+        return [FieldError(path, keyword, MESSAGES[choose], {"limit": error.validator_value})]
     if keyword == "type":
         expected = error.validator_value
         names = expected if isinstance(expected, list) else [expected]
@@ -95,6 +106,31 @@ def validate_submission(schema: dict[str, Any], data: Any) -> list[FieldError]:
     errors: list[FieldError] = []
     for error in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
         errors.extend(_to_field_errors(error))
+    return errors + _order_errors(schema, data)
+
+
+# ``"x-not-before": "period_start"`` on a date field: it may not be earlier than that field of the
+# same object (a period's end, a schedule row's completion date).
+NOT_BEFORE = "x-not-before"
+
+
+def _order_errors(schema: dict[str, Any], data: Any, prefix: str = "") -> list[FieldError]:
+    """Date fields earlier than the field their ``x-not-before`` names, in objects and table rows."""
+    if not isinstance(data, dict):
+        return []
+    errors = []
+    properties = schema.get("properties", {})
+    for key, field in properties.items():
+        path = f"{prefix}.{key}" if prefix else key
+        other = field.get(NOT_BEFORE)
+        value, limit = data.get(key), data.get(other) if other else None
+        if isinstance(value, str) and isinstance(limit, str) and value and limit and value < limit:
+            title = properties.get(other, {}).get("title", other)
+            errors.append(FieldError(path, "notBefore", MESSAGES["notBefore"], {"field": title}))
+        items = field.get("items") or {}
+        if isinstance(data.get(key), list) and items.get("type") == "object":
+            for index, row in enumerate(data[key]):
+                errors.extend(_order_errors(items, row, f"{path}.{index}"))
     return errors
 
 

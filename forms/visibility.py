@@ -15,6 +15,14 @@ from typing import Any
 KEYWORD = "x-visible-to"
 
 
+def confidential(schema: dict[str, Any] | None, roles: Collection[str]) -> bool:
+    """True when ``schema`` marks fields ``x-visible-to`` and the reader's ``roles`` read none of them:
+    for such a reader even who holds or did the step, and when, stays unsaid (who is on a panel)."""
+    marked = [set(field[KEYWORD]) for field in (schema or {}).get("properties", {}).values()
+              if isinstance(field, dict) and KEYWORD in field]
+    return bool(marked) and not any(allowed & set(roles) for allowed in marked)
+
+
 def readable(schema: dict[str, Any] | None, data: Any, roles: Collection[str], own: bool) -> Any:
     """``data`` without the fields the reader may not see (``own``: the reader submitted it)."""
     if own or not isinstance(data, dict) or not schema:

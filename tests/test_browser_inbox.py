@@ -86,6 +86,7 @@ def test_quota_withdrawal_and_a_reminder_that_clears(browser, site):  # noqa: F8
     assert button.is_disabled() and "名额已用完" in text(applicant)
     applicant.page.goto(base + "/?tab=done")
     applicant.page.get_by_role("link", name="填写重点项目申报书").first.click()
+    applicant.page.once("dialog", lambda dialog: dialog.accept())  # 撤回申报 asks first
     applicant.page.get_by_role("button", name="撤回申报").click()
     applicant.page.wait_for_url(base + "/")
     assert party.engine.instance("admin", first).status in ("withdrawn", "waiting")

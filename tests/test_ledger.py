@@ -9,7 +9,6 @@ import re
 import openpyxl
 import pytest
 
-from engine.errors import NotAllowed
 from engine.service import ledger as ledger_module
 from engine.service.ledger import LedgerQuery
 from engine.service.runs import RunStore
@@ -51,8 +50,9 @@ def test_scope_holders_and_counts(projects):
 
     assert titles(engine.ledger("county1_org", LedgerQuery(state="all"))) == ["雨城区台账项目"]
     assert titles(engine.ledger("supervisor", LedgerQuery(state="closed"))) == ["撤回的台账项目"]
-    with pytest.raises(NotAllowed):
-        engine.ledger(COUNTY, LedgerQuery())
+    # anyone else: their own projects (我的项目), not the city's
+    assert titles(engine.ledger(COUNTY, LedgerQuery(state="all"))) == ["雨城区台账项目"]
+    assert titles(engine.ledger("panel1", LedgerQuery(state="all"))) == []
 
 
 def test_filters_and_sort(projects):
@@ -116,8 +116,9 @@ def test_ledger_page_reads_names_and_keeps_filters(projects, app, client):
     assert client.get("/projects/?sort=nonsense&state=nonsense&year=abc").status_code == 200
 
     login(client, COUNTY)
-    refused = client.get("/projects/")
-    assert refused.status_code == 403 and "项目台账" not in text(refused)
+    own = client.get("/projects/")
+    assert own.status_code == 200 and "我的项目" in text(own) and "项目台账" not in text(own)
+    assert "雨城区台账项目" in text(own) and "市级部门台账项目" not in text(own)
 
 
 def test_excel_ledger_matches_the_database(projects, app, client):
@@ -151,8 +152,8 @@ def test_csv_ledger_keeps_formula_like_titles_as_text(party_engine, app, client)
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][0] == "项目"
     assert rows[1][0] == "'=HYPERLINK(\"http://example.com\")"
-    login(client, COUNTY)
-    assert client.get("/projects/ledger.csv").status_code == 403
+    login(client, COUNTY)  # their own projects only
+    assert "市级部门台账项目" not in client.get("/projects/ledger.csv").data.decode("utf-8-sig")
 
 
 def test_bottlenecks_per_step_and_unit(projects):
@@ -192,8 +193,9 @@ def test_project_page_shows_where_it_waits_and_the_timeline(projects, app, clien
     assert "分管领导审批" in page and "county1_leader" not in page and "2008年3月3日" in page
     assert 'id="repair"' not in page  # a county may read, not repair
     assert client.get(f"/projects/{ids['department']}").status_code == 403  # another unit's project
-    login(client, COUNTY)
-    assert client.get(f"/projects/{ids['county']}").status_code == 403
+    login(client, COUNTY)  # their own project, but not another unit's
+    assert client.get(f"/projects/{ids['county']}").status_code == 200
+    assert client.get(f"/projects/{ids['department']}").status_code == 403
 
 
 def test_project_timeline_leaves_out_who_scored(party_engine, app, client):

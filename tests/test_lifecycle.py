@@ -62,8 +62,9 @@ def test_access_and_unknown_processes(waiting):
     engine, instance_id = waiting
     with pytest.raises(NotFound):
         engine.lifecycle_diagram("supervisor", instance_id, "no_such_process")
+    assert engine.lifecycle_diagram(COUNTY, instance_id)  # the applicant reads their own project's
     with pytest.raises(NotAllowed):
-        engine.lifecycle_diagram(COUNTY, instance_id)  # applicants do not read the ledger
+        engine.lifecycle_diagram("county2_applicant", instance_id)  # not another unit's
     with pytest.raises(NotAllowed):
         engine.lifecycle_diagram("county2_org", instance_id)  # another county's project
 

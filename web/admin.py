@@ -46,6 +46,24 @@ def create_user():  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.users"))
 
 
+@bp.get("/users/<username>")
+def edit_user(username: str):  # type: ignore[no-untyped-def]
+    return render_template("admin/user.html", user=engine().user(username), units=engine().units(), roles=ROLES)
+
+
+@bp.post("/users/<username>")
+def update_user(username: str):  # type: ignore[no-untyped-def]
+    form = request.form
+    try:
+        engine().update_user(g.actor.username, username, form.get("display_name", ""), form.get("unit", ""),
+                             form.getlist("roles"))
+    except EngineError as error:
+        flash(message_of(error), "error")
+        return redirect(url_for("admin.edit_user", username=username))
+    flash(_("User %(user)s updated.", user=username), "success")
+    return redirect(url_for("admin.users"))
+
+
 @bp.post("/users/<username>/password")
 def reset_password(username: str):  # type: ignore[no-untyped-def]
     password = engine().reset_password(g.actor.username, username)

@@ -19,10 +19,17 @@ from flask_babel import gettext as _
 
 from engine import EngineError
 from engine.errors import NotAllowed
+from engine.service.signin import FIRST_WAIT
+from engine.service.signin import FREE_FAILURES
+from engine.service.signin import LONGEST_WAIT
 from web.errors import message_of
 from web.i18n import LOCALES
 from web.input_guard import safe_next
 from web.services import engine
+
+# What the sign-in page promises, from the rule the engine applies (see engine.service.signin).
+SIGN_IN_WAITS = {"failures": FREE_FAILURES, "first": int(FIRST_WAIT.total_seconds() // 60),
+                 "longest": int(LONGEST_WAIT.total_seconds() // 60)}
 
 bp = Blueprint("auth", __name__)
 
@@ -80,7 +87,7 @@ def login():  # type: ignore[no-untyped-def]
             signed_in = engine().authenticate(username, request.form.get("password", ""), request.remote_addr or "")
         except EngineError as error:
             flash(message_of(error), "error")
-            return render_template("auth/login.html", username=username), 401
+            return render_template("auth/login.html", username=username, waits=SIGN_IN_WAITS), 401
         actor = signed_in.actor
         language = engine().user(actor.username).language or session.get("lang")
         session.clear()  # a fresh session: no fixation across the sign-in
@@ -90,7 +97,7 @@ def login():  # type: ignore[no-untyped-def]
         if language:
             session["lang"] = language
         return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", username="")
+    return render_template("auth/login.html", username="", waits=SIGN_IN_WAITS)
 
 
 @bp.post("/logout")

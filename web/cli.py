@@ -67,8 +67,12 @@ def reports_errors(command: Callable) -> Callable:
             sys.exit(1)
         except InvalidSubmission as error:
             click.echo(f"错误：{translate(error.template, error.params)}", err=True)
-            for path, message in error.by_field().items():
-                click.echo(f"  {path or '(表单)'}: {message}", err=True)
+            shown: set[str] = set()
+            for problem in error.errors:  # the first problem of each field, in Chinese like the rest
+                if problem.path not in shown:
+                    shown.add(problem.path)
+                    message = translate(problem.template, problem.params)
+                    click.echo(f"  {problem.path or '（表单）'}: {message}", err=True)
             sys.exit(1)
         except EngineError as error:
             fail(translate(error.template, error.params))
@@ -122,16 +126,21 @@ def db_upgrade() -> None:
     """Create or migrate the schema to the latest revision, compact states stored before, and settle
     instances that had stalled (finished loop children never merged)."""
     engine = make_engine()
-    engine.upgrade_schema()
+    before, after = engine.upgrade_schema()
     compacted = engine.compact_stored()
     if compacted:
         click.echo(f"已压缩 {compacted} 个流程实例的运行状态（已办部分移入归档）。")
+    if before is None:
+        click.echo(f"已创建数据库结构（版本 {after}）。")
+    elif before != after:
+        click.echo(f"已将数据库结构从版本 {before} 升级到 {after}。")
+    else:
+        click.echo("数据库已是最新版本。")
     advanced, failed = engine.resolve_stalled()
     if advanced:
         click.echo(f"已修复 {advanced} 个停滞的流程实例，它们已继续运行。")
     if failed:
         click.echo(f"{failed} 个流程实例无法继续，已标记为运行异常，请管理员处理。")
-    click.echo("数据库已是最新版本。")
 
 
 @main.command()
@@ -203,7 +212,10 @@ def user_add(username: str, unit_code: str, roles: tuple[str, ...], password: st
                    "disk, and never over a newer version an administrator deployed.")
 @reports_errors
 def deploy(folder: Path | None, actor: str, shipped: bool, replace_file: bool) -> None:
-    """Lint and deploy every process under FOLDER (default: workflows/)."""
+    """Lint and deploy every process under FOLDER (default: workflows/).
+
+    ``DANGJIAN_CLOCK`` dates the new versions as the application's clock would (the 2008 demo).
+    """
     for item in make_engine().deploy(folder, actor=actor, shipped=shipped, replace_file=replace_file):
         state = "新版本" if item.created else "文件已更新，仍使用管理员部署的版本" if item.held else "未变化"
         click.echo(f"{item.process_id}\t第 {item.version} 版\t{state}\t{item.name}")

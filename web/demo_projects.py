@@ -89,8 +89,9 @@ def score_sheet(score: dict[str, Any], sheet: list[dict[str, Any]]) -> dict[str,
     rows = []
     for row in sheet:
         key = CRITERIA_2008.get(row.get("criterion", ""))
-        rows.append({"score": score[key] if key in score else round(row.get("max", 0) * share),
-                     "deduction": "" if key in score else "按比例评分"})
+        value = score[key] if key in score else round(row.get("max", 0) * share)
+        reason = "" if value >= row.get("max", 0) else "部分指标未完全达到要求" if key in score else "按比例评分"
+        rows.append({"score": value, "deduction": reason})
     return {**{k: v for k, v in score.items() if k not in CRITERIA_2008.values()}, "criteria": rows}
 
 

@@ -16,6 +16,7 @@ from docx.shared import Pt
 from flask_babel import gettext as _
 
 from engine.service.ledger import Dossier
+from web.formatting import event_note
 from web.formatting import event_what
 from web.formatting import fmt_date
 from web.formatting import fmt_datetime
@@ -104,7 +105,7 @@ def dossier_docx(dossier: Dossier, organisation: str, printed_by: str, today: An
 
     document.add_heading(_("Timeline"), level=1)
     _table(document, [_("When"), _("Who"), _("What"), _("Opinion or reason")],
-           [[fmt_datetime(e.at), person_name(e.actor), event_what(e), e.reason or ""]
+           [[fmt_datetime(e.at), person_name(e.actor), event_what(e), event_note(e)]
             for e in project.events if not e.withheld and e.kind not in ("timer_fired", "milestone")])
     out = io.BytesIO()
     document.save(out)

@@ -73,6 +73,14 @@ def due_light(due: datetime | None) -> str:
     return "yellow" if due - now <= SOON else "green"
 
 
+def task_light(row: Any) -> str:
+    """A task's light wherever it is shown: an open one's from its due date; a finished one's from
+    whether it was ever overdue (a report done ten days early stays green)."""
+    if getattr(row, "status", "open") in ("open", "suspended"):
+        return due_light(row.due_at)
+    return "red" if getattr(row, "ever_overdue", False) else "green"
+
+
 def safe_markdown(text: str | None) -> str:
     """Instructions written in Markdown, with every unsafe tag and attribute removed."""
     html = markdown.markdown(text or "", extensions=["tables"])
@@ -158,6 +166,20 @@ def event_what(event: Any) -> str:
     return event_label(event.kind) + (f"：{event.step_name}" if event.step_name else "")
 
 
+def event_note(event: Any) -> str:
+    """The 意见或理由 of a timeline event as people read it: for a 催办 or 督办 whom it was sent to
+    (by name), for a reassignment from whom to whom and why, else the reason or the opinion given."""
+    if event.kind in ("overdue", "escalated"):
+        names = [person(username) for username in (event.reason or "").split(", ") if username]
+        return gettext("Sent to") + "：" + "、".join(names)
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.kind == "reassigned" and data:
+        return f"{person(data.get('from')) or '—'} → {person(data.get('to'))}：{event.reason or ''}"
+    if event.kind == "milestone":
+        return ""
+    return str(event.reason or data.get("opinion") or "")
+
+
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -184,6 +206,45 @@ def shown(value: Any) -> Any:
     return value
 
 
+# What Python and the sandbox say of a script that does not compile, as templates to translate.
+_CODE_LINE = re.compile(r"^Line (\d+): (.*?)(?: \(line \d+\))?$", re.S)
+_AT_STATEMENT = re.compile(r"^SyntaxError: (.*) at statement: (.*)$", re.S)
+_CODE_PHRASES = (
+    (re.compile(r"^'(.)' was never closed$"), lambda m: gettext("“%(bracket)s” is never closed", bracket=m[1])),
+    (re.compile(r"^unmatched '(.)'$"), lambda m: gettext("“%(bracket)s” has no opening match", bracket=m[1])),
+    (re.compile(r"^closing parenthesis '(.)' does not match opening parenthesis '(.)'.*$"),
+     lambda m: gettext("“%(closing)s” does not match “%(opening)s”", closing=m[1], opening=m[2])),
+    (re.compile(r"^unterminated (?:triple-quoted )?string literal.*$"),
+     lambda m: gettext("a text has no closing quote")),
+    (re.compile(r"^expected '(.*)'$"), lambda m: gettext("“%(token)s” is missing", token=m[1])),
+    (re.compile(r"^(?:unexpected|expected an) indent.*$"), lambda m: gettext("the indentation is wrong")),
+    (re.compile(r"^invalid syntax.*$"), lambda m: gettext("this is not valid Python")),
+    (re.compile(r"^imports are not allowed in diagram scripts\.?$"),
+     lambda m: gettext("scripts in diagrams may not import modules")),
+    (re.compile(r'^"(.*)" is an invalid (?:attribute|variable) name because it starts with "_"\.?$'),
+     lambda m: gettext("the name “%(name)s” starts with “_”, which is not allowed", name=m[1])),
+)
+
+
+def code_error(text: str) -> str:
+    """A script's compile error (``Line 1: SyntaxError: '(' was never closed at statement: ...``) in
+    the reader's language: 第 1 行：“(”没有闭合（a = (1）. Unknown phrases are kept as they are."""
+    parts = []
+    for piece in text.split("; "):
+        line = _CODE_LINE.match(piece.strip())
+        number, rest = (line[1], line[2]) if line else (None, piece.strip())
+        statement = _AT_STATEMENT.match(rest)
+        what, code = (statement[1], statement[2]) if statement else (rest.removeprefix("SyntaxError: "), "")
+        for pattern, say in _CODE_PHRASES:
+            found = pattern.match(what.strip())
+            if found:
+                what = say(found)
+                break
+        message = gettext("Line %(line)s: %(problem)s", line=number, problem=what) if number else what
+        parts.append(message + (f"（{code.strip()}）" if code else ""))
+    return "；".join(parts)
+
+
 def error_message(error: Any) -> str:
     """A field error (or any engine error) in the current language; word parameters translated too,
     people named, moments written as people read them."""
@@ -197,13 +258,16 @@ def error_message(error: Any) -> str:
             params[key] = fmt_datetime(value)
         elif hasattr(value, "template") and hasattr(value, "params"):  # a nested error, in its words
             params[key] = error_message(value)
+        elif key == "error" and isinstance(value, str) and ("Line " in value or "SyntaxError" in value):
+            params[key] = code_error(value)
         else:
             params[key] = gettext(value) if isinstance(value, str) and value else value
     return gettext(error.template, **params)
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, markdown=safe_markdown,
+    app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, task_light=task_light,
+                                 event_note=event_note, markdown=safe_markdown,
                                  filesize=file_size, person=person, person_name=person_name, unit=unit_name,
                                  role=role_title, held_by=held_by, shown=shown,
                                  event_what=event_what)

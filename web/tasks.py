@@ -153,8 +153,12 @@ def extension(task_id: int):  # type: ignore[no-untyped-def]
 
 
 def remind(task_id: int):  # type: ignore[no-untyped-def]
-    count = engine().send_reminder(g.actor.username, task_id, request.form.get("message", ""))
-    flash(_("Reminder sent to %(count)s person(s).", count=count), "success")
+    try:
+        count = engine().send_reminder(g.actor.username, task_id, request.form.get("message", ""))
+    except EngineError as error:
+        flash(message_of(error), "error")
+    else:
+        flash(_("Reminder sent to %(count)s person(s).", count=count), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 

@@ -97,6 +97,8 @@ class TaskRecord:
     due_at: datetime | None
     completed_at: datetime | None
     completed_by: str | None
+    created_at: datetime
+    run_key: str | None
     has_draft: bool = False  # read only where the task is locked to be completed
 
 
@@ -373,6 +375,16 @@ _DONE_BEFORE = (select(TASKS.c.id)
                 .where(TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.process == bindparam("process"),
                        TASKS.c.bpmn_id == bindparam("bpmn_id"), TASKS.c.status == "completed").limit(1))
 _DONE_IN_RUN = _DONE_BEFORE.where(or_(TASKS.c.run_key == bindparam("run_key"), TASKS.c.run_key.is_(None)))
+
+
+_RUN_SEEN = (select(TASKS.c.id)
+             .where(TASKS.c.instance_id == bindparam("instance_id"), TASKS.c.run_key == bindparam("run_key")).limit(1))
+
+
+def run_seen(session: Session, instance_id: int, run_key: str | None) -> bool:
+    """True when the run ``run_key`` of a process already had a user task (it did not start now)."""
+    return run_key is not None and _first(session, _RUN_SEEN, {"instance_id": instance_id,
+                                                               "run_key": run_key}) is not None
 
 
 def done_before(session: Session, instance_id: int, process: str, bpmn_id: str, run_key: str | None) -> bool:

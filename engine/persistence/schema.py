@@ -21,16 +21,19 @@ def _config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database behind ``engine`` to ``revision``."""
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Bring the database behind ``engine`` to ``revision``; returns its revision before and after
+    (None before: the schema was created)."""
     config = _config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Several hosts may start at once (each web unit runs the upgrade): one migrates, the
             # others wait and then find nothing to do.
             connection.execute(text("SELECT pg_advisory_xact_lock(17482, 0)"))
+        before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        return before, MigrationContext.configure(connection).get_current_revision()
 
 
 @lru_cache(maxsize=1)

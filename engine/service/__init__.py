@@ -26,6 +26,7 @@ class Engine(DeployUseCases, InstanceUseCases, TaskUseCases, CollaborationUseCas
              PlanUseCases, JobUseCases):
     """Everything the web layer and the CLI may ask of the engine."""
 
-    def upgrade_schema(self) -> None:
-        """Create or migrate the database schema to the latest revision."""
-        upgrade(self.db.write_engine)
+    def upgrade_schema(self) -> tuple[str | None, str | None]:
+        """Create or migrate the database schema to the latest revision; returns the revision before
+        (None: the schema was created) and after."""
+        return upgrade(self.db.write_engine)

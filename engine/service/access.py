@@ -20,23 +20,37 @@ from engine.persistence.models import User
 from engine.roles import CITY_WIDE_ROLES
 from engine.service.actors import Actor
 
+# Who reads any step's page (and may urge its holders): the city's supervising roles.
+TASK_READERS = ("supervisor", "admin", "city_org")
+
 
 def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTask, ProcessInstance]:
-    """The task if the actor may see it: they may act on it, did it, or supervise city-wide.
+    """The task if the actor may see it (see :func:`may_view_task`).
 
     :raises NotFound, NotAllowed:
     """
     task = session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(what="Task", key=task_id)
-    check_visible(actor, task)
-    return task, session.get(ProcessInstance, task.instance_id)
+    instance = session.get(ProcessInstance, task.instance_id)
+    check_visible(actor, task, instance.unit_path if instance is not None else None)
+    return task, instance
 
 
-def check_visible(actor: Actor, task: HumanTask | records.TaskRecord) -> None:
-    """:raises NotAllowed: unless the actor may act on the task, did it, or supervises city-wide."""
-    if not (actor.may_act_on(task) or actor.username in (task.completed_by, task.claimed_by, task.holder)
-            or actor.has("supervisor", "admin")):
+def may_view_task(actor: Actor, task: HumanTask | records.TaskRecord, instance_path: str | None = None) -> bool:
+    """True when the actor may open the task's page: they may act on it or did it, they supervise
+    city-wide (督查, 市委组织部, administrators), or it belongs to a project of their county (县(区)委组织部,
+    ``instance_path`` in their subtree). Every link to a step is drawn only for these readers."""
+    if actor.may_act_on(task) or actor.username in (task.completed_by, task.claimed_by, task.holder):
+        return True
+    if actor.has(*TASK_READERS):
+        return True
+    return actor.has("county_org") and instance_path is not None and actor.sees_unit(instance_path)
+
+
+def check_visible(actor: Actor, task: HumanTask | records.TaskRecord, instance_path: str | None = None) -> None:
+    """:raises NotAllowed: unless :func:`may_view_task`."""
+    if not may_view_task(actor, task, instance_path):
         raise NotAllowed("This task is not yours to handle.")
 
 
@@ -62,10 +76,31 @@ def stamp(moment: datetime | None) -> datetime | str:
 
 def reassign_candidates(session: Session, task: HumanTask | records.TaskRecord) -> list[str]:
     """Who may be handed ``task``: the holders of its role in its scope; for a task without a role,
-    the active users of its assignee's unit."""
+    the active users of its assignee's unit. Never someone who holds, or has done, another instance of
+    the same step in the same run (a panel member scoring the project already): nobody votes twice."""
     if task.role:
-        return queries.holders_in_scope(session, task.role, task.scope_path, task.role in CITY_WIDE_ROLES)
-    unit = session.scalar(select(User.unit_code).where(User.username == task.assignee)) if task.assignee else None
-    if unit is None:
-        return []
-    return sorted(session.scalars(select(User.username).where(User.unit_code == unit, User.active.is_(True))))
+        candidates = queries.holders_in_scope(session, task.role, task.scope_path, task.role in CITY_WIDE_ROLES)
+    else:
+        unit = session.scalar(select(User.unit_code).where(User.username == task.assignee)) if task.assignee else None
+        if unit is None:
+            return []
+        candidates = sorted(session.scalars(select(User.username).where(User.unit_code == unit,
+                                                                         User.active.is_(True))))
+    taken = _sibling_holders(session, task)
+    return [username for username in candidates if username not in taken]
+
+
+def _sibling_holders(session: Session, task: HumanTask | records.TaskRecord) -> set[str]:
+    """Who holds an open sibling of ``task`` (same step, same run of its process), or did one since
+    ``task`` started (the other sheets of one multi-instance step)."""
+    same_step = select(HumanTask.holder, HumanTask.completed_by, HumanTask.status).where(
+        HumanTask.instance_id == task.instance_id, HumanTask.bpmn_id == task.bpmn_id, HumanTask.id != task.id,
+        HumanTask.run_key.is_(None) if task.run_key is None else HumanTask.run_key == task.run_key,
+        (HumanTask.status != "completed") | (HumanTask.completed_at >= task.created_at))
+    taken: set[str] = set()
+    for holder, completed_by, status in session.execute(same_step):
+        if status in ("open", "suspended") and holder:
+            taken.add(holder)
+        if completed_by:
+            taken.add(completed_by)
+    return taken

@@ -30,10 +30,12 @@ from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.runtime.due import end_of_day
 from engine.service.access import check_actionable
+from engine.service.access import may_view_task
 from engine.service.access import visible_task
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 from engine.service.deadlines import task_recipients
+from engine.service.instances import may_see_instance
 from engine.service.instances import visible_instance
 from engine.service.runs import Change
 from engine.uploads import UploadRefused
@@ -42,7 +44,7 @@ from engine.uploads import clean_name
 
 MAX_COMMENT = 2000
 # Notices that tell their reader to act on a task (as opposed to escalations, which tell others).
-ACTING_NOTICES = ("due_soon", "overdue", "reminder")
+ACTING_NOTICES = ("due_soon", "overdue", "reminder", "returned")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class NotificationView:
     read: bool
     holder: str | None = None  # who holds the task now (None: it waits to be claimed)
     resolved: bool = False  # its task is done, or now someone else's: nothing left to do about it
+    task_openable: bool = True  # the reader may open the task's page (else the notice links the project)
+    project_openable: bool = True  # the reader may open the project's page
 
 
 def _attachment_info(row: Attachment) -> AttachmentInfo:
@@ -277,8 +281,13 @@ class CollaborationUseCases(ServiceBase):
     # -- notifications (催办) -----------------------------------------------------------------
 
     def send_reminder(self, actor: str, task_id: int, message: str) -> int:
-        """A supervisor (or the city organisation department) urges a task's holders (人工催办)."""
+        """A supervisor (or the city organisation department) urges a task's holders (人工催办).
+
+        :raises InvalidInput: without a message (a reminder says what is expected).
+        """
         message = (message or "").strip()[:MAX_COMMENT]
+        if not message:
+            raise InvalidInput("Write what the reminder asks for.")
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             require_role(user, "supervisor", "city_org")
@@ -305,8 +314,7 @@ class CollaborationUseCases(ServiceBase):
         resolved included (the notices page)."""
         with self.db.read() as session:
             user = self.actor_in(session, actor)
-            query = (select(Notification, HumanTask.name, HumanTask.due_at, HumanTask.status, HumanTask.holder,
-                            ProcessInstance.title)
+            query = (select(Notification, HumanTask, ProcessInstance)
                      .outerjoin(HumanTask, HumanTask.id == Notification.human_task_id)
                      .outerjoin(ProcessInstance, ProcessInstance.id == Notification.instance_id)
                      .where(Notification.username == user.username)
@@ -314,7 +322,8 @@ class CollaborationUseCases(ServiceBase):
             if unread_only:
                 query = query.where(Notification.read_at.is_(None))
             views, seen = [], set()
-            for n, name, due, status, holder, title in session.execute(query.limit((offset + limit) * 3 + 30)):
+            for n, task, instance in session.execute(query.limit((offset + limit) * 3 + 30)):
+                name, due, status, holder = (task.name, task.due_at, task.status, task.holder) if task else (None,) * 4
                 key = (n.kind, n.human_task_id or f"n{n.id}")
                 if key in seen:
                     continue
@@ -325,9 +334,12 @@ class CollaborationUseCases(ServiceBase):
                 resolved = n.human_task_id is not None and (status != "open" or reassigned)
                 if unread_only and resolved:
                     continue
-                views.append(NotificationView(n.id, n.kind, n.human_task_id, name, n.instance_id, title, due,
-                                              n.sender, n.message, n.created_at, n.read_at is not None, holder,
-                                              resolved))
+                path = instance.unit_path if instance is not None else None
+                views.append(NotificationView(
+                    n.id, n.kind, n.human_task_id, name, n.instance_id, instance.title if instance else None, due,
+                    n.sender, n.message, n.created_at, n.read_at is not None, holder, resolved,
+                    task is not None and may_view_task(user, task, path),
+                    instance is not None and may_see_instance(session, user, instance)))
             return views[offset:offset + limit]
 
     def mark_read(self, actor: str, notification_ids: list[int] | None = None) -> None:

@@ -35,6 +35,7 @@ from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 from engine.service.helpers import diagram_helpers
 from engine.service.runs import Change
+from forms import confidential
 from forms import readable
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,10 @@ class InstanceView:
 
 def event_view(event: InstanceEvent, form: dict[str, Any] | None, viewer: Actor) -> EventView:
     """``event`` with only the submitted fields ``viewer`` may read."""
-    data = readable(form, event.data, viewer.roles, own=event.actor == viewer.username)
-    withheld = isinstance(event.data, dict) and isinstance(data, dict) and len(data) < len(event.data)
+    own = event.actor == viewer.username
+    data = readable(form, event.data, viewer.roles, own=own)
+    withheld = (isinstance(event.data, dict) and isinstance(data, dict) and len(data) < len(event.data)) \
+        or (not own and confidential(form, viewer.roles))
     return EventView(event.at, event.actor, event.kind, event.step_name, event.bpmn_id, event.reason, data, withheld)
 
 
@@ -114,10 +117,16 @@ def visible_instance(session: Session, actor: Actor, instance_id: int) -> Proces
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(what="Process instance", key=instance_id)
-    if not (actor.sees_unit(instance.unit_path) or instance.started_by == actor.username
-            or instance.responsible == actor.username or _acted_on(session, actor, instance_id)):
+    if not may_see_instance(session, actor, instance):
         raise NotAllowed("This project is outside your scope.")
     return instance
+
+
+def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    """True when ``actor`` may open the project: in their unit's subtree, started by them, theirs to
+    run, one they acted on, or they are city-wide."""
+    return (actor.sees_unit(instance.unit_path) or instance.started_by == actor.username
+            or instance.responsible == actor.username or _acted_on(session, actor, instance.id))
 
 
 def may_withdraw(model: Any, instance: Any, username: str) -> bool:

@@ -34,6 +34,7 @@ from engine.persistence.models import Unit
 from engine.persistence.models import User
 from engine.persistence.models import UserRole
 from engine.persistence.queries import like_prefix
+from engine.service.access import may_view_task
 from engine.service.access import reassign_candidates
 from engine.service.actors import Actor
 from engine.service.base import ServiceBase
@@ -43,8 +44,11 @@ from engine.service.plans import reminder_numbers
 from engine.service.tasks import choices_of
 from engine.service.tasks import submissions
 from engine.workdays import add_workdays
+from forms import confidential
 
 PAGE_SIZE = 50
+# The notices that urge a step's holders: 人工催办 and the formal overdue notice (催办).
+URGING_NOTICES = ("reminder", "overdue")
 # An export holds every matching project, up to this many (a city has hundreds).
 EXPORT_LIMIT = 20_000
 # Who reads the ledger: city-wide staff see every project, a county organisation department its subtree.
@@ -98,6 +102,7 @@ class WaitingStep:
     since: datetime
     due_at: datetime | None
     ever_overdue: bool
+    openable: bool = True  # the viewer may open the step's page (else its name is shown without a link)
 
 
 @dataclass(frozen=True)
@@ -201,8 +206,8 @@ class WaitStats:
     key: str  # the step's name, or the unit's code
     projects: int
     overdue: int
-    median_days: float
-    longest_days: float
+    median_days: int
+    longest_days: int
 
 
 @dataclass(frozen=True)
@@ -219,7 +224,7 @@ def wait_stats(groups: dict[str, list[tuple[int, datetime, datetime | None]]], n
         waits = [(now - since).total_seconds() / 86400 for _id, since, _due in tasks]
         late = {instance for instance, _since, due in tasks if due is not None and due < now}
         stats.append(WaitStats(key, len({instance for instance, _s, _d in tasks}), len(late),
-                               round(median(waits), 1), round(max(waits), 1)))
+                               int(median(waits)), int(max(waits))))  # whole days, as people count
     return sorted(stats, key=lambda s: (-s.projects, -s.longest_days, s.key))
 
 
@@ -241,7 +246,14 @@ def scope_path(actor: Actor) -> str | None:
 
 
 def scope_clause(actor: Actor) -> Any:
-    """Projects ``actor`` may see in the ledger. :raises NotAllowed: as :func:`scope_path`."""
+    """Projects ``actor`` may see in the ledger: for its readers their scope; for everyone else their
+    own projects (我的项目): those they started or are responsible for, and, for a unit's staff, the
+    unit's (the projects :func:`visible_instance` lets them open)."""
+    if not actor.has(*LEDGER_ROLES):
+        own = or_(ProcessInstance.started_by == actor.username, ProcessInstance.responsible == actor.username)
+        if actor.city_wide:  # a panel member: not every project of the city
+            return own
+        return or_(own, ProcessInstance.unit_path.like(like_prefix(actor.unit_path), escape="\\"))
     path = scope_path(actor)
     return CITY_WIDE if path is None else ProcessInstance.unit_path.like(like_prefix(path), escape="\\")
 
@@ -293,7 +305,8 @@ class LedgerUseCases(ServiceBase):
             administrators.
         """
         with self.db.read() as session:
-            scope = scope_clause(self.actor_in(session, actor))
+            viewer = self.actor_in(session, actor)
+            scope = scope_clause(viewer)
             where = [scope, *filter_clauses(session, query)]
             total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*where)) or 0
             size = EXPORT_LIMIT if everything else PAGE_SIZE
@@ -311,7 +324,7 @@ class LedgerUseCases(ServiceBase):
                                  .where(*where).order_by(order.nulls_last(), ProcessInstance.id)
                                  .limit(size).offset((page - 1) * size))
             found = session.execute(statement).all()
-            steps = self._ledger_steps(session, [row[0] for row in found])
+            steps = self._ledger_steps(session, [row[0] for row in found], viewer)
             rows = [LedgerRow(instance_id=r[0], title=r[1] or r[3], process_id=r[2], process_name=r[3],
                               unit_code=r[4], sector=r[5], year=r[6], status=r[7],
                               stage=str((r[8] or {}).get("status_text") or ""),
@@ -352,10 +365,9 @@ class LedgerUseCases(ServiceBase):
                                                 choices_of(session, instance, self.settings.script_cpu_seconds)))
 
     def _project_in(self, session: Session, viewer: Actor, instance_id: int) -> ProjectView:
-        scope_path(viewer)  # only the ledger's readers; raises NotAllowed
-        view = self.instance_view(session, viewer, instance_id)  # type: ignore[attr-defined]
+        view = self.instance_view(session, viewer, instance_id)  # whoever may see the project  # type: ignore[attr-defined]
         responsible = session.scalar(select(ProcessInstance.responsible).where(ProcessInstance.id == instance_id))
-        steps = self._ledger_steps(session, [instance_id]).get(instance_id, [])
+        steps = self._ledger_steps(session, [instance_id], viewer).get(instance_id, [])
         may_repair = viewer.has(*REPAIRERS)
         reassign_to = {task.id: reassign_candidates(session, task) for task in session.scalars(
             select(HumanTask).where(HumanTask.id.in_([step.task_id for step in steps])))} if may_repair else {}
@@ -374,22 +386,24 @@ class LedgerUseCases(ServiceBase):
             viewer = self.actor_in(session, actor)
             scope, path = scope_clause(viewer), scope_path(viewer)
             today = clock.now().astimezone(BUSINESS_TZ).date()
+            # Urged: by a person (人工催办) or by the system's formal notice (催办); a step the system
+            # escalated (督办) is listed whenever it was urged.
             urged = session.execute(
                 select(ProcessInstance.id, ProcessInstance.title, HumanTask.id, HumanTask.name, HumanTask.holder,
                        HumanTask.role, HumanTask.scope_unit, Notification.created_at, Notification.sender,
-                       Notification.message)
+                       Notification.message, HumanTask.escalated_at)
                 .join(HumanTask, HumanTask.id == Notification.human_task_id)
                 .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                .where(scope, Notification.kind == "reminder", HumanTask.status == "open")
-                .order_by(Notification.created_at))
+                .where(scope, Notification.kind.in_(URGING_NOTICES), HumanTask.status == "open")
+                .order_by(Notification.created_at, Notification.id))
             year = year or self._current_plan_year(session, today.year)
             plan = session.get(ReferenceData, f"year:{year}") if year else None
             escalate = reminder_numbers(plan.value if plan is not None else None, self.settings.remind_days_before,
                                         self.settings.escalate_workdays_after)[1]
             escalations: dict[int, Escalation] = {}
-            for row in urged:
+            for *row, escalated_at in urged:
                 since = row[7].astimezone(BUSINESS_TZ).date()
-                if add_workdays(since, escalate) <= today:
+                if escalated_at is not None or add_workdays(since, escalate) <= today:
                     escalations.setdefault(row[2], Escalation(*row))
             close = (plan.value.get("calendar") or {}).get("application_close") if plan is not None else None
             closed = close is not None and str(close)[:10] < today.isoformat()
@@ -437,17 +451,26 @@ class LedgerUseCases(ServiceBase):
             now = clock.now()
             return Bottlenecks(wait_stats(by_step, now), wait_stats(by_unit, now))
 
-    @staticmethod
-    def _ledger_steps(session: Session, ids: list[int]) -> dict[int, list[WaitingStep]]:
+    def _ledger_steps(self, session: Session, ids: list[int],
+                      viewer: Actor | None = None) -> dict[int, list[WaitingStep]]:
+        """The open steps of the projects ``ids``; each marked whether ``viewer`` may open it, and
+        without its holder where its form is confidential to the viewer (who scores a project)."""
         found: dict[int, list[WaitingStep]] = {}
         if not ids:
             return found
-        for t in session.execute(select(HumanTask.instance_id, HumanTask.id, HumanTask.name, HumanTask.holder,
-                                        HumanTask.role, HumanTask.scope_unit, HumanTask.created_at,
-                                        HumanTask.due_at, HumanTask.ever_overdue)
-                                 .where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")
-                                 .order_by(HumanTask.created_at, HumanTask.id)):
-            found.setdefault(t[0], []).append(WaitingStep(t[1], t[2], t[3], t[4], t[5], t[6], t[7], bool(t[8])))
+        for task, path, version_id in session.execute(
+                select(HumanTask, ProcessInstance.unit_path, ProcessInstance.version_id)
+                .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                .where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")
+                .order_by(HumanTask.created_at, HumanTask.id)):
+            openable = viewer is None or may_view_task(viewer, task, path)
+            holder, scope = task.holder, task.scope_unit
+            if not openable and task.form and confidential(self.runs.model(session, version_id).forms.get(task.form),
+                                                           viewer.roles if viewer else ()):
+                holder = scope = None
+            found.setdefault(task.instance_id, []).append(WaitingStep(
+                task.id, task.name, holder, task.role, scope, task.created_at, task.due_at,
+                bool(task.ever_overdue), openable))
         return found
 
     @staticmethod

@@ -179,6 +179,10 @@ def node_cell(node: MilestoneNode, calendar: dict[str, Any], tasks: list[tuple[A
         dues = [d for d in (planned, _day(min((t[4] for t in opened if t[4] is not None), default=None))) if d]
         return NodeCell("late" if any(due < today for due in dues) else "open", planned)
     done = [t[3] for t in mine if t[1] == "completed" and t[3] is not None]
+    # Reached when first done: a step done again after a return (a resubmitted application) does not
+    # make the node late on the date of the revision.
+    first_round = [t[3] for t in mine if t[1] == "completed" and t[3] is not None and (len(t) < 6 or t[5] is None)]
+    done = first_round or done
     if done:
         actual = max(done)
         late = planned is not None and _day(actual) > planned  # type: ignore[operator]
@@ -190,6 +194,24 @@ def node_cell(node: MilestoneNode, calendar: dict[str, Any], tasks: list[tuple[A
     if planned is not None and planned <= today + SOON:
         return NodeCell("soon", planned)
     return NodeCell("pending", planned)
+
+
+def row_cells(calendar: dict[str, Any], tasks: list[tuple[Any, ...]], closed_at: datetime | None,
+              project_open: bool, step_overdue: bool, today: date) -> dict[str, NodeCell]:
+    """One project's cells. Beyond the last node the project has reached, only the next one can be
+    late (its planned date has passed, or the step the project waits at is overdue); the nodes after
+    it, not reached because of it, wait: they are not each another 逾期."""
+    reached = [any(t[0] in node.steps for t in tasks) for node in NODES]
+    frontier = max((index for index, flag in enumerate(reached) if flag), default=-1) + 1
+    cells: dict[str, NodeCell] = {}
+    for index, node in enumerate(NODES):
+        cell = node_cell(node, calendar, tasks, closed_at, project_open, today)
+        if index > frontier and cell.state in ("late", "soon"):
+            cell = NodeCell("pending", cell.planned)
+        elif index == frontier and step_overdue and cell.state in ("soon", "pending") and node.key != "closed":
+            cell = NodeCell("late", cell.planned)
+        cells[node.key] = cell
+    return cells
 
 
 def _reported(data: Any, name: str) -> str | None:
@@ -268,17 +290,19 @@ class MatrixUseCases(ServiceBase):
             ids = [row[0] for row in found]
             tasks: dict[int, list[tuple[Any, ...]]] = {}
             for row in session.execute(select(HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.status,
-                                              HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at)
+                                              HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at,
+                                              HumanTask.return_note)
                                        .where(HumanTask.instance_id.in_(ids), HumanTask.bpmn_id.in_(NODE_STEPS))):
                 tasks.setdefault(row[0], []).append(tuple(row[1:]))
+            overdue = set(session.scalars(select(HumanTask.instance_id).where(
+                HumanTask.instance_id.in_(ids), HumanTask.status == "open", HumanTask.due_at < clock.now())))
             closed = dict(session.execute(select(Milestone.instance_id, Milestone.reached_at)
                                           .where(Milestone.instance_id.in_(ids), Milestone.key == "closed")).all())
             calendars = self._calendars(session, {row[4] for row in found})
             today = clock.now().astimezone(BUSINESS_TZ).date()
             rows = [MatrixRow(r[0], r[1] or r[3], r[2], r[3],
-                              {node.key: node_cell(node, calendars.get(r[4], {}), tasks.get(r[0], []),
-                                                   closed.get(r[0]), r[5] in OPEN_STATUSES, today)
-                               for node in NODES})
+                              row_cells(calendars.get(r[4], {}), tasks.get(r[0], []), closed.get(r[0]),
+                                        r[5] in OPEN_STATUSES, r[0] in overdue, today))
                     for r in found]
             return MatrixPage(rows, total, page, pages, tuple(node.key for node in NODES))
 

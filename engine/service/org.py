@@ -12,6 +12,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.errors import Conflict
 from engine.errors import InvalidInput
+from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.passwords import hash_password
 from engine.passwords import random_password
@@ -156,6 +157,40 @@ class OrgUseCases(ServiceBase):
             info = _user_info(user)
         self.forget_actors()  # a second holder of a role: its new tasks wait to be claimed
         return info, generated
+
+    def update_user(self, actor: str, username: str, display_name: str, unit: str, roles: list[str]) -> UserInfo:
+        """An administrator changes a user's name, unit and roles. Tasks they already hold stay theirs;
+        new tasks follow the new unit and roles.
+
+        :raises InvalidInput: for an empty name or unknown or no roles. :raises NotFound: for an unknown
+            user or unit. :raises NotAllowed: unless the actor is an administrator; nobody removes
+            their own administrator role.
+        """
+        display_name = (display_name or "").strip()[:100]
+        if not display_name:
+            raise InvalidInput("A user needs a name.")
+        unknown = sorted(set(roles) - ROLE_CODES)
+        if unknown or not roles:
+            raise InvalidInput("Unknown role(s) %(roles)s; use %(known)s.", roles=", ".join(unknown) or "-",
+                               known=", ".join(sorted(ROLE_CODES)))
+        with self.db.write() as session:
+            admin = self.actor_in(session, actor)
+            require_role(admin, "admin")
+            if username == admin.username and "admin" not in roles:
+                raise NotAllowed("You cannot remove your own administrator role.")
+            user = queries.user_by_name(session, username)
+            if user is None:
+                raise NotFound(what="User", key=username)
+            if session.get(Unit, unit) is None:
+                raise NotFound(what="Unit", key=unit)
+            user.display_name, user.unit_code = display_name, unit
+            kept = {role.role: role for role in user.roles}
+            user.roles = [kept.get(code) or UserRole(role=code) for code in sorted(set(roles))]
+            session.flush()
+            session.refresh(user)
+            info = _user_info(user)
+        self.forget_actors()  # scopes, names and sole holders follow the change
+        return info
 
     def users(self, actor: str) -> list[UserInfo]:
         """All users (administrators only)."""

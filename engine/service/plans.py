@@ -73,6 +73,19 @@ def plan_to_form(plan: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def with_sector_choices(form: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan form with the catalogue's sector chosen by name among the plan's sectors (nobody
+    types a code such as ``quality``)."""
+    sectors = [row for row in plan.get("sectors") or [] if isinstance(row, dict) and row.get("code")]
+    column = form.get("properties", {}).get("catalogue", {}).get("items", {}).get("properties", {}).get("sector")
+    if column is not None and sectors:
+        column.update({"enum": [row["code"] for row in sectors],
+                       "x-enum-labels": {row["code"]: str(row.get("name") or row["code"]) for row in sectors}})
+        column.pop("minLength", None)
+        column.pop("maxLength", None)
+    return form
+
+
 def _lines(text: Any) -> list[str]:
     return [line.strip() for line in str(text or "").splitlines() if line.strip()]
 
@@ -120,6 +133,10 @@ def plan_problems(values: dict[str, Any]) -> list[FieldError]:
         keys = [row.get("key" if table == "acceptance_template" else "code") for row in values.get(table) or []]
         if len(keys) != len(set(keys)):
             problems.append(FieldError(table, "unique", "Each code may appear only once."))
+    sectors = {row.get("code") for row in values.get("sectors") or []}
+    for index, row in enumerate(values.get("catalogue") or []):
+        if row.get("sector") not in sectors:
+            problems.append(FieldError(f"catalogue.{index}.sector", "enum", "Choose one of the given options."))
     if {row.get("key") for row in values.get("acceptance") or []} != {"early", "mid", "late"}:
         problems.append(FieldError("acceptance", "stages", "Give the early, mid-term and final acceptance once each."))
     if values.get("application_opens", "") > values.get("application_close", ""):
@@ -167,7 +184,7 @@ class PlanUseCases(ServiceBase):
             row = session.get(ReferenceData, f"year:{year}")
             if row is None:
                 raise NotFound(what="Year plan", key=year)
-            return self._plan_form(), plan_to_form(row.value or {})
+            return with_sector_choices(self._plan_form(), row.value or {}), plan_to_form(row.value or {})
 
     def save_year_plan(self, actor: str, year: int, values: dict[str, Any]) -> None:
         """Store the plan of ``year`` from the form's values. Projects already started keep the

@@ -22,6 +22,8 @@ from engine import clock
 from engine.jsonutil import plain_copy
 from engine.persistence import queries
 from engine.persistence import records
+from engine.persistence.models import HumanTask
+from engine.persistence.models import Notification
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.persistence.records import InstanceRecord
@@ -203,10 +205,28 @@ class RunStore:
             log.warning("instance %s has %s tasks in its tree", instance.id, snap.tree_size)
         previous_status = instance.status
         records.write_step(session, instance, values, change.task_updates, new_tasks, change.rows(instance.id))
+        self._notify_returned(session, instance.id, new_tasks, now, change.actor)
         records.insert_archive(session, archived)
         change.events, change.task_updates = [], {}
         if previous_status != new_status:
             log.info("instance %s: %s -> %s", instance.id, previous_status, new_status)
+
+    @staticmethod
+    def _notify_returned(session: Session, instance_id: int, rows: list[dict[str, Any]], now: Any,
+                         sender: str) -> None:
+        """Tell whoever must do a returned step again (退回修改) that it came back, and why."""
+        for row in rows:
+            if row.get("return_note") is None:
+                continue
+            role = row.get("role")
+            recipients = [row["holder"]] if row.get("holder") else \
+                queries.holders_in_scope(session, role, row.get("scope_path"), role in CITY_WIDE_ROLES) if role else []
+            task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
+                                                                HumanTask.task_guid == row["task_guid"]))
+            for username in recipients:
+                session.add(Notification(username=username, kind="returned", instance_id=instance_id,
+                                         human_task_id=task_id, message=row["return_note"] or "", sender=sender,
+                                         created_at=now))
 
     def _layout(self) -> str:
         """What ``serializer_version`` records: the library's version, and whether the state is compacted."""
@@ -293,9 +313,15 @@ class RunStore:
         ``x-return-reason``), '' when it gave none; None when the step is done for the first time.
 
         Done again means done before in the same run of its process, or, with ``any_run``, in any
-        run. The live state answers when it still holds the earlier pass, the task rows otherwise.
+        run: ``any_run`` counts only for a run that starts with this step (a process called anew
+        because a decision sent the work back); a run that was already under way (the next step of
+        the fourth quarterly report, the score sheet after the late stage's application) is judged
+        on its own. The live state answers when it still holds the earlier pass, the task rows
+        otherwise.
         """
         meta, model = task.meta, run.model
+        if any_run and records.run_seen(session, instance_id, task.run):
+            any_run = False
         if not (run.passed_before(task.id) or records.done_before(session, instance_id, meta.process, meta.bpmn_id,
                                                                    None if any_run else task.run)):
             return None

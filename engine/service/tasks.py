@@ -176,7 +176,8 @@ class TaskUseCases(ServiceBase):
                 if ready is not None:
                     form = with_options(form, lambda expression: run.evaluate(task.task_guid, expression))
                     per_person = bool(meta and meta.element_variable)
-                    values = step_values(form, ready.data, task.bpmn_id, events, user.username if per_person else None)
+                    values = step_values(form, ready.data, task.bpmn_id, events, user.username if per_person else None,
+                                         returned=task.return_note is not None)
             history = submissions(model, events, user.roles, user.username,
                                   choices_of(session, instance, self.settings.script_cpu_seconds))
             may_act = task.status == "open" and (user.may_act_on(task) or task.claimed_by == user.username) \
@@ -185,7 +186,7 @@ class TaskUseCases(ServiceBase):
             process_name = self.runs.version_info(session, instance.version_id)[1]
             row = _row(task, instance.process_id, instance.title, instance.unit_code)
             return TaskDetail(row, process_name, meta.documentation if meta else "",
-                              form, values, _draft(session, task, user.username),
+                              form, values, _draft(session, task, may_act),
                               may_act, may_claim, history, instance.status, _comments(session, instance.id),
                               _attachments(session, instance.id, task, user.username),
                               _pending_extension(session, task.id), may_withdraw(model, instance, user.username))
@@ -411,26 +412,28 @@ def submissions(model: Any, events: list[InstanceEvent], roles: frozenset[str], 
 
 
 def step_values(form: dict[str, Any], data: dict[str, Any], bpmn_id: str, events: list[InstanceEvent],
-                only_by: str | None) -> dict[str, Any]:
+                only_by: str | None, returned: bool = True) -> dict[str, Any]:
     """What a step's form shows before anyone types: its own values only.
 
-    Editable fields come from this step's own earlier submission (a step that was returned comes
-    back filled in), never from another step that used the same field name; for a step done by
-    each panel member (``only_by``), only that member's. Read-only fields show what the process
-    computed for the step (an average score, say).
+    Editable fields come from this step's own earlier submission when it was ``returned`` (a step
+    sent back comes back filled in), never from another step that used the same field name, nor
+    from an earlier run of the step (the next quarter's report, the next stage's score sheet start
+    clean); for a step done by each panel member (``only_by``), only that member's. Read-only
+    fields show what the process computed for the step (an average score, say).
     """
     fields = form.get("properties", {})
     earlier = next((e.data for e in reversed(events) if e.bpmn_id == bpmn_id and isinstance(e.data, dict)
-                    and (only_by is None or e.actor == only_by)), {})
+                    and (only_by is None or e.actor == only_by)), {}) if returned else {}
     values = {key: value for key, value in earlier.items() if key in fields and not fields[key].get("readOnly")}
     values.update({key: data[key] for key, field in fields.items() if field.get("readOnly") and key in data})
     # A table whose rows the process gives (a score sheet): its rows now, with what was typed in them.
     return fill_fixed_rows(form, values)
 
 
-def _draft(session: Session, task: HumanTask, username: str) -> dict | None:
-    """The saved draft of an open task, for whoever may fill it in (not for others looking on)."""
-    if task.status != "open" or task.claimed_by not in (None, username):
+def _draft(session: Session, task: HumanTask, may_act: bool) -> dict | None:
+    """The saved draft of an open task, for whoever may fill it in (not for others looking on: a
+    supervisor or 市委组织部 reading an expert's step does not read the expert's unsent scores)."""
+    if task.status != "open" or not may_act:
         return None
     return session.scalar(select(TaskDraft.data).where(TaskDraft.human_task_id == task.id))
 

@@ -55,6 +55,7 @@ class VersionInfo:
     current: bool
     running: int  # projects still open on this version
     total: int  # projects ever started on it
+    startable: bool = True  # False: only called by other processes (never made current on its own)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class VersionUseCases(ServiceBase):
             if not versions:
                 raise NotFound(what="Process", key=process_id)
             return [VersionInfo(v.version, v.name, v.deployed_by, v.deployed_at, v.comment, v.origin, v.current,
-                                *counts.get(v.id, (0, 0))) for v in versions]
+                                *counts.get(v.id, (0, 0)), bool(v.startable)) for v in versions]
 
     def model_file(self, actor: str, process_id: str, version: int | None = None) -> ModelFile:
         """The BPMN file defining ``process_id`` in ``version`` (default: the current one).

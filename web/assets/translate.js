@@ -46,6 +46,18 @@ const ZH = {
     "日期（2008-06-30）、时长（P7D）、周期（R4/P3M），或给出其一的 Python 表达式。",
   "The id of the process this call activity runs.": "此调用活动运行的流程标识。",
   "The id of the decision table this task evaluates.": "此任务计算的决策表标识。",
+  // the properties panel's header names the element's kind in title case (DEFAULT FLOW on screen)
+  "Default Flow": "默认连线", "Conditional Flow": "条件连线", "Sequence Flow": "顺序连线",
+  "Script Task": "脚本任务", "Service Task": "服务任务", "Manual Task": "手工任务", "Send Task": "发送任务",
+  "Receive Task": "接收任务", "Business Rule Task": "业务规则任务", "Call Activity": "调用活动",
+  "Start Event": "开始事件", "End Event": "结束事件", "Terminate End Event": "终止结束事件",
+  "Timer Start Event": "定时开始事件", "Message Start Event": "消息开始事件", "Boundary Event": "边界事件",
+  "Timer Boundary Event": "定时边界事件", "Timer Boundary Event (Non Interrupting)": "定时边界事件（不中断）",
+  "Timer Intermediate Catch Event": "定时中间事件", "Intermediate Throw Event": "中间抛出事件",
+  "Exclusive Gateway": "排他网关", "Parallel Gateway": "并行网关", "Inclusive Gateway": "包容网关",
+  "Event Based Gateway": "事件网关", "Collapsed Sub Process": "子流程（折叠）", "Expanded Sub Process": "子流程（展开）",
+  "Event Sub Process": "事件子流程", "Lane": "泳道", "Participant": "参与者（池）", "Text Annotation": "注释",
+  "Group": "分组", "Data Object Reference": "数据对象", "Data Store Reference": "数据存储", "Association": "关联",
 };
 
 export function translateModule(language) {

@@ -8,7 +8,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   try {
     const xml = await (await fetch(container.dataset.source, { credentials: "same-origin" })).text();
     const { warnings } = await viewer.importXML(xml);
-    viewer.get("canvas").zoom("fit-viewport");
+    window.fitReadable(viewer.get("canvas"), container);
     const shapes = viewer.get("elementRegistry").filter((e) => e.type !== "label" && e.waypoints === undefined)
       .map((e) => ({ id: e.id, type: e.type, x: e.x, y: e.y, width: e.width, height: e.height }));
     window.diagramReport = { warnings: warnings.map((w) => w.message), shapes };

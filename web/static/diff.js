@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", () => {
     try {
       const xml = await (await fetch(container.dataset.source, { credentials: "same-origin" })).text();
       await viewer.importXML(xml);
-      viewer.get("canvas").zoom("fit-viewport");
+      window.fitReadable(viewer.get("canvas"), container);
       const registry = viewer.get("elementRegistry");
       for (const [id, change] of Object.entries(JSON.parse(container.dataset.marks))) {
         if (registry.get(id)) viewer.get("canvas").addMarker(id, `diff-${change}`);

@@ -16,6 +16,11 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   document.querySelectorAll(".remove-row").forEach((b) => { b.hidden = false; });
+  // Irreversible actions (撤回申报, 重置密码, 停用, 设为当前版本) ask first: the form says what it does.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
   document.addEventListener("click", (event) => {
     const button = event.target.closest(".remove-row");
     if (button) button.closest("tr").remove();

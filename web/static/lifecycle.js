@@ -43,7 +43,9 @@ document.addEventListener("DOMContentLoaded", () => {
       const canvas = viewer.get("canvas");
       const registry = viewer.get("elementRegistry");
       const overlays = viewer.get("overlays");
-      canvas.zoom("fit-viewport");
+      const focus = Object.keys(view.marks).find((id) => registry.get(id)
+        && ["late", "error", "active"].includes(view.marks[id].state));
+      window.fitReadable(canvas, container, { focus: focus ? registry.get(focus) : null });
       const badges = [];
       for (const [id, mark] of Object.entries(view.marks)) {
         const element = registry.get(id);

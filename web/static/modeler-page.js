@@ -30,8 +30,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   async function open(xml) {
     try {
       await modeler.importXML(xml);
-      canvas.zoom("fit-viewport");
-      modeler.get("minimap").open();
+      // The palette covers the diagram's left edge and the minimap its corner: the diagram starts
+      // right of the palette, and the minimap stays closed until asked for.
+      const palette = root.querySelector(".djs-palette");
+      const frame = canvas.getContainer();
+      const inset = palette ? palette.getBoundingClientRect().right - frame.getBoundingClientRect().left : 0;
+      window.fitReadable(canvas, frame, { keepHeight: true, inset: Math.max(0, inset) + 8 });
       root.dataset.state = "ready";
     } catch (error) {
       say(fill(root.dataset.error, { reason: error.message }), "error");
