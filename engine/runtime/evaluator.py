@@ -121,7 +121,7 @@ def _serve_one(channel: _Channel, request: dict[str, Any]) -> dict[str, Any]:
     from engine.runtime.sandbox import SandboxEnvironment
 
     helpers = {name: channel.helper(name) for name in request.get("helpers", ())}
-    environment = SandboxEnvironment(helpers, float(request.get("cpu", 1.0)))
+    environment = SandboxEnvironment(helpers, float(request.get("cpu", 1.0)), bounded=False)
     context = request.get("context") or {}
     _limit_cpu(float(request.get("cpu", 1.0)))
     try:
