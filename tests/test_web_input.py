@@ -7,6 +7,8 @@ A schemathesis run over the OpenAPI document closes the set: no generated reques
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.webhelpers import csrf
@@ -98,3 +100,76 @@ def test_the_api_answers_generated_requests_without_a_server_error(app, party_en
     for operation in schema.get_all_operations():
         probe_operation(operation.ok())
     assert failures == []
+
+
+ODD_JSON = [
+    ('"\\ud800"', "surrogate"), ('"a\\udfffb"', "surrogate"), ("NaN", "non_finite"), ("Infinity", "non_finite"),
+    ("-Infinity", "non_finite"), ("1e999", "non_finite"),
+]
+
+
+@pytest.mark.parametrize(("odd", "code"), ODD_JSON)
+def test_odd_json_is_a_chinese_400_and_stores_nothing(app, party_engine, odd, code):
+    """Lone surrogates and non-finite numbers in any JSON body: 400 in Chinese, nothing stored."""
+    from web.demo_projects import key_application
+
+    client = app.test_client()
+    instance_id = party_engine.start("key_project", "county1_applicant", {})
+    task_id = party_engine.my_task_in("county1_applicant", instance_id)
+    headers = {"Authorization": f"Bearer {party_engine.issue_api_token('county1_applicant')}",
+               "Content-Type": "application/json"}
+    data = key_application("代理项测试项目")
+    for field in ("title", "budget_amount"):
+        body = json.dumps({"data": {**data, field: "@ODD@"}}).replace('"@ODD@"', odd)
+        response = client.post(f"/api/v1/tasks/{task_id}/complete", data=body, headers=headers)
+        assert response.status_code == 400, (field, response.get_data(as_text=True))
+        assert response.get_json()["error"] == code and "未做任何更改" in response.get_json()["message"]
+    assert party_engine.my_task_in("county1_applicant", instance_id) == task_id  # still open
+    assert party_engine.task("county1_applicant", task_id).draft is None
+
+    login(client, "admin")  # the modeler and the forms editor post JSON too
+    for path in ("/admin/processes/forms/preview", "/admin/processes/check"):
+        body = '{"text": @ODD@, "name": "x.bpmn", "xml": @ODD@}'.replace("@ODD@", odd)
+        response = client.post(path, data=body, headers={"Content-Type": "application/json",
+                                                         "X-CSRFToken": csrf(client, "/admin/processes/")})
+        assert response.status_code == 400 and response.get_json()["error"] == code
+
+
+@pytest.mark.parametrize("odd", ["nan", "NaN", "inf", "-Infinity", "1e999"])
+def test_non_finite_numbers_typed_in_forms_are_not_numbers(client, party_engine, odd):
+    """The task form, its draft and the year plan keep 'nan' as typed text and say it is not a number."""
+    from tests.test_plans import flat
+
+    login(client, "county1_applicant")
+    instance_id = party_engine.start("key_project", "county1_applicant", {})
+    task_id = party_engine.my_task_in("county1_applicant", instance_id)
+    page = f"/tasks/{task_id}"
+    post(client, page, {"action": "save", "title": "草稿", "budget_amount": odd}, page=page)
+    draft = party_engine.task("county1_applicant", task_id).draft
+    assert draft["title"] == "草稿" and draft["budget_amount"] == odd  # kept as typed, not as a float
+    response = post(client, page, {"action": "submit", "title": "提交", "budget_amount": odd}, page=page)
+    assert response.status_code == 422 and party_engine.my_task_in("county1_applicant", instance_id) == task_id
+
+    login(client, "city_org")
+    _form, values = party_engine.plan_form("city_org", 2008)
+    before = party_engine.reference("year:2008")
+    response = post(client, "/plans/2008", {**flat(values), "quota_key_project": odd}, page="/plans/2008")
+    assert response.status_code == 422 and party_engine.reference("year:2008") == before
+
+
+def test_the_forms_editor_explains_odd_and_deep_forms(client):
+    """NaN, a lone surrogate or 10,000 levels of nesting in a form: a message in Chinese, no 500."""
+    login(client, "admin")
+    token = csrf(client, "/admin/processes/")
+    deep = '{"type": "object", "properties": {"a": ' + '{"type": "object", "properties": {"a": ' * 10_000 \
+        + "{}" + "}}" * 10_000 + "}}"
+    cases = {
+        '{"type": "object", "properties": {"a": {"type": "number", "maximum": NaN}}}': "不是有限",
+        '{"type": "object", "properties": {"a": {"type": "string", "title": "\\ud800"}}}': "代理",
+        deep: "嵌套",
+    }
+    for text_of_form, expected in cases.items():
+        response = client.post("/admin/processes/forms/preview", json={"text": text_of_form},
+                               headers={"X-CSRFToken": token})
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        assert expected in response.get_json()["problem"]

@@ -17,6 +17,7 @@ from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from web.formatting import error_message
+from web.input_guard import RefusedJSON
 
 STATUS = [(NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409)]
 def N_(message: str) -> str:
@@ -65,6 +66,16 @@ def respond(status: int, message: str, code: str, fields: dict[str, str] | None 
                            message=message), status
 
 
+def refused_json_message(code: str) -> str:
+    """Why a JSON body was refused (see :class:`web.input_guard.RefusedJSON`)."""
+    if code == "surrogate":
+        return _("The data contains an invalid character (a lone UTF-16 surrogate such as \\ud800). "
+                 "Nothing was changed.")
+    if code == "non_finite":
+        return _("The data contains a number that is not finite (NaN or Infinity). Nothing was changed.")
+    return _("The data is nested too deeply. Nothing was changed.")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def engine_error(error: EngineError):  # type: ignore[no-untyped-def]
@@ -81,6 +92,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error: HTTPException):  # type: ignore[no-untyped-def]
+        if isinstance(error, RefusedJSON):
+            return respond(400, refused_json_message(error.code), error.code)
         return respond(400, _("The request contains characters or values that are not allowed here. "
                               "Nothing was changed."), "bad_request")
 
