@@ -15,11 +15,13 @@ from engine.errors import Conflict
 from engine.errors import InvalidState
 from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
+from engine.errors import NotAuthenticated
 from engine.errors import NotFound
 from web.formatting import error_message
+from web.input_guard import JSONTooLarge
 from web.input_guard import RefusedJSON
 
-STATUS = [(NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409)]
+STATUS = [(NotFound, 404), (NotAuthenticated, 401), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409)]
 def N_(message: str) -> str:
     """Mark a message for the catalogue; it is translated where it is shown."""
     return message
@@ -82,7 +84,12 @@ def register_error_handlers(app: Flask) -> None:
         fields = None
         if isinstance(error, InvalidSubmission):
             fields = {err.path: error_message(err) for err in error.errors}
-        return respond(status_of(error), message_of(error), error.code, fields)
+        response = respond(status_of(error), message_of(error), error.code, fields)
+        if isinstance(error, NotAuthenticated):  # RFC 6750: say how to authenticate
+            given = request.headers.get("Authorization", "").startswith("Bearer ")
+            response = (*response, {"WWW-Authenticate": 'Bearer realm="api"'
+                                    + (', error="invalid_token"' if given else "")})
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
@@ -99,6 +106,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error: HTTPException):  # type: ignore[no-untyped-def]
+        if isinstance(error, JSONTooLarge):
+            return respond(413, _("The data sent is larger than %(limit)s MB. Nothing was changed.",
+                                  limit=error.limit // (1024 * 1024)), "too_large")
         return respond(413, _("The upload is larger than %(limit)s MB.",
                               limit=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)), "too_large")
 

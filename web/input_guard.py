@@ -41,6 +41,12 @@ class RefusedJSON(BadRequest):
         super().__init__(f"unacceptable JSON: {code}")
 
 
+class JSONTooLarge(RequestEntityTooLarge):
+    """A JSON body over MAX_JSON_BYTES (the upload limit, MAX_CONTENT_LENGTH, is larger)."""
+
+    limit = MAX_JSON_BYTES
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` that matches only ids an id column can hold: anything larger is a 404."""
 
@@ -113,7 +119,7 @@ def _check_request() -> None:
             _CONTROL_ANY.search(key) or _CONTROL_ANY.search(value) for key, value in request.args.items(multi=True)):
         raise BadRequest("control characters are not allowed in addresses")
     if request.is_json and (request.content_length or 0) > MAX_JSON_BYTES:
-        raise RequestEntityTooLarge()
+        raise JSONTooLarge()
     if request.is_json and request.method in ("POST", "PUT", "PATCH"):
         _check_json_body()
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
