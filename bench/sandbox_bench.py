@@ -72,8 +72,8 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def bomb_data() -> dict:
-    """Stored-like data for the bombs: 200,000 elements, as much as one stored value may hold."""
-    rows = [[index % 7] * 100 for index in range(2_000)]
+    """Stored-like data for the bombs: 180,000 elements, about as much as one stored value may hold."""
+    rows = [[index % 7] * 30 for index in range(6_000)]
     return {"rows": rows, "x": [1, 2, 3]}
 
 

@@ -80,7 +80,7 @@ class _Evaluator:
         while missing:
             ready, _, _ = select.select([self.incoming], [], [], wall_seconds)
             if not ready:
-                raise EvaluatorDied("the script ran longer than allowed")
+                raise EvaluatorDied("the script ran longer than its CPU time allows")
             chunk = os.read(self.incoming, missing)
             if not chunk:
                 raise EvaluatorDied(self._why_ended())
