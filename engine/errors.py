@@ -42,6 +42,13 @@ class NotAllowed(EngineError):
     template = "You are not allowed to do this."
 
 
+class NotAuthenticated(NotAllowed):
+    """No credentials, or credentials that identify nobody (an unknown, revoked or expired API token)."""
+
+    code = "not_authenticated"
+    template = "An API token is required (Authorization: Bearer <token>)."
+
+
 class Conflict(EngineError):
     """The thing acted on changed meanwhile: already completed, claimed by another user, stale."""
 

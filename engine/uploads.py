@@ -46,9 +46,13 @@ class UploadRefused(Exception):
         self.params = params
 
 
+# Bidirectional controls: U+202E makes "report\u202egpj.exe" read as "reportexe.jpg".
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
+
+
 def clean_name(name: str) -> str:
-    """The file name without any directory part, trimmed to 200 characters."""
-    base = PureWindowsPath(PurePosixPath(name or "").name).name.strip().replace("\x00", "")
+    """The file name without any directory part, NUL or bidirectional controls, trimmed to 200 characters."""
+    base = PureWindowsPath(PurePosixPath((name or "").translate(_BIDI_CONTROLS)).name).name.strip().replace("\x00", "")
     return base[-200:] if base else "file"
 
 

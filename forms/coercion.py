@@ -9,6 +9,7 @@ Empty optional fields are left out; empty table rows are dropped.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -23,9 +24,11 @@ def _number(text: str, kind: str) -> Any:
         if kind == "integer":
             return int(cleaned)
         value = float(cleaned)
-        return int(value) if value.is_integer() and "." not in cleaned else value
     except ValueError:
         return text
+    if not math.isfinite(value):  # nan, inf, 1e999: kept as typed, so validation reports it
+        return text
+    return int(value) if value.is_integer() and "." not in cleaned else value
 
 
 def _scalar(schema: dict[str, Any], values: list[str]) -> Any:

@@ -12,9 +12,20 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from forms import jsoncheck
 from forms.errors import FormSchemaError
 
 MAX_FORM_BYTES = 512 * 1024
+FORM_DEPTH = 32  # nesting of the form document; drawing and checking a form walk it recursively
+
+
+def _unacceptable(code: str) -> FormSchemaError:
+    """The error for JSON that parses but may not be kept (see :mod:`forms.jsoncheck`)."""
+    if code == "surrogate":
+        return FormSchemaError("The form contains an invalid character (a lone UTF-16 surrogate such as \\ud800)")
+    if code == "non_finite":
+        return FormSchemaError("The form contains a number that is not finite (NaN or Infinity)")
+    return FormSchemaError("The form is nested more than %(depth)s levels deep", depth=FORM_DEPTH)
 
 
 def find_form(name: str, search_dirs: Iterable[Path]) -> Path | None:
@@ -38,12 +49,16 @@ def parse_form(text: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=512)
 def _parse_form(text: str) -> dict[str, Any]:
-    if len(text.encode("utf-8")) > MAX_FORM_BYTES:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FORM_BYTES:
         raise FormSchemaError("The form file is too large")
     try:
-        schema = json.loads(text)
+        schema = jsoncheck.loads(text)
     except json.JSONDecodeError as error:
         raise FormSchemaError("Not valid JSON (line %(line)s): %(error)s", line=error.lineno, error=error.msg) from None
+    except jsoncheck.UnacceptableJSON as error:
+        raise _unacceptable(error.code) from None
+    if jsoncheck.problem_of(schema, FORM_DEPTH) == "too_deep":
+        raise _unacceptable("too_deep")
     if not isinstance(schema, dict):
         raise FormSchemaError("A form must be a JSON object")
     try:

@@ -30,3 +30,11 @@ def readable(schema: dict[str, Any] | None, data: Any, roles: Collection[str], o
     properties = schema.get("properties", {})
     return {key: value for key, value in data.items()
             if KEYWORD not in properties.get(key, {}) or set(properties[key][KEYWORD]) & set(roles)}
+
+
+def hides_fields_from(schema: dict[str, Any] | None, roles: Collection[str]) -> bool:
+    """True when ``schema`` has a field that holders of ``roles`` may not read (an expert's score):
+    then even who was asked to fill it in is not theirs to know."""
+    properties = (schema or {}).get("properties", {})
+    return any(KEYWORD in field and not set(field[KEYWORD]) & set(roles)
+               for field in properties.values() if isinstance(field, dict))

@@ -22,10 +22,14 @@ def api(app, party_engine):
 
 
 def test_a_token_is_required(api):
+    """No token or an invalid one: 401 with a WWW-Authenticate challenge (RFC 6750), in Chinese."""
     response = api("GET", "/tasks", user=None)
-    assert response.status_code == 403 and response.get_json()["error"] == "not_allowed"
+    assert response.status_code == 401 and response.get_json()["error"] == "not_authenticated"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert "令牌" in response.get_json()["message"]
     response = api("GET", "/tasks", user=None, headers={"Authorization": "Bearer not-a-token"})
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_token"'
 
 
 def test_start_list_get_and_complete(api, party_engine):

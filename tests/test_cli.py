@@ -51,6 +51,8 @@ def test_full_round_through_the_cli(cli):
 @pytest.mark.parametrize("args,message", [
     (("start", "approval", "--as", "app1", "--data", "{not json"), "不是有效的 JSON"),
     (("start", "approval", "--as", "app1", "--data", "[1, 2]"), "JSON 对象"),
+    (("start", "approval", "--as", "app1", "--data", '{"note": "\\ud800"}'), "代理项"),
+    (("start", "approval", "--as", "app1", "--data", '{"budget": NaN}'), "NaN"),
     (("start", "approval", "--as", "nobody"), "nobody"),
     (("start", "no_such", "--as", "app1"), "no_such"),
     (("complete", "99", "--as", "app1", "--data", "{}"), "99"),

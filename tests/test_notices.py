@@ -58,3 +58,52 @@ def test_deadline_notices_reach_the_holder_once_and_clear_when_reassigned(party_
     party_engine.claim("county1_applicant2", task_id)  # now it is the colleague's
     assert party_engine.notifications(APPLICANT) == []
     assert [n.kind for n in party_engine.notifications("county1_applicant2")] == ["due_soon"]
+
+
+def test_reminders_of_a_panels_steps_name_the_step_not_the_expert(app, party_engine):
+    """催办/督办 of an expert's scoring step: who was urged shows only to those who may see the panel."""
+    import io
+
+    from docx import Document
+
+    from tests.webhelpers import post
+    from web.demo_projects import ProjectDriver
+
+    party = ProjectDriver(party_engine)
+    instance_id = party.apply(APPLICANT, "保密催办项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.assign_panel(instance_id)
+    party.score_argumentation(instance_id, {"panel1": 85})
+    late = party.task("panel2", "panel_score", instance_id)
+    client = app.test_client()
+    login(client, "supervisor")
+    page = f"/tasks/{late.id}"
+    assert post(client, page, {"action": "remind", "message": "请尽快评分"}, page=page).status_code == 302
+    party.at("2008-06-30")
+    party_engine.process_deadlines()  # 催办, then 督办 of panel2's and panel3's steps
+    party.at("2008-07-15")
+    party_engine.process_deadlines()
+    experts = ("panel2", "panel3", "考评验收组 张教授", "考评验收组 刘教授")
+
+    kinds = {e.kind for e in party_engine.instance("supervisor", instance_id).events}
+    assert {"reminded", "overdue", "escalated"} <= kinds
+    shown = text(client.get(f"/projects/{instance_id}"))
+    assert "考评验收组 张教授" in shown  # the supervisors may see the panel
+
+    for reader in ("county1_org", APPLICANT):
+        events = [e for e in party_engine.instance(reader, instance_id).events
+                  if e.kind in ("reminded", "overdue", "escalated")]
+        assert events and all(e.step_name for e in events)
+        assert not [e for e in events if any(x in repr((e.reason, e.data)) for x in experts)]
+    for reader in ("county1_org",):  # the applicant has no project pages
+        login(client, reader)
+        for path in (f"/projects/{instance_id}", f"/projects/{instance_id}/dossier"):
+            response = client.get(path)
+            assert response.status_code == 200, (reader, path)
+            body = text(response)
+            timeline = body[body.index('id="timeline"'):]
+            assert "专家论证评分" in timeline
+            assert not [x for x in experts if x in timeline], (reader, path)
+        docx = Document(io.BytesIO(client.get(f"/projects/{instance_id}/dossier.docx").data))
+        timeline = "\n".join(cell.text for row in docx.tables[-1].rows for cell in row.cells)
+        assert "专家论证评分" in timeline and not [x for x in experts if x in timeline], reader

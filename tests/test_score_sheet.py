@@ -100,3 +100,23 @@ def test_a_stage_may_have_its_own_template(party_engine):
     scores = [e.data for e in party_engine.instance("admin", instance_id).events if e.bpmn_id == "score"]
     assert scores[0]["criteria"][0]["criterion"] == "启动部署情况"
     assert scores[-1]["criteria"][0]["criterion"] == "目标达成与考核指标完成"  # the default template
+
+
+def test_a_recusing_member_submits_the_sheet_without_scores(party_engine, app, client):
+    """回避: the reason is all a recusing expert gives, on the engine and through the task page."""
+    from tests.webhelpers import login
+    from tests.webhelpers import post
+
+    party = ProjectDriver(party_engine)
+    instance_id = at_early_acceptance(party, APPLICANT, "回避评分项目")
+    task = party.task("panel1", "score", instance_id)
+    party_engine.complete("panel1", task.id, {"recuse": True, "recuse_reason": "本人曾在申报单位任职"})
+    assert "score" not in [t.bpmn_id for t in party.tasks("panel1", instance_id)]
+    task = party.task("panel2", "score", instance_id)
+    login(client, "panel2")
+    page = f"/tasks/{task.id}"
+    response = post(client, page, {"action": "submit", "recuse": "on", "recuse_reason": "与项目负责人系近亲属"},
+                    page=page)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with pytest.raises(InvalidSubmission):  # a recusal without its reason is still refused
+        party_engine.complete("panel3", party.task("panel3", "score", instance_id).id, {"recuse": True})

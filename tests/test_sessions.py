@@ -76,11 +76,11 @@ def test_tokens_are_named_listed_revocable_and_expire(app, party_engine):
     [listed] = party_engine.api_tokens(APPLICANT)
     assert listed.name == "统计脚本" and listed.usable
     clock.advance(timedelta(days=31))
-    assert api.get("/api/v1/tasks", headers=headers).status_code == 403  # expired
+    assert api.get("/api/v1/tasks", headers=headers).status_code == 401  # expired
     other = party_engine.issue_api_token(APPLICANT, "另一个")
     newest = party_engine.api_tokens(APPLICANT)[0]
     assert post(client, f"/tokens/{newest.id}/revoke", page="/tokens").status_code in (302, 200)
-    assert api.get("/api/v1/tasks", headers={"Authorization": f"Bearer {other}"}).status_code == 403
+    assert api.get("/api/v1/tasks", headers={"Authorization": f"Bearer {other}"}).status_code == 401
     assert party_engine.api_tokens(APPLICANT)[0].revoked_at is not None
     assert post(client, "/tokens", {"name": "", "days": "30"}, page="/tokens").status_code == 422
     assert post(client, "/tokens", {"name": "太久", "days": "4000"}, page="/tokens").status_code == 422

@@ -116,3 +116,23 @@ def test_the_start_limit_message_is_chinese_on_the_inbox(app, party_engine):
     response = post(client, "/start/key_project", follow_redirects=True)
     assert "已达每人每日上限" in text(response)
     limited_app_engine.db.dispose()
+
+
+@pytest.mark.parametrize("control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+                                     "\u2069"])
+def test_attachment_names_lose_bidirectional_controls(party_engine, control):
+    """'方案\u202efdp.exe' would read as '方案exe.pdf': the stored name keeps no override or isolate."""
+    task_id = new_application(party_engine)
+    stored = party_engine.upload(APPLICANT, task_id, f"方案{control}二{control}.pdf", PDF)
+    assert stored.name == "方案二.pdf"
+    with party_engine.db.read() as session:
+        assert session.scalars(select(Attachment.name)).all() == ["方案二.pdf"]
+
+
+def test_the_json_limit_states_its_own_size(app, party_engine):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {party_engine.issue_api_token(APPLICANT)}",
+               "Content-Type": "application/json"}
+    body = '{"data": {"title": "' + "字" * (1024 * 1024) + '"}}'
+    response = client.post("/api/v1/tasks/1/complete", data=body.encode("utf-8"), headers=headers)
+    assert response.status_code == 413 and "超过 2 MB" in response.get_json()["message"]

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "web" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 ERROR_CLASSES = {"EngineError", "NotFound", "NotAllowed", "Conflict", "TaskAlreadyHandled", "TaskClaimedByOther",
                  "InvalidState", "InvalidSubmission", "Refused", "DeploymentRefused", "ScriptFailed", "InvalidInput",
-                 "LoginFailed", "AccountLocked", "InvalidUpload", "UploadRefused", "FieldError", "XmlError",
-                 "FormSchemaError"}
+                 "LoginFailed", "AccountLocked", "NotAuthenticated", "InvalidUpload", "UploadRefused", "FieldError",
+                 "XmlError", "FormSchemaError"}
 
 
 def web_messages() -> set[str]:

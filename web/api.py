@@ -12,7 +12,7 @@ from flask import jsonify
 from flask import request
 
 from engine.errors import InvalidSubmission
-from engine.errors import NotAllowed
+from engine.errors import NotAuthenticated
 from engine.service.tasks import TABS
 from engine.service.tasks import TaskRow
 from web.input_guard import page_number
@@ -45,7 +45,7 @@ def authenticate():  # type: ignore[no-untyped-def]
         return None
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
-        raise NotAllowed("An API token is required (Authorization: Bearer <token>).")
+        raise NotAuthenticated()
     g.api_actor = engine().actor_by_token(header[len("Bearer "):].strip())
     return None
 

@@ -26,6 +26,7 @@ from engine.errors import EngineError
 from engine.errors import InvalidSubmission
 from engine.settings import DEFAULT_DATABASE_URL
 from engine.settings import EngineSettings
+from forms import jsoncheck
 from web.i18n import translate
 
 if TYPE_CHECKING:
@@ -84,9 +85,11 @@ def parse_json(text: str | None, what: str) -> dict:
     if text is None:
         return {}
     try:
-        value = json.loads(text)
+        value = jsoncheck.loads(text)
     except json.JSONDecodeError as error:
         fail(f"{what} 不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列）：{error.msg}")
+    except jsoncheck.UnacceptableJSON as error:
+        fail(f"{what} 含有不能保存的值（孤立的 UTF-16 代理项、NaN 或 Infinity，或嵌套过深）：{error.code}")
     if not isinstance(value, dict):
         fail(f"{what} 必须是 JSON 对象（{{...}}）")
     return value

@@ -15,10 +15,13 @@ from engine.errors import Conflict
 from engine.errors import InvalidState
 from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
+from engine.errors import NotAuthenticated
 from engine.errors import NotFound
 from web.formatting import error_message
+from web.input_guard import JSONTooLarge
+from web.input_guard import RefusedJSON
 
-STATUS = [(NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409)]
+STATUS = [(NotFound, 404), (NotAuthenticated, 401), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409)]
 def N_(message: str) -> str:
     """Mark a message for the catalogue; it is translated where it is shown."""
     return message
@@ -65,13 +68,28 @@ def respond(status: int, message: str, code: str, fields: dict[str, str] | None 
                            message=message), status
 
 
+def refused_json_message(code: str) -> str:
+    """Why a JSON body was refused (see :class:`web.input_guard.RefusedJSON`)."""
+    if code == "surrogate":
+        return _("The data contains an invalid character (a lone UTF-16 surrogate such as \\ud800). "
+                 "Nothing was changed.")
+    if code == "non_finite":
+        return _("The data contains a number that is not finite (NaN or Infinity). Nothing was changed.")
+    return _("The data is nested too deeply. Nothing was changed.")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def engine_error(error: EngineError):  # type: ignore[no-untyped-def]
         fields = None
         if isinstance(error, InvalidSubmission):
             fields = {err.path: error_message(err) for err in error.errors}
-        return respond(status_of(error), message_of(error), error.code, fields)
+        response = respond(status_of(error), message_of(error), error.code, fields)
+        if isinstance(error, NotAuthenticated):  # RFC 6750: say how to authenticate
+            given = request.headers.get("Authorization", "").startswith("Bearer ")
+            response = (*response, {"WWW-Authenticate": 'Bearer realm="api"'
+                                    + (', error="invalid_token"' if given else "")})
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
@@ -81,11 +99,16 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error: HTTPException):  # type: ignore[no-untyped-def]
+        if isinstance(error, RefusedJSON):
+            return respond(400, refused_json_message(error.code), error.code)
         return respond(400, _("The request contains characters or values that are not allowed here. "
                               "Nothing was changed."), "bad_request")
 
     @app.errorhandler(413)
     def too_large(error: HTTPException):  # type: ignore[no-untyped-def]
+        if isinstance(error, JSONTooLarge):
+            return respond(413, _("The data sent is larger than %(limit)s MB. Nothing was changed.",
+                                  limit=error.limit // (1024 * 1024)), "too_large")
         return respond(413, _("The upload is larger than %(limit)s MB.",
                               limit=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)), "too_large")
 

@@ -25,10 +25,11 @@ from web.formatting import due_light
 from web.formatting import fmt_date
 from web.formatting import held_by
 from web.formatting import unit_name
+from web.spreadsheet import FORMULA_STARTS
+from web.spreadsheet import append_row
+from web.spreadsheet import put
 
 FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def holders(row: LedgerRow) -> str:
@@ -72,31 +73,30 @@ def ledger_workbook(page: LedgerPage, organisation: str, unit: str) -> bytes:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    sheet.append([f"{organisation}{_('Project ledger')}"])
+    append_row(sheet, [f"{organisation}{_('Project ledger')}"])
     sheet.merge_cells(f"A1:{last}1")
     sheet["A1"].font = Font(size=16, bold=True)
     sheet["A1"].alignment = centred
-    sheet.append([_("Reporting unit: %(unit)s", unit=unit)])
+    append_row(sheet, [_("Reporting unit: %(unit)s", unit=unit)])
     sheet.merge_cells(f"A2:{get_column_letter(len(cols) // 2)}2")
-    sheet.cell(row=2, column=len(cols) // 2 + 1, value=_("Date: %(date)s", date=fmt_date(clock.now())))
+    put(sheet, 2, len(cols) // 2 + 1, _("Date: %(date)s", date=fmt_date(clock.now())))
     sheet.merge_cells(start_row=2, start_column=len(cols) // 2 + 1, end_row=2, end_column=len(cols))
 
     groups = [group for group, _header, _value, _width in cols]
-    sheet.append(groups)
+    append_row(sheet, groups)
     start = 1
     for index in range(1, len(cols) + 1):
         if index == len(cols) or groups[index] != groups[start - 1]:
             sheet.merge_cells(start_row=3, start_column=start, end_row=3, end_column=index)
             start = index + 1
-    sheet.append([header for _group, header, _value, _width in cols])
+    append_row(sheet, [header for _group, header, _value, _width in cols])
     for row in sheet.iter_rows(min_row=3, max_row=4):
         for cell in row:
             cell.font, cell.alignment, cell.border = Font(bold=True), centred, border
 
     light_column = [header for _g, header, _v, _w in cols].index(_("Light")) + 1
     for record in page.rows:
-        sheet.append([value(record) for _group, _header, value, _width in cols])
-        for cell in sheet[sheet.max_row]:
+        for cell in append_row(sheet, [value(record) for _group, _header, value, _width in cols]):
             cell.border, cell.alignment = border, Alignment(vertical="top", wrap_text=True)
         light = light_of(record)
         if light:

@@ -171,7 +171,7 @@ def event_note(event: Any) -> str:
     (by name), for a reassignment from whom to whom and why, else the reason or the opinion given."""
     if event.kind in ("overdue", "escalated"):
         names = [person(username) for username in (event.reason or "").split(", ") if username]
-        return gettext("Sent to") + "：" + "、".join(names)
+        return gettext("Sent to") + "：" + "、".join(names) if names else ""  # none: not the reader's to know
     data = event.data if isinstance(event.data, dict) else {}
     if event.kind == "reassigned" and data:
         return f"{person(data.get('from')) or '—'} → {person(data.get('to'))}：{event.reason or ''}"

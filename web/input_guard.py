@@ -5,12 +5,13 @@
 * ids in URLs and page numbers are bounded (an INTEGER id column cannot hold more);
 * control characters (NUL and the like; PostgreSQL refuses NUL in text) are refused in the path,
   the query, form fields, file names and JSON strings; form text keeps tabs and line breaks;
-* JSON bodies are limited in size and nesting depth.
+* JSON bodies are limited in size and nesting depth, and may hold no lone surrogate (``"\\ud800"``,
+  which no database stores) and no NaN or Infinity (:mod:`forms.jsoncheck`): :class:`RefusedJSON`,
+  a 400 that says which.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,12 +23,28 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
+from forms import jsoncheck
+
 MAX_ID = 2**31 - 1  # the id columns are INTEGER: 32 bits on PostgreSQL
 MAX_PAGE = 100_000
 MAX_JSON_BYTES = 2 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # text may keep \t, \n and \r
 _CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class RefusedJSON(BadRequest):
+    """A JSON body that parses but may not be kept: ``code`` is 'surrogate', 'non_finite' or 'too_deep'."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"unacceptable JSON: {code}")
+
+
+class JSONTooLarge(RequestEntityTooLarge):
+    """A JSON body over MAX_JSON_BYTES (the upload limit, MAX_CONTENT_LENGTH, is larger)."""
+
+    limit = MAX_JSON_BYTES
 
 
 class IdConverter(IntegerConverter):
@@ -89,10 +106,7 @@ class GuardedJSONProvider(DefaultJSONProvider):
     """Parses JSON no deeper than MAX_JSON_DEPTH and without control characters in its strings."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        try:
-            value = json.loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("the JSON is nested too deeply") from None
+        value = jsoncheck.loads(s, **kwargs)  # UnacceptableJSON is a ValueError
         if not _depth_ok(value, MAX_JSON_DEPTH):
             raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
         if _has_control(value):
@@ -105,7 +119,9 @@ def _check_request() -> None:
             _CONTROL_ANY.search(key) or _CONTROL_ANY.search(value) for key, value in request.args.items(multi=True)):
         raise BadRequest("control characters are not allowed in addresses")
     if request.is_json and (request.content_length or 0) > MAX_JSON_BYTES:
-        raise RequestEntityTooLarge()
+        raise JSONTooLarge()
+    if request.is_json and request.method in ("POST", "PUT", "PATCH"):
+        _check_json_body()
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
             if _CONTROL_ANY.search(key) or _CONTROL.search(value):
@@ -113,6 +129,16 @@ def _check_request() -> None:
         for upload in request.files.values():
             if upload.filename and _CONTROL_ANY.search(upload.filename):
                 raise BadRequest("control characters are not allowed in file names")
+
+
+def _check_json_body() -> None:
+    """Refuse a JSON body holding a lone surrogate or a non-finite number; malformed JSON is the view's."""
+    try:
+        jsoncheck.loads(request.get_data(cache=True))
+    except jsoncheck.UnacceptableJSON as error:
+        raise RefusedJSON(error.code) from None
+    except ValueError:
+        return
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,8 @@ TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type":
 
 
 def _errors(*codes: int) -> dict:
-    texts = {401: "Not signed in", 403: "Not allowed (bad token, or not your task)", 404: "No such task or process",
+    texts = {401: "No API token, or an invalid, revoked or expired one (with WWW-Authenticate: Bearer)",
+             403: "Not allowed (not your task)", 404: "No such task or process",
              409: "Already handled by someone else, or claimed by another user",
              422: "Invalid data; `fields` maps each field path to its message"}
     return {str(code): {"description": texts[code], "content": {"application/json": {"schema": ERROR}}}
@@ -55,7 +56,7 @@ OPENAPI = {
                     "tab": {"type": "string"}, "page": {"type": "integer"}, "page_size": {"type": "integer"},
                     "total": {"type": "integer"}, "counts": {"type": "object"},
                     "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}}}}}},
-                **_errors(403)}}},
+                **_errors(401, 403)}}},
         "/tasks/{task_id}": {"get": {
             "summary": "A task with its form (JSON Schema) and current values", "operationId": "getTask",
             "parameters": [TASK_ID],
@@ -66,7 +67,7 @@ OPENAPI = {
                     "values": {"type": "object"}, "draft": {"type": ["object", "null"]},
                     "may_act": {"type": "boolean"}, "may_claim": {"type": "boolean"},
                     "history": {"type": "array", "items": {"type": "object"}}}}}}},
-                **_errors(403, 404)}}},
+                **_errors(401, 403, 404)}}},
         "/tasks/{task_id}/complete": {"post": {
             "summary": "Submit the task's form", "operationId": "completeTask", "parameters": [TASK_ID],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -75,19 +76,19 @@ OPENAPI = {
             "responses": {"200": {"description": "Completed", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"instance_id": {"type": "integer"},
                                                  "next_task_id": {"type": ["integer", "null"]}}}}}},
-                **_errors(403, 404, 409, 422)}}},
+                **_errors(401, 403, 404, 409, 422)}}},
         "/tasks/{task_id}/claim": {"post": {
             "summary": "Claim a group task", "operationId": "claimTask", "parameters": [TASK_ID],
-            "responses": {"204": {"description": "Claimed"}, **_errors(403, 404, 409)}}},
+            "responses": {"204": {"description": "Claimed"}, **_errors(401, 403, 404, 409)}}},
         "/tasks/{task_id}/unclaim": {"post": {
             "summary": "Give a claimed task back", "operationId": "unclaimTask", "parameters": [TASK_ID],
-            "responses": {"204": {"description": "Released"}, **_errors(403, 404, 409)}}},
+            "responses": {"204": {"description": "Released"}, **_errors(401, 403, 404, 409)}}},
         "/processes/{process_id}/start": {"post": {
             "summary": "Start a new case (e.g. an application)", "operationId": "startProcess",
             "parameters": [{"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"201": {"description": "Started", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"instance_id": {"type": "integer"},
                                                  "task_id": {"type": ["integer", "null"]}}}}}},
-                **_errors(403, 404, 422)}}},
+                **_errors(401, 403, 404, 422)}}},
     },
 }

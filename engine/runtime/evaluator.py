@@ -3,10 +3,12 @@
 Started by :mod:`engine.runtime.isolation` as ``python -m engine.runtime.evaluator MEMORY_BYTES``.
 It caps its own address space (``RLIMIT_AS``), then serves requests read from stdin and answers on
 stdout, one JSON frame each (4-byte big-endian length, then UTF-8 JSON; dates, datetimes and
-decimals tagged). Before each request it moves its soft ``RLIMIT_CPU`` to one second past the
-request's budget: the sandbox's own trace stops a script that loops in Python at the budget, and
-if one C-level operation (a huge multiplication, a giant string) overruns, the kernel's SIGXCPU
-ends the process (no handler is installed: its default action terminates). The parent sees the
+decimals tagged). Before each request it arms a profiling timer (``ITIMER_PROF``) for the
+request's budget plus :data:`CPU_GRACE` seconds of the process's CPU time: the sandbox's own trace
+stops a script that loops in Python at the budget, and if one C-level operation (a huge
+multiplication, a giant string) overruns, the kernel's SIGPROF ends the process (no handler is
+installed: its default action terminates). The soft ``RLIMIT_CPU``, whole seconds only, stays as
+a second line one second further. The parent sees the
 process die and starts another; it also kills a child that overruns its wall-clock allowance.
 Helper functions run in the parent: a call here sends a ``call`` frame and waits for the ``reply``.
 """
@@ -26,6 +28,7 @@ from typing import Any
 from typing import BinaryIO
 
 HEADER = struct.Struct(">I")
+CPU_GRACE = 0.3  # seconds of CPU past the budget before SIGPROF ends a C-level operation
 MAX_FRAME = 64 * 1024 * 1024
 
 
@@ -108,7 +111,9 @@ class _Channel:
 
 
 def _limit_cpu(seconds: float) -> None:
-    """Soft CPU limit one second past the budget; only the soft limit moves (the hard one cannot rise)."""
+    """SIGPROF once this request used ``seconds`` + CPU_GRACE of CPU; a soft RLIMIT_CPU one second
+    past that (only the soft limit moves: the hard one cannot rise)."""
+    signal.setitimer(signal.ITIMER_PROF, seconds + CPU_GRACE)
     used = resource.getrusage(resource.RUSAGE_SELF)
     soft = int(used.ru_utime + used.ru_stime + seconds) + 1
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
@@ -121,7 +126,7 @@ def _serve_one(channel: _Channel, request: dict[str, Any]) -> dict[str, Any]:
     from engine.runtime.sandbox import SandboxEnvironment
 
     helpers = {name: channel.helper(name) for name in request.get("helpers", ())}
-    environment = SandboxEnvironment(helpers, float(request.get("cpu", 1.0)))
+    environment = SandboxEnvironment(helpers, float(request.get("cpu", 1.0)), bounded=False)
     context = request.get("context") or {}
     _limit_cpu(float(request.get("cpu", 1.0)))
     try:
@@ -134,6 +139,8 @@ def _serve_one(channel: _Channel, request: dict[str, Any]) -> dict[str, Any]:
     except BaseException as error:  # noqa: BLE001 - every failure of the script goes back to the parent
         return {"op": "failed", "type": type(error).__name__, "message": str(error)[:2000],
                 "line": _line_of(error)}
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)  # waiting for the next request costs nothing
 
 
 def _line_of(error: BaseException) -> int:
@@ -151,6 +158,7 @@ def main() -> None:
     memory = int(sys.argv[1]) if len(sys.argv) > 1 else 512 * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     signal.signal(signal.SIGXCPU, signal.SIG_DFL)  # exceeding the soft CPU limit ends the process
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)  # so does the profiling timer of a request
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when this process ends
     # The protocol owns the real stdout; anything else printed goes to stderr.
     incoming = os.fdopen(os.dup(0), "rb", buffering=0)

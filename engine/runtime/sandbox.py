@@ -21,9 +21,12 @@ expressions and DMN cells all go through :class:`SandboxEnvironment`:
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import math
+import operator
 import sys
+import threading
 import time
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -51,6 +54,11 @@ MAX_SEQUENCE = 1_000_000
 MAX_INT_BITS = 100_000
 MAX_RANGE = 100_000
 DEFAULT_CPU_SECONDS = 1.0
+# In the server thread, an operation whose C code walks a whole structure (str(), a comparison, sorted,
+# min, max) first checks, in traced steps, that the structure (shared parts counted each time they
+# appear) stays within these bounds: one C-level call then holds the interpreter for milliseconds.
+MAX_WALKED_NODES = 100_000
+MAX_WALKED_TEXT = 2_000_000
 
 
 class ScriptTimeout(Exception):
@@ -123,6 +131,14 @@ class _Transformer(RestrictingNodeTransformer):
 
     _GUARDED = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.Add: "_add_", ast.LShift: "_lshift_"}
 
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        """``a < b in c`` becomes ``_compare_(('Lt', 'In'), a, b, c)``: the server bounds what it compares."""
+        node = self.node_contents_visit(node)
+        names = ast.Tuple([ast.Constant(type(op).__name__) for op in node.ops], ast.Load())
+        func = ast.Name("_compare_", ast.Load())
+        call = ast.Call(func=func, args=[names, node.left, *node.comparators], keywords=[])
+        return ast.fix_missing_locations(ast.copy_location(call, node))
+
     def visit_Try(self, node: ast.Try) -> ast.AST:
         self.error(node, "try/except is not allowed in diagram scripts.")
         return node
@@ -179,11 +195,96 @@ def _first_line(errors: tuple[str, ...]) -> int:
     return 0
 
 
+_CURRENT = threading.local()  # the budget of the evaluation running in this thread, if any
+
+
+def _charge() -> None:
+    """Check the running evaluation's CPU budget from inside a guard (an expensive step counts at once)."""
+    budget = getattr(_CURRENT, "budget", None)
+    if budget is not None:
+        budget.check()
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def _within_bounds(value: Any) -> Any:
+    """``value`` itself, once a walk (stopping at the bounds) shows it holds at most
+    :data:`MAX_WALKED_NODES` elements and :data:`MAX_WALKED_TEXT` characters, shared parts counted
+    wherever they appear: what one C-level walk of it (str, ==, sorted) may cost.
+
+    :raises SandboxViolation: when it holds more.
+    """
+    if not isinstance(value, _CONTAINERS):
+        return value
+    nodes, text, stack = 1, 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            text += len(item)
+        elif isinstance(item, _CONTAINERS):
+            nodes += len(item)
+            if nodes <= MAX_WALKED_NODES:
+                stack.extend(item.items() if isinstance(item, dict) else item)
+        if nodes > MAX_WALKED_NODES or text > MAX_WALKED_TEXT:
+            raise SandboxViolation(f"a value of more than {MAX_WALKED_NODES} elements or {MAX_WALKED_TEXT} "
+                                   "characters is too large for a plain script; it runs in an evaluator process")
+    _charge()
+    return value
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "Eq": operator.eq, "NotEq": operator.ne, "Lt": operator.lt, "LtE": operator.le, "Gt": operator.gt,
+    "GtE": operator.ge, "Is": operator.is_, "IsNot": operator.is_not,
+    "In": lambda a, b: a in b, "NotIn": lambda a, b: a not in b,
+}
+
+
+def _compare(names: tuple[str, ...], *operands: Any) -> Any:
+    """A comparison chain as Python evaluates it (every operand already evaluated)."""
+    result: Any = True
+    for index, name in enumerate(names):
+        result = _COMPARISONS[name](operands[index], operands[index + 1])
+        if not result:
+            return result
+    return result
+
+
+def _bounded_compare(names: tuple[str, ...], *operands: Any) -> Any:
+    """:func:`_compare` over operands within the walking bounds (in the server thread)."""
+    for operand in operands:
+        _within_bounds(operand)
+    return _compare(names, *operands)
+
+
+def _bounded_str(*args: Any, **kwargs: Any) -> str:
+    return str(*(_within_bounds(arg) for arg in args), **kwargs)
+
+
+def _bounded_items(args: tuple[Any, ...]) -> list[Any]:
+    items = list(args[0]) if len(args) == 1 else list(args)
+    _within_bounds(items)
+    return items
+
+
+def _bounded_sorted(iterable: Any, **kwargs: Any) -> list[Any]:
+    return sorted(_bounded_items((iterable,)), **kwargs)
+
+
+def _bounded_min(*args: Any, **kwargs: Any) -> Any:
+    return min(_bounded_items(args), **kwargs)
+
+
+def _bounded_max(*args: Any, **kwargs: Any) -> Any:
+    return max(_bounded_items(args), **kwargs)
+
+
 def _size(value: Any) -> int | None:
     return len(value) if isinstance(value, str | bytes | list | tuple) else None
 
 
 def _guarded_mul(left: Any, right: Any) -> Any:
+    _charge()
     for seq, times in ((left, right), (right, left)):
         size = _size(seq)
         if size is not None and isinstance(times, int) and size * times > MAX_SEQUENCE:
@@ -192,6 +293,7 @@ def _guarded_mul(left: Any, right: Any) -> Any:
 
 
 def _guarded_add(left: Any, right: Any) -> Any:
+    _charge()
     size_left, size_right = _size(left), _size(right)
     if size_left is not None and size_right is not None and size_left + size_right > MAX_SEQUENCE:
         raise SandboxViolation("result of + is too large")
@@ -247,8 +349,6 @@ _SAFE_BUILTIN_NAMES = (
 
 
 def _builtins() -> dict[str, Any]:
-    import builtins
-
     table = {name: getattr(builtins, name) for name in _SAFE_BUILTIN_NAMES}
     table.update(range=_limited_range, pow=_guarded_pow)
     return table
@@ -271,6 +371,14 @@ _BASE_GLOBALS: dict[str, Any] = {
     "_lshift_": _guarded_lshift,
     # Calls with *args / **kwargs go through _apply_; the callee is already a permitted object.
     "_apply_": lambda function, *args, **kwargs: function(*args, **kwargs),
+    "_compare_": _compare,
+}
+# In the server thread: what walks a whole structure in C first checks its size (see _within_bounds).
+_BOUNDED_GLOBALS: dict[str, Any] = {
+    **_BASE_GLOBALS,
+    "__builtins__": {**_builtins(), "str": _bounded_str, "sorted": _bounded_sorted, "min": _bounded_min,
+                     "max": _bounded_max},
+    "_compare_": _bounded_compare,
 }
 
 
@@ -294,7 +402,7 @@ class _CpuBudget:
 
     def on_event(self, frame: Any, event: str, arg: Any) -> Callable:
         self.events += 1
-        if (self.events & 0xFF) == 0:
+        if (self.events & 0x0F) == 0:
             self.check()
         return self.on_event
 
@@ -305,20 +413,23 @@ class _CpuBudget:
 
 def _run_with_budget(code: CodeType, scope: dict[str, Any], seconds: float, mode: str) -> Any:
     budget = _CpuBudget(seconds)
-    previous = sys.gettrace()
+    previous, outer = sys.gettrace(), getattr(_CURRENT, "budget", None)
     sys.settrace(budget.on_call)
+    _CURRENT.budget = budget
     try:
         return eval(code, scope) if mode == "eval" else exec(code, scope)
     finally:
         sys.settrace(previous)
+        _CURRENT.budget = outer
 
 
 _PLAIN_NODES = (ast.Expression, ast.Name, ast.Load, ast.Constant, ast.Subscript, ast.Slice, ast.Compare,
                 ast.BoolOp, ast.UnaryOp, ast.IfExp, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Call, ast.keyword,
                 ast.BinOp, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Div, ast.FloorDiv,
                 ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot)
+# No tuple(): a tuple is hashed by walking it, and tuple() could nest one tuple twice into another.
 _PLAIN_CALLS = frozenset({"len", "min", "max", "sum", "abs", "round", "bool", "int", "float", "str", "any", "all",
-                          "isinstance", "sorted", "list", "tuple", "dict", "set"})
+                          "isinstance", "sorted", "list", "dict", "set"})
 
 
 # Methods plain code may call: reads of a dict, and pop in a script, each bounded by the data.
@@ -371,6 +482,8 @@ def _plain(node: ast.AST, helper_names: frozenset[str], own: frozenset[str] | No
             if function.id in _COMBINING_CALLS:
                 arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
                 callable_ok = callable_ok and sum(not _constant(argument) for argument in arguments) <= 1
+            if function.id == "sum":
+                callable_ok = callable_ok and _sums_numbers(node)
         else:
             callable_ok = (isinstance(function, ast.Attribute) and function.attr in _PLAIN_METHODS
                            and _plain(function.value, helper_names, own))
@@ -383,6 +496,13 @@ def _plain(node: ast.AST, helper_names: frozenset[str], own: frozenset[str] | No
     if own is None and isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict) and not _constant(node):
         return False
     return all(_plain(child, helper_names, own) for child in ast.iter_child_nodes(node))
+
+
+def _sums_numbers(node: ast.Call) -> bool:
+    """``sum(x)`` or ``sum(x, 0)``: a start that is not a number would add sequences, each addition
+    copying everything added so far (``sum(rows, [])`` is quadratic in one C-level call)."""
+    starts = [*node.args[1:], *(keyword.value for keyword in node.keywords)]
+    return all(isinstance(start, ast.Constant) and type(start.value) in (int, float) for start in starts)
 
 
 def _plain_comprehension(node: Any, helper_names: frozenset[str]) -> bool:
@@ -481,13 +601,16 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     With a ``pool`` (:class:`engine.runtime.isolation.EvaluatorPool`), scripts and every expression
     that is not plain run in a child process under operating-system limits on memory and CPU.
+    ``bounded`` (the server's default): str(), comparisons, sorted, min and max refuse structures
+    beyond the walking bounds; an evaluator process, under its own limits, runs without them.
     """
 
     def __init__(self, helpers: Mapping[str, Callable] | None = None,
-                 cpu_seconds: float = DEFAULT_CPU_SECONDS, pool: Any = None) -> None:
+                 cpu_seconds: float = DEFAULT_CPU_SECONDS, pool: Any = None, bounded: bool = True) -> None:
         super().__init__(dict(helpers or {}))
         self.cpu_seconds = cpu_seconds
         self.pool = pool
+        self._base = _BOUNDED_GLOBALS if bounded else _BASE_GLOBALS
         self._helper_names = frozenset(self.globals)
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
@@ -496,7 +619,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
                                     "external": external_context or {}})
             return answer.get("value")
         code = compile_sandboxed(expression, "eval")
-        scope = {**_BASE_GLOBALS, **self.globals, **(external_context or {}), **context}
+        scope = {**self._base, **self.globals, **(external_context or {}), **context}
         return _run_with_budget(code, scope, self.cpu_seconds, "eval")
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
@@ -507,13 +630,13 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             context.update(answer.get("context") or {})
             return True
         code = compile_sandboxed(script, "exec")
-        reserved = set(_BASE_GLOBALS) | set(self.globals) | set(external_context or {})
+        reserved = set(self._base) | set(self.globals) | set(external_context or {})
         clash = reserved.intersection(context)
         if clash:
             raise ValueError(f"task data overwrites a predefined name: {sorted(clash)}")
         # Deep copies: an in-place mutation must not reach data recorded on earlier tasks.
         own = {key: copy.deepcopy(value) for key, value in context.items()}
-        scope = {**_BASE_GLOBALS, **self.globals, **(external_context or {}), **own}
+        scope = {**self._base, **self.globals, **(external_context or {}), **own}
         _run_with_budget(code, scope, self.cpu_seconds, "exec")
         results = {key: value for key, value in scope.items()
                    if key not in reserved and not callable(value) and not isinstance(value, ModuleType | type)}

@@ -36,6 +36,7 @@ from engine.service.base import ServiceBase
 from engine.service.helpers import diagram_helpers
 from engine.service.runs import Change
 from forms import confidential
+from forms import hides_fields_from
 from forms import readable
 
 log = logging.getLogger(__name__)
@@ -78,13 +79,21 @@ class InstanceView:
     events: list[EventView]
 
 
+# Events that urge a step's holders (临期提醒, 催办, 督办, 人工催办): their reason or data name the people.
+REMINDER_KINDS = frozenset({"due_soon", "overdue", "escalated", "reminded"})
+
+
 def event_view(event: InstanceEvent, form: dict[str, Any] | None, viewer: Actor) -> EventView:
-    """``event`` with only the submitted fields ``viewer`` may read."""
+    """``event`` with only the submitted fields ``viewer`` may read; a reminder of a step whose form
+    ``viewer`` may not read in full (an expert's scoring) names the step only, not who was urged."""
     own = event.actor == viewer.username
     data = readable(form, event.data, viewer.roles, own=own)
     withheld = (isinstance(event.data, dict) and isinstance(data, dict) and len(data) < len(event.data)) \
-        or (not own and confidential(form, viewer.roles))
-    return EventView(event.at, event.actor, event.kind, event.step_name, event.bpmn_id, event.reason, data, withheld)
+        or (not own and event.kind not in REMINDER_KINDS and confidential(form, viewer.roles))
+    reason = event.reason
+    if event.kind in REMINDER_KINDS and hides_fields_from(form, viewer.roles):
+        reason, data = None, None
+    return EventView(event.at, event.actor, event.kind, event.step_name, event.bpmn_id, reason, data, withheld)
 
 
 # The archive kind of the state an instance had before a migration (kept to undo it).

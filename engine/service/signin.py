@@ -28,6 +28,7 @@ from engine.errors import AccountLocked
 from engine.errors import InvalidInput
 from engine.errors import LoginFailed
 from engine.errors import NotAllowed
+from engine.errors import NotAuthenticated
 from engine.errors import NotFound
 from engine.passwords import check_password
 from engine.passwords import hash_password
@@ -244,7 +245,7 @@ class SignInUseCases(ServiceBase):
         with self.db.read() as session:
             found = queries.user_by_token(session, digest, now)
             if found is None:
-                raise NotAllowed("Invalid API token.")
+                raise NotAuthenticated("Invalid API token.")
             username, expires_at = found
             actor = self.actor_in(session, username)
         with self._actors_lock:
