@@ -12,13 +12,14 @@ from werkzeug.exceptions import HTTPException
 
 from engine import EngineError
 from engine.errors import Conflict
+from engine.errors import IdempotencyKeyReused
 from engine.errors import InvalidState
 from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from web.formatting import error_message
 
-STATUS = [(NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409)]
+STATUS = [(NotFound, 404), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409), (IdempotencyKeyReused, 422)]
 def N_(message: str) -> str:
     """Mark a message for the catalogue; it is translated where it is shown."""
     return message
