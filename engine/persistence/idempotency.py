@@ -56,9 +56,9 @@ def remember(session: Session, actor: str, key: str, fingerprint: str, response:
         statement = postgresql.insert(KEYS).from_select(list(values), row)
     else:
         statement = sqlite.insert(KEYS).values(**values)
-    result = session.connection().execute(statement.on_conflict_do_nothing(index_elements=["actor",
-                                                                                          "idempotency_key"]))
-    return result.rowcount == 1
+    statement = statement.on_conflict_do_nothing(index_elements=["actor", "idempotency_key"])
+    # RETURNING, not rowcount: the driver reports no count for an INSERT … SELECT that inserted a row.
+    return session.connection().execute(statement.returning(KEYS.c.actor)).first() is not None
 
 
 def stored(session: Session, actor: str, key: str) -> Stored | None:
