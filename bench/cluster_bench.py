@@ -335,12 +335,15 @@ def wait_for_timers(url: str, timers: int, patience: float) -> None:
     engine.dispose()
 
 
-def check(url: str, acknowledged: list[int], timers: int, due: datetime, logs: Path) -> None:
+def check(url: str, acknowledged: list[int], timers: int, due: datetime, logs: Path, starts: int) -> None:
+    """What the database holds after the run, against what the client was told (``starts``: the
+    starts answered with success; each must be one instance, however often it was repeated)."""
     engine = create_engine(url)
     with engine.connect() as connection:
         value = lambda sql, **params: connection.execute(text(sql), params).scalar()  # noqa: E731
         completed = value("SELECT count(*) FROM human_task WHERE status = 'completed'")
         events = value("SELECT count(*) FROM instance_event WHERE kind = 'task_completed'")
+        instances = value("SELECT count(*) FROM process_instance WHERE process_id = 'load_task'")
         missing = 0
         for chunk in range(0, len(acknowledged), 1000):
             ids = acknowledged[chunk:chunk + 1000]
@@ -360,6 +363,7 @@ def check(url: str, acknowledged: list[int], timers: int, due: datetime, logs: P
     twice = sum(1 for count in fired.values() if count > 1)
     print(f"  completions: acknowledged {len(acknowledged)}, completed tasks {completed}, audit events {events}, "
           f"acknowledged but missing {missing}")
+    print(f"  starts: acknowledged {starts}, instances {instances} (a repeated start made none of its own)")
     print(f"  timers: {len(fired)} planted (asked {timers}), fired once {len(fired) - never - twice}, "
           f"never {never}, more than once {twice}")
     if last is not None:
@@ -400,7 +404,8 @@ def main() -> None:
         results, acknowledged, due = run(cluster, args.seconds, args.timers, args.due_after)
         errors = report(results)
         wait_for_timers(url, args.timers, patience=120)
-        check(url, acknowledged, args.timers, due, cluster.folder)
+        check(url, acknowledged, args.timers, due, cluster.folder,
+              len(results["times"]["start"]) - len(results["errors"]["start"]))
         scrape(cluster.ports[0])
         print(f"  errors in total: {errors} (target 0)")
     finally:
