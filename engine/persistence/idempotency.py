@@ -5,8 +5,10 @@ in the write's own transaction, after its work. Nothing inserted means the key i
 committed write (the caller rolls back and replays it) or, on PostgreSQL, by a write still in
 progress. There a transaction-level advisory lock on the key, tried (never waited for) in the
 same statement, tells the two apart: a write holds it from its insert to its commit, so a
-concurrent duplicate is answered "in progress" at once instead of waiting. On SQLite writers
-already run one at a time (``BEGIN IMMEDIATE``).
+concurrent duplicate is answered "in progress" at once instead of waiting. (The lock is named by
+a 32-bit hash: two different keys stored at the same instant may collide, and one of them gets a
+needless "in progress", which its client repeats.) On SQLite writers already run one at a time
+(``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
