@@ -163,3 +163,37 @@ def test_the_openapi_document_offers_the_key_on_every_write(app):
             keyed = {"$ref": "#/components/parameters/IdempotencyKey"} in operation.get("parameters", [])
             assert keyed == (method == "post"), operation["operationId"]
     assert document["components"]["parameters"]["IdempotencyKey"]["name"] == "Idempotency-Key"
+
+
+def test_simultaneous_repeats_with_one_key_complete_once(party_engine):
+    """Four copies of one keyed completion at once (a client repeating too eagerly, on several
+    hosts): the task is completed once, and every copy gets that completion or "in progress"."""
+    import threading
+
+    from engine import Engine
+    from engine.errors import RequestInProgress
+
+    instance_id = party_engine.start("key_project", APPLICANT, {})
+    task_id = party_engine.my_task_in(APPLICANT, instance_id)
+    data = key_application("同时重复提交的项目")
+    hosts = [Engine(party_engine.settings) for _copy in range(4)]
+    barrier = threading.Barrier(len(hosts))
+    answers: list = []
+
+    def attempt(host) -> None:
+        barrier.wait()
+        try:
+            answers.append(host.complete(APPLICANT, task_id, data, next_task=True, idempotency_key="eager"))
+        except RequestInProgress as busy:
+            answers.append(busy)
+
+    threads = [threading.Thread(target=attempt, args=(host,)) for host in hosts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for host in hosts:
+        host.db.dispose()
+    completions = {answer for answer in answers if not isinstance(answer, RequestInProgress)}
+    assert len(answers) == len(hosts) and len(completions) == 1
+    assert events(party_engine, instance_id, "task_completed") == 1
