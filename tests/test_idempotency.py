@@ -197,3 +197,19 @@ def test_simultaneous_repeats_with_one_key_complete_once(party_engine):
     completions = {answer for answer in answers if not isinstance(answer, RequestInProgress)}
     assert len(answers) == len(hosts) and len(completions) == 1
     assert events(party_engine, instance_id, "task_completed") == 1
+
+
+def test_the_workers_pass_deletes_keys_a_day_old(party_engine):
+    from datetime import timedelta
+
+    from engine.persistence.jobs import wall_now
+    from engine.persistence.models import IdempotencyKey
+    from engine.worker import work_once
+
+    with party_engine.db.write() as session:
+        for key, age in (("old", timedelta(hours=25)), ("new", timedelta(hours=1))):
+            session.add(IdempotencyKey(actor=APPLICANT, idempotency_key=key, fingerprint="0" * 64, response="null",
+                                       created_at=wall_now() - age))
+    work_once(party_engine)
+    with party_engine.db.read() as session:
+        assert list(session.scalars(select(IdempotencyKey.idempotency_key))) == ["new"]
