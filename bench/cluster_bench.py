@@ -9,12 +9,17 @@ leased timers) and restarted; in the middle of the run one web instance (its mas
 is killed with SIGKILL and restarted.
 
 The client sends each request to the next live instance in turn; a connection refused (nothing
-sent) is tried on the next instance, at most once per instance (a load balancer's "next
-upstream"); a request cut off in flight is counted as an error and not repeated.
+sent) is tried on the next instance (a load balancer's "next upstream"). Every POST carries an
+``Idempotency-Key`` of its own; a POST cut off in flight (its instance was killed) is repeated on
+the next instance with the same key, at most ``MAX_RETRIES`` times: the server does it if the
+first attempt did nothing and answers with the first attempt's response if it was done. A GET cut
+off is simply sent again. A 409 ``request_in_progress`` (the first attempt is still running) is
+repeated after a short pause. Errors are counted after these retries.
 
-Reports p50/p95 per operation and the errors, completions acknowledged vs completed tasks vs
-audit events, every timer fired exactly once (missing, duplicates), the time from the due moment
-until the last timer fired (target <= 60 s for 10,000), and the lease take-overs the workers logged.
+Reports p50/p95 per operation, the errors left after retries and the retries, completions
+acknowledged vs completed tasks vs audit events, every timer fired exactly once (missing,
+duplicates), the time from the due moment until the last timer fired (target <= 60 s for 10,000),
+and the lease take-overs the workers logged.
 
 Usage: python bench/cluster_bench.py --pg postgresql+psycopg://postgres@127.0.0.1:PORT/postgres
        [--seconds 120] [--users 50] [--timers 10000] [--due-after 20] [--lease 10] [--web-workers 2]
@@ -35,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import defaultdict
 from datetime import UTC
 from datetime import datetime
@@ -63,6 +69,10 @@ from tests.bpmn_builder import Process  # noqa: E402
 
 BIN = Path(sys.executable).parent
 OPERATIONS = ("start", "claim", "complete", "list")
+# Repeats of one request cut off in flight (or answered "in progress") before it counts as an error.
+MAX_RETRIES = 5
+# Connection attempts refused (nothing sent) before a request counts as an error: each instance twice.
+MAX_REFUSALS = 6
 
 
 def mass_timer_diagram() -> str:
@@ -196,37 +206,55 @@ class Staff(threading.Thread):
         return connection
 
     def call(self, operation: str, method: str, path: str, body: dict | None = None) -> dict | None:
-        """One request through the balancer. Refused connections go to the next instance; a GET cut
-        off in flight too (it changes nothing, as nginx's proxy_next_upstream repeats it); a POST cut
-        off in flight is an error: it may have been done."""
+        """One request through the balancer. Refused connections go to the next instance. A request
+        cut off in flight is sent again to the next instance: a GET as it is (it changes nothing, as
+        nginx's proxy_next_upstream repeats it), a POST with the same Idempotency-Key, so that the
+        server does it at most once and answers a repeat with the first response."""
         started = time.perf_counter()
-        error = "no instance"
-        for port in self.balancer.order():
-            connection = self.connection(port)
+        headers = {**self.headers, "Idempotency-Key": uuid.uuid4().hex} if method == "POST" else self.headers
+        error, retries, refusals = "no instance", 0, 0
+        while refusals < MAX_REFUSALS:
+            port = self.balancer.order()[0]
             try:
-                connection.request(method, path, body=json.dumps(body) if body is not None else None,
-                                   headers=self.headers)
-                response = connection.getresponse()
-                payload = response.read()
+                status, payload = self.send(port, method, path, body, headers)
             except ConnectionRefusedError:
                 self.connections.pop(port, None)
                 self.balancer.rest(port)
-                with self.lock:
-                    self.results["failovers"] += 1
+                refusals += 1
+                self.count("failovers")
                 continue  # nothing was sent: the next instance may take it
             except (OSError, http.client.HTTPException) as failure:
                 self.connections.pop(port, None)
                 error = f"{type(failure).__name__} in flight"
-                if method == "GET":
-                    with self.lock:
-                        self.results["failovers"] += 1
-                    continue
-                break
-            self.record(operation, time.perf_counter() - started,
-                        None if response.status < 400 else f"HTTP {response.status}")
-            return json.loads(payload) if response.status < 400 and payload else None
+                if retries == MAX_RETRIES:
+                    break
+                retries += 1
+                self.count("failovers" if method == "GET" else "retries", operation)
+                continue
+            if status == 409 and b"request_in_progress" in payload and retries < MAX_RETRIES:
+                retries += 1
+                self.count("retries", operation)
+                time.sleep(0.5)
+                continue
+            self.record(operation, time.perf_counter() - started, None if status < 400 else f"HTTP {status}")
+            return json.loads(payload) if status < 400 and payload else None
         self.record(operation, time.perf_counter() - started, error)
         return None
+
+    def send(self, port: int, method: str, path: str, body: dict | None, headers: dict) -> tuple[int, bytes]:
+        """One attempt on one instance: the status and the body. :raises OSError, HTTPException:"""
+        connection = self.connection(port)
+        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+
+    def count(self, what: str, operation: str | None = None) -> None:
+        """One more fail-over (``failovers``) or repeated POST (``retries``, per operation)."""
+        with self.lock:
+            if operation is None or what == "failovers":
+                self.results[what] += 1
+            else:
+                self.results[what][operation] += 1
 
     def record(self, operation: str, seconds: float, error: str | None) -> None:
         with self.lock:
@@ -248,7 +276,8 @@ class Staff(threading.Thread):
 
 def run(cluster: Cluster, seconds: float, timers: int, due_after: float) -> tuple[dict, list[int], datetime]:
     """The staff's load with the timers and the two kills; results, acknowledged completions, due moment."""
-    results: dict = {"times": defaultdict(list), "errors": defaultdict(list), "failovers": 0}
+    results: dict = {"times": defaultdict(list), "errors": defaultdict(list), "failovers": 0,
+                     "retries": defaultdict(int)}
     lock = threading.Lock()
     due = datetime.now(UTC) + timedelta(seconds=due_after)
     planted = time.monotonic()
@@ -273,7 +302,8 @@ def run(cluster: Cluster, seconds: float, timers: int, due_after: float) -> tupl
 
 
 def report(results: dict) -> int:
-    print(f"  {'operation':<9} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
+    """The table per operation (errors counted after retries); returns the errors in total."""
+    print(f"  {'operation':<9} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'retries':>8}")
     errors = 0
     for operation in OPERATIONS:
         times = results["times"][operation]
@@ -283,8 +313,11 @@ def report(results: dict) -> int:
         failed = results["errors"][operation]
         errors += len(failed)
         kinds = ", ".join(f"{kind} x{failed.count(kind)}" for kind in sorted(set(failed)))
-        print(f"  {operation:<9} {len(times):>7} {p50:>8.1f} {p95:>8.1f} {len(failed):>7}  {kinds}")
+        print(f"  {operation:<9} {len(times):>7} {p50:>8.1f} {p95:>8.1f} {len(failed):>7} "
+              f"{results['retries'][operation]:>8}  {kinds}")
     print(f"  requests sent to the next instance (connection refused, or a GET cut off): {results['failovers']}")
+    print(f"  POSTs repeated with their Idempotency-Key (cut off in flight, or still in progress): "
+          f"{sum(results['retries'].values())}")
     return errors
 
 
@@ -302,12 +335,15 @@ def wait_for_timers(url: str, timers: int, patience: float) -> None:
     engine.dispose()
 
 
-def check(url: str, acknowledged: list[int], timers: int, due: datetime, logs: Path) -> None:
+def check(url: str, acknowledged: list[int], timers: int, due: datetime, logs: Path, starts: int) -> None:
+    """What the database holds after the run, against what the client was told (``starts``: the
+    starts answered with success; each must be one instance, however often it was repeated)."""
     engine = create_engine(url)
     with engine.connect() as connection:
         value = lambda sql, **params: connection.execute(text(sql), params).scalar()  # noqa: E731
         completed = value("SELECT count(*) FROM human_task WHERE status = 'completed'")
         events = value("SELECT count(*) FROM instance_event WHERE kind = 'task_completed'")
+        instances = value("SELECT count(*) FROM process_instance WHERE process_id = 'load_task'")
         missing = 0
         for chunk in range(0, len(acknowledged), 1000):
             ids = acknowledged[chunk:chunk + 1000]
@@ -327,6 +363,7 @@ def check(url: str, acknowledged: list[int], timers: int, due: datetime, logs: P
     twice = sum(1 for count in fired.values() if count > 1)
     print(f"  completions: acknowledged {len(acknowledged)}, completed tasks {completed}, audit events {events}, "
           f"acknowledged but missing {missing}")
+    print(f"  starts: acknowledged {starts}, instances {instances} (a repeated start made none of its own)")
     print(f"  timers: {len(fired)} planted (asked {timers}), fired once {len(fired) - never - twice}, "
           f"never {never}, more than once {twice}")
     if last is not None:
@@ -344,7 +381,8 @@ def scrape(port: int) -> None:
                    if line.startswith("dangjian_http_request_seconds_count{"))
     print(f"  /metrics of instance 0: {requests:.0f} requests timed; " + "; ".join(
         line for line in lines if line.startswith(("dangjian_outbox_backlog ", "dangjian_timers_due ",
-                                                   "dangjian_task_completions_total "))))
+                                                   "dangjian_task_completions_total ",
+                                                   "dangjian_idempotent_replays_total "))))
 
 
 def main() -> None:
@@ -366,7 +404,8 @@ def main() -> None:
         results, acknowledged, due = run(cluster, args.seconds, args.timers, args.due_after)
         errors = report(results)
         wait_for_timers(url, args.timers, patience=120)
-        check(url, acknowledged, args.timers, due, cluster.folder)
+        check(url, acknowledged, args.timers, due, cluster.folder,
+              len(results["times"]["start"]) - len(results["errors"]["start"]))
         scrape(cluster.ports[0])
         print(f"  errors in total: {errors} (target 0)")
     finally:

@@ -66,6 +66,21 @@ class TaskClaimedByOther(Conflict):
     template = "This task has been claimed by %(by)s."
 
 
+class RequestInProgress(Conflict):
+    """A request with this Idempotency-Key is being done right now (by another server process)."""
+
+    code = "request_in_progress"
+    template = "A request with this Idempotency-Key is still being processed. Wait a moment and send it again."
+
+
+class IdempotencyKeyReused(EngineError):
+    """An Idempotency-Key sent again with another request than the one it was first used for."""
+
+    code = "idempotency_key_reused"
+    template = ("This Idempotency-Key was already used for a different request. Nothing was changed; "
+                "use a new key for a new request.")
+
+
 class FileConflict(Conflict):
     """A process would change the file it is defined in: an explicit choice is needed, so that an
     unrelated file that happens to use the same process id does not silently become its new version."""

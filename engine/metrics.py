@@ -29,6 +29,8 @@ LAG_BUCKETS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3
 REQUEST_SECONDS = Histogram("dangjian_http_request_seconds", "Time to answer a request, by route.",
                             ["route", "method", "status"], buckets=LATENCY_BUCKETS)
 COMPLETIONS = Counter("dangjian_task_completions_total", "User tasks completed.")
+IDEMPOTENT_REPLAYS = Counter("dangjian_idempotent_replays_total",
+                             "API writes repeated with their Idempotency-Key and answered from the stored outcome.")
 TIMERS_FIRED = Counter("dangjian_timers_fired_total", "Instances advanced by a due timer.")
 TIMER_LAG = Histogram("dangjian_timer_lag_seconds", "From a timer's due time to its firing.", buckets=LAG_BUCKETS)
 LEASE_TAKEOVERS = Counter("dangjian_lease_takeovers_total",

@@ -24,7 +24,8 @@ MIN_IDLE_SECONDS = 1.0
 
 def work_once(engine: Engine, stop: threading.Event | None = None) -> int:
     """One pass: every due timer fired, stalled instances settled, deadline reminders and late
-    quality nodes' 催办 queued, the outbox delivered (and messages delivered a month ago deleted);
+    quality nodes' 催办 queued, the outbox delivered (and messages delivered a month ago deleted,
+    API idempotency keys a day old too);
     returns instances advanced."""
     total = 0
     owner = worker_identity()
@@ -40,6 +41,7 @@ def work_once(engine: Engine, stop: threading.Event | None = None) -> int:
     engine.notify_late_quality_nodes()
     engine.deliver_outbox(owner=owner, stop=stop)
     engine.purge_outbox()
+    engine.purge_idempotency_keys()
     return total
 
 

@@ -1,4 +1,8 @@
-"""The JSON API (``/api/v1``) for the inbox operations, authenticated with a bearer token."""
+"""The JSON API (``/api/v1``) for the inbox operations, authenticated with a bearer token.
+
+Every POST takes an optional ``Idempotency-Key`` header: the engine does the write at most once per
+user and key and answers a repeat with the first outcome (``engine.service.idempotency``).
+"""
 
 from __future__ import annotations
 
@@ -50,6 +54,17 @@ def authenticate():  # type: ignore[no-untyped-def]
     return None
 
 
+def idempotency_key() -> str | None:
+    """The request's ``Idempotency-Key`` (a structured-field string: the quotes are optional), or None."""
+    value = request.headers.get("Idempotency-Key")
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return value
+
+
 @bp.get("/openapi.json")
 def openapi():  # type: ignore[no-untyped-def]
     return jsonify(OPENAPI)
@@ -83,23 +98,23 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise InvalidSubmission([])
     done = engine().complete(g.api_actor.username, task_id, body["data"], comment=body.get("comment"),
-                             next_task=True)
+                             next_task=True, idempotency_key=idempotency_key())
     return jsonify({"instance_id": done.instance_id, "next_task_id": done.next_task_id})
 
 
 @bp.post("/tasks/<int:task_id>/claim")
 def claim(task_id: int):  # type: ignore[no-untyped-def]
-    engine().claim(g.api_actor.username, task_id)
+    engine().claim(g.api_actor.username, task_id, idempotency_key=idempotency_key())
     return "", 204
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 def unclaim(task_id: int):  # type: ignore[no-untyped-def]
-    engine().unclaim(g.api_actor.username, task_id)
+    engine().unclaim(g.api_actor.username, task_id, idempotency_key=idempotency_key())
     return "", 204
 
 
 @bp.post("/processes/<process_id>/start")
 def start(process_id: str):  # type: ignore[no-untyped-def]
-    instance_id = engine().start(process_id, g.api_actor.username, {})
-    return jsonify({"instance_id": instance_id, "task_id": engine().my_task_in(g.api_actor.username, instance_id)}), 201
+    started = engine().launch(process_id, g.api_actor.username, {}, idempotency_key=idempotency_key())
+    return jsonify({"instance_id": started.instance_id, "task_id": started.task_id}), 201

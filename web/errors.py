@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine import EngineError
 from engine.errors import Conflict
+from engine.errors import IdempotencyKeyReused
 from engine.errors import InvalidState
 from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
@@ -21,7 +22,8 @@ from web.formatting import error_message
 from web.input_guard import JSONTooLarge
 from web.input_guard import RefusedJSON
 
-STATUS = [(NotFound, 404), (NotAuthenticated, 401), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409)]
+STATUS = [(NotFound, 404), (NotAuthenticated, 401), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409),
+          (IdempotencyKeyReused, 422)]
 def N_(message: str) -> str:
     """Mark a message for the catalogue; it is translated where it is shown."""
     return message

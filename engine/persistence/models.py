@@ -315,6 +315,23 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class IdempotencyKey(Base):
+    """The outcome of an API write sent with an ``Idempotency-Key``: written in the transaction of
+    the write itself, so a retry finds either nothing done (and does it) or this row (and replays
+    it). Keys are per actor; rows older than a day are deleted by the workers."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (Index("ix_idempotency_key_created_at", "created_at"),)
+
+    actor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # sha256 of the operation and its arguments: the same key with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # The use case's result as JSON, from which the API answers the first time and every replay.
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # wall clock (retries are real time)
+
+
 class ApiToken(Base):
     """A named API token of a user; only its digest is stored. It expires, and can be revoked."""
 

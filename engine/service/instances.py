@@ -34,6 +34,10 @@ from engine.service.actors import Actor
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 from engine.service.helpers import diagram_helpers
+from engine.service.idempotency import Keyed
+from engine.service.idempotency import keyed
+from engine.service.idempotency import once
+from engine.service.idempotency import record
 from engine.service.runs import Change
 from forms import confidential
 from forms import hides_fields_from
@@ -54,6 +58,14 @@ class EventView:
     # Some of what was submitted is not for this reader (x-visible-to): pages that name who did
     # what leave the event out, so that not even who scored shows.
     withheld: bool = False
+
+
+@dataclass(frozen=True)
+class Started:
+    """A started instance and the first open task of it the starter may act on (None: none)."""
+
+    instance_id: int
+    task_id: int | None
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,23 @@ class InstanceUseCases(ServiceBase):
         :raises NotAllowed: when the actor's roles may not start it.
         :raises Refused: when the diagram refuses; nothing is stored then.
         """
+        return self._start(process_id, actor, data, next_task=False, request=None).instance_id
+
+    def launch(self, process_id: str, actor: str, data: dict[str, Any] | None = None,
+               idempotency_key: str | None = None) -> Started:
+        """:meth:`start`, with the first task the starter may act on found in the same transaction.
+
+        With ``idempotency_key``, once (see ``engine.service.idempotency``): the same key with the
+        same request returns the first start's instance and task, and starts nothing.
+
+        :raises IdempotencyKeyReused, RequestInProgress: for a key used otherwise, or in use.
+        """
+        request = keyed(idempotency_key, "start", process_id, data or {})
+        return once(self.db, actor, request, lambda: self._start(process_id, actor, data, True, request),
+                    lambda outcome: Started(outcome["instance_id"], outcome["task_id"]))
+
+    def _start(self, process_id: str, actor: str, data: dict[str, Any] | None, next_task: bool,
+               request: Keyed | None) -> Started:
         if data is not None and not isinstance(data, dict):
             raise InvalidState("Initial data must be a JSON object.", status="")
         with self.db.write() as session:
@@ -190,7 +219,9 @@ class InstanceUseCases(ServiceBase):
             change.add("started", data=seed)
             self.runs.save(session, instance, run, change, since=since)
             log.info("started %s as instance %s by %s", process_id, instance.id, user.username)
-            return instance.id
+            task_id = queries.first_actionable_task(session, user.viewer, instance.id) if next_task else None
+            record(session, user.username, request, {"instance_id": instance.id, "task_id": task_id})
+            return Started(instance.id, task_id)
 
     def start_refusal(self, session: Session, model: Any, user: Actor) -> str | None:
         """Why ``user`` may not start ``model`` now (its start event's ``startRefusal``), or None.

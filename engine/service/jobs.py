@@ -29,6 +29,8 @@ from engine.persistence.schema import head_revision
 from engine.service.actors import SYSTEM
 from engine.service.base import ServiceBase
 from engine.service.base import worker_identity
+from engine.service.idempotency import KEEP_HOURS
+from engine.service.idempotency import purge_keys
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,10 @@ class JobUseCases(ServiceBase):
         """Delete messages delivered more than ``keep_days`` ago (kept meanwhile for inquiries)."""
         with self.db.write() as session:
             return jobs.purge_delivered(session, jobs.wall_now() - timedelta(days=keep_days))
+
+    def purge_idempotency_keys(self, keep_hours: float = KEEP_HOURS) -> int:
+        """Delete the API's idempotency keys stored more than ``keep_hours`` (24) ago; how many."""
+        return purge_keys(self.db, keep_hours)
 
     def renew_leases(self, owner: str | None = None) -> int:
         """The heartbeat: extend every lease ``owner`` (this process by default) holds; how many."""

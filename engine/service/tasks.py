@@ -41,6 +41,10 @@ from engine.service.access import visible_task
 from engine.service.actors import require_role
 from engine.service.base import ServiceBase
 from engine.service.helpers import diagram_helpers
+from engine.service.idempotency import Keyed
+from engine.service.idempotency import keyed
+from engine.service.idempotency import once
+from engine.service.idempotency import record
 from engine.service.instances import REPAIRERS
 from engine.service.instances import may_withdraw
 from engine.service.instances import required_reason
@@ -204,8 +208,16 @@ class TaskUseCases(ServiceBase):
             raise NotFound(what="Task", key=task_id)
         return found
 
-    def claim(self, actor: str, task_id: int) -> None:
-        """Take a group task for yourself. :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:"""
+    def claim(self, actor: str, task_id: int, idempotency_key: str | None = None) -> None:
+        """Take a group task for yourself; with ``idempotency_key``, once (see ``engine.service.idempotency``).
+
+        :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:
+        :raises IdempotencyKeyReused, RequestInProgress: for a key used otherwise, or in use.
+        """
+        request = keyed(idempotency_key, "claim", task_id)
+        once(self.db, actor, request, lambda: self._claim(actor, task_id, request), lambda _outcome: None)
+
+    def _claim(self, actor: str, task_id: int, request: Keyed | None) -> None:
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, instance = self._locked(session, task_id)
@@ -218,9 +230,18 @@ class TaskUseCases(ServiceBase):
             change = Change(user.username)
             change.add("claimed", task=task)
             change.write(session, instance.id)
+            record(session, user.username, request, None)
 
-    def unclaim(self, actor: str, task_id: int) -> None:
-        """Give a claimed task back to the group. :raises NotAllowed: unless you hold it."""
+    def unclaim(self, actor: str, task_id: int, idempotency_key: str | None = None) -> None:
+        """Give a claimed task back to the group; with ``idempotency_key``, once.
+
+        :raises NotAllowed: unless you hold it.
+        :raises IdempotencyKeyReused, RequestInProgress: for a key used otherwise, or in use.
+        """
+        request = keyed(idempotency_key, "unclaim", task_id)
+        once(self.db, actor, request, lambda: self._unclaim(actor, task_id, request), lambda _outcome: None)
+
+    def _unclaim(self, actor: str, task_id: int, request: Keyed | None) -> None:
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, instance = self._locked(session, task_id)
@@ -234,6 +255,7 @@ class TaskUseCases(ServiceBase):
             change = Change(user.username)
             change.add("unclaimed", task=task)
             change.write(session, instance.id)
+            record(session, user.username, request, None)
 
     def reassign(self, actor: str, task_id: int, to: str, reason: str | None) -> None:
         """Hand an open task to ``to`` (who must hold the task's role), with the reason: it becomes
@@ -303,7 +325,7 @@ class TaskUseCases(ServiceBase):
         return strip_readonly(form, data)
 
     def complete(self, actor: str, task_id: int, data: dict[str, Any], comment: str | None = None,
-                 next_task: bool = False) -> Completion:
+                 next_task: bool = False, idempotency_key: str | None = None) -> Completion:
         """Validate ``data`` against the task's form, complete the task and run the process on.
 
         Returns the instance and, when ``next_task`` is asked for, the next open task of it the
@@ -315,9 +337,19 @@ class TaskUseCases(ServiceBase):
         :raises InvalidSubmission: with the problems per field; nothing changes.
         :raises InvalidState: when the instance is suspended or finished.
         :raises Refused: when the diagram refuses the submission; nothing changes.
+        :raises IdempotencyKeyReused, RequestInProgress: with ``idempotency_key`` (see
+            ``engine.service.idempotency``): the key was used for another request, or is in use.
+            A key used for this same request returns that request's completion; nothing is done again.
         """
         if not isinstance(data, dict):
             raise InvalidSubmission([])
+        request = keyed(idempotency_key, "complete", task_id, data, comment)
+        return once(self.db, actor, request,
+                    lambda: self._complete(actor, task_id, data, comment, next_task, request),
+                    lambda outcome: Completion(outcome["instance_id"], outcome["next_task_id"]))
+
+    def _complete(self, actor: str, task_id: int, data: dict[str, Any], comment: str | None, next_task: bool,
+                  request: Keyed | None) -> Completion:
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, instance = self._locked(session, task_id)
@@ -345,6 +377,7 @@ class TaskUseCases(ServiceBase):
             self.runs.save(session, instance, run, change, since=since, handled=task.task_guid)
             log.info("task %s (%s) of instance %s completed by %s", task.id, task.bpmn_id, instance.id, user.username)
             following = queries.first_actionable_task(session, user.viewer, instance.id) if next_task else None
+            record(session, user.username, request, {"instance_id": instance.id, "next_task_id": following})
         metrics.COMPLETIONS.inc()  # committed
         return Completion(instance.id, following)
 
