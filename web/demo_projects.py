@@ -215,14 +215,18 @@ class ProjectDriver:
     # -- implementation ----------------------------------------------------------------------
 
     def report(self, instance_id: int, responsible: str, review: str = "pass") -> None:
+        self.file_report(instance_id, responsible)
+        self.do("city_org", "review", instance_id, {"decision": review, "opinion": "请补充佐证材料"
+                                                    if review == "return" else "同意"})
+
+    def file_report(self, instance_id: int, responsible: str) -> None:
+        """The responsible person's quarterly report (without its review)."""
         task = self.task(responsible, "report", instance_id)
         nodes = self.engine.task(responsible, task.id).values.get("node_status", [])
         self.complete(responsible, task, {
             "progress": "本季度按节点推进，完成了制度建设和示范点培育工作。", "node_status": node_report(nodes),
             "problems": "个别节点受季节影响有所滞后。", "next_steps": "加强调度，确保按期完成。", "funds_used": 2.5,
             "highlights": "形成了党员党性分析“三步法”。", "filled_by": "王芳", "reviewed_by": "刘建华"})
-        self.do("city_org", "review", instance_id, {"decision": review, "opinion": "请补充佐证材料"
-                                                    if review == "return" else "同意"})
 
     def responsible_of(self, instance_id: int) -> str:
         return str(self.engine.instance("admin", instance_id).business.get("responsible"))
