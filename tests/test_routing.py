@@ -104,6 +104,7 @@ def test_expert_scores_are_read_by_the_city_and_the_expert_only(party, app):
     panel3 = engine.task("panel3", party.task("panel3", "panel_score", instance_id).id)
     assert not any(s.data and ("score" in s.data or "recuse_reason" in s.data) for s in panel3.history)
     party.do("panel3", "panel_score", instance_id, {"recuse": False, "score": 90, "opinion": "同意"})
+    party.write_panel_opinion(instance_id)
     city = engine.task("city_org", party.task("city_org", "decide", instance_id).id)
     scores = [s.data.get("score") for s in city.history if s.data and "score" in s.data]
     assert sorted(scores) == [73, 90] and any(s.data.get("recuse_reason") for s in city.history if s.data)

@@ -188,7 +188,15 @@ class ProjectDriver:
     # -- argumentation and approval ----------------------------------------------------------
 
     def assign_panel(self, instance_id: int) -> None:
-        self.do("city_org", "assign_panel", instance_id, {"panel": self.panel, "meeting_date": "2008-04-15"})
+        self.do("city_org", "assign_panel", instance_id, {"panel": self.panel, "panel_leader": self.panel[0],
+                                                          "meeting_date": "2008-04-15"})
+
+    def panel_member_with(self, bpmn_id: str, instance_id: int) -> str:
+        """The panel member who holds ``bpmn_id`` (the 组长, or who acts for one who recused)."""
+        holders = [m for m in self.panel if any(r.bpmn_id == bpmn_id for r in self.tasks(m, instance_id))]
+        if not holders:
+            raise AssertionError(f"no panel member holds {bpmn_id} in instance {instance_id}")
+        return holders[0]
 
     def score_argumentation(self, instance_id: int, scores: dict[str, int | None]) -> None:
         """``None`` as a score means the member recuses."""
@@ -198,6 +206,15 @@ class ProjectDriver:
             else:
                 data = {"recuse": False, "score": value, "opinion": "方案可行，建议立项。"}
             self.do(member, "panel_score", instance_id, data)
+        if "panel_opinion" in self.steps(instance_id):
+            self.write_panel_opinion(instance_id)
+
+    def write_panel_opinion(self, instance_id: int) -> None:
+        """The 组长 (or who acts for one who recused) writes the panel's 综合论证意见."""
+        self.do(self.panel_member_with("panel_opinion", instance_id), "panel_opinion", instance_id, {
+            "recommendation": "approve",
+            "collective_opinion": "专家组认为项目目标明确，实施方案可行，考核指标可量化，同意立项。",
+            "suggestions": "进一步明确协作单位的介入时间点。"})
 
     def decide(self, instance_id: int, decision: str = "approve") -> None:
         opinion = {"approve": "同意立项", "return": "请进一步细化考核指标", "reject": "与年度重点不符"}[decision]
@@ -237,28 +254,46 @@ class ProjectDriver:
             "self_assessment": "对照申报书考核指标和矩阵管理图逐项自查，各质量节点基本按期完成，经费使用规范。",
             "self_score": 88, "achievements": "建成示范点3个，形成制度成果2项。"})
 
-    def score_stage(self, instance_id: int, score: dict[str, Any]) -> None:
+    def score_stage(self, instance_id: int, score: dict[str, Any],
+                    members: dict[str, dict[str, Any]] | None = None) -> None:
         """The 验收申请 if it is still due, then each panel member fills in the score sheet the stage
-        shows them with ``score``."""
+        shows them with ``score`` (or with their own in ``members``)."""
         if "apply_acceptance" in self.steps(instance_id):
             self.apply_for_acceptance(instance_id)
         for member in self.panel:
             task = self.task(member, "score", instance_id)
             shown = self.engine.task(member, task.id).values
-            data = score_sheet(score, shown.get("criteria", []))
+            data = score_sheet((members or {}).get(member, score), shown.get("criteria", []))
             if shown.get("rectification_check"):  # a re-score checks each item of the problem list
                 data["rectification_check"] = [{"verified": "rectified"} for _item in shown["rectification_check"]]
             self.complete(member, task, data)
         if "leader_summary" in self.steps(instance_id):
-            today = clock.now().astimezone(BUSINESS_TZ).date().isoformat()
-            self.do(self.panel[0], "leader_summary", instance_id, {
-                "summary_opinion": "验收组综合各成员评分和意见，对照考核指标逐项核查，形成验收结论。",
-                "inspection_date": today, "inspection_place": "项目实施单位会议室及示范点现场"})
+            self.summarise_stage(instance_id)
+
+    def summarise_stage(self, instance_id: int, veto: str = "confirm") -> None:
+        """The 组长's 综合意见: a proposed 一票否决 confirmed (or, with ``veto="reject"``, not), and
+        for a failed stage the problems and requirements that go out as the 整改通知."""
+        leader = self.panel_member_with("leader_summary", instance_id)
+        task = self.task(leader, "leader_summary", instance_id)
+        shown = self.engine.task(leader, task.id).values
+        today = clock.now().astimezone(BUSINESS_TZ).date().isoformat()
+        decision = veto if shown.get("proposed_veto") else "none"
+        failed = shown.get("stage_grade") == "不合格" or decision == "confirm"
+        self.complete(leader, task, {
+            "veto_decision": decision,
+            "summary_opinion": "验收组综合各成员评分和意见，对照考核指标逐项核查，形成验收结论。",
+            "summary_issues": [{"problem": "考核指标完成不足", "requirement": "逐项制定整改措施，补齐工作短板"}]
+            if failed else [],
+            "inspection_date": today, "inspection_place": "项目实施单位会议室及示范点现场"})
 
     def rectify(self, instance_id: int, responsible: str) -> None:
-        self.do(responsible, "rectify", instance_id, {
-            "issues": [{"problem": "考核指标完成不足", "measure": "逐项制定整改措施，补齐工作短板", "owner": "王芳",
-                        "deadline": clock.now().astimezone(BUSINESS_TZ).date().isoformat(), "status": "done"}],
+        """The responsible person answers each item of the panel's 整改通知."""
+        task = self.task(responsible, "rectify", instance_id)
+        notice = self.engine.task(responsible, task.id).values.get("issues", [])
+        today = clock.now().astimezone(BUSINESS_TZ).date().isoformat()
+        self.complete(responsible, task, {
+            "issues": [{"measure": "逐项制定整改措施，补齐工作短板", "owner": "王芳", "deadline": today,
+                        "status": "done"} for _item in notice],
             "result": "各项问题已整改到位。"})
 
     def implement(self, instance_id: int, responsible: str, dates: tuple[str, ...] = IMPLEMENTATION_DATES,
