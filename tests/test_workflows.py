@@ -95,7 +95,8 @@ def test_happy_path_to_closure(party):
     completed_by = {(e.bpmn_id, e.actor) for e in final.events if e.kind == "task_completed"}
     assert {("report", APPLICANT), ("midyear", "city_org"), ("evaluate", "city_org"),
             ("county_assessment", "county1_org"), ("collaborator_input", "dept1_applicant"),
-            ("self_evaluation", APPLICANT), ("apply_acceptance", APPLICANT)} <= completed_by
+            ("self_evaluation", APPLICANT), ("apply_acceptance", APPLICANT), ("panel_opinion", "panel1"),
+            ("leader_summary", "panel1"), ("panel_assessment", "panel1")} <= completed_by  # the 组长
     assert sum(1 for e in final.events if e.kind == "task_completed" and e.bpmn_id == "score") == 9
 
 

@@ -323,7 +323,10 @@ class ProjectDriver:
         county = county_org_of(applicant)
         if county:
             self.do(county, "county_assessment", instance_id, {"assessment": "good", "summary": "效益明显，群众认可。"})
-        summary = "综合协作单位和县(区)委组织部的评估意见，对照项目目标作出综合评定。"
+        if "panel_assessment" in self.steps(instance_id):
+            self.do(self.panel_member_with("panel_assessment", instance_id), "panel_assessment", instance_id, {
+                "panel_rating": rating, "panel_opinion": "三个阶段验收均按期通过，项目效益明显，具有示范推广价值。"})
+        summary = "综合项目责任人自评、协作单位、县(区)委组织部和考评验收组的评估意见，对照项目目标作出综合评定。"
         self.do("city_org", "evaluate", instance_id, {
             "political_rating": rating, "economic_rating": rating, "social_rating": rating, "satisfaction": 92.5,
             "surveyed": 120, "evaluators": "市委组织部考评组、县(区)委组织部", "rating": rating, "summary": summary})
