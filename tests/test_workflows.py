@@ -181,12 +181,14 @@ def test_failing_twice_leads_to_accountability_with_an_outcome(party):
     party.score_stage(instance_id, POOR_SCORE)
     party.rectify(instance_id, APPLICANT)
     party.score_stage(instance_id, POOR_SCORE)
-    assert party.steps(instance_id) == ["open_case"]  # quarterly reports and other stages stopped
+    assert "failure_decision" in party.steps(instance_id)  # the city decides; nothing ends by itself
+    party.decide_failure(instance_id, "withdraw")
+    assert party.steps(instance_id) == ["open_case"]  # 撤项: quarterly reports and other stages stopped
     party.account(instance_id, APPLICANT, outcome="no_award")
     final = view(party, instance_id)
     assert final.status == "completed" and "accounted" in milestones(party, instance_id)
     decision = next(e for e in final.events if e.bpmn_id == "decide_case")
-    assert decision.data["outcomes"] == ["no_award"] and decision.data["document_no"].startswith("雅组追")
+    assert decision.data["outcomes"] == ["no_award"] and decision.data["document_no"].startswith("雅组通〔2008〕")
     opened = next(e for e in final.events if e.bpmn_id == "open_case")
     assert opened.actor == "city_org"
     statement = next(e for e in final.events if e.bpmn_id == "statement")

@@ -167,6 +167,8 @@ class DemoBuilder:
             if poor and plan.stop != "rectification":
                 self.party.rectify(plan.instance_id, plan.applicant)
                 self.party.score_stage(plan.instance_id, POOR_SCORE if plan.fail_twice else GOOD_SCORE)
+                if plan.fail_twice:
+                    self.party.decide_failure(plan.instance_id, "withdraw")  # 撤项, then 追责
 
     def benefit(self) -> None:
         for plan in self.approved():
@@ -182,6 +184,9 @@ class DemoBuilder:
                                   {"contribution": "参与示范点建设并提供资源支持。", "assessment": "good"})
                 self.party.do(plan.applicant.split("_")[0] + "_org", "county_assessment", plan.instance_id,
                               {"assessment": "good", "summary": "项目推进扎实，效益初步显现。"})
+                leader = self.party.panel_member_with("panel_assessment", plan.instance_id)
+                self.party.do(leader, "panel_assessment", plan.instance_id, {
+                    "panel_rating": "良好", "panel_opinion": "三个阶段验收均已通过，项目效益初步显现，建议评为良好。"})
                 continue
             self.party.benefit(plan.instance_id, plan.applicant, rating=plan.rating, collaborator=collaborator)
 

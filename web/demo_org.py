@@ -53,6 +53,7 @@ def demo_users() -> list[DemoUser]:
     """The accounts listed in the README; every one signs in with ``demo-password``."""
     users = [DemoUser("admin", CITY, ("admin",), "系统管理员"),
              DemoUser("city_org", CITY, ("city_org",), "市委组织部 王建国"),
+             DemoUser("city_leader", CITY, ("dept_leader",), "市委组织部副部长 赵志刚"),
              DemoUser("supervisor", CITY, ("supervisor",), "督查室 李明")]
     users += [DemoUser(f"panel{i}", CITY, ("panel",), f"考评验收组 {SURNAMES[i]}教授") for i in range(1, 6)]
     for index, (code, name, _townships) in enumerate(COUNTIES, start=1):

@@ -116,6 +116,10 @@ def moment(text: str) -> datetime:
     return parsed.replace(tzinfo=BUSINESS_TZ)
 
 
+# The 部领导 who signs 立项 and 追责 decisions (部领导审签).
+SIGNING_LEADER = "city_leader"
+
+
 def leader_of(applicant: str) -> str:
     return applicant.replace("_applicant", "_leader")
 
@@ -221,7 +225,21 @@ class ProjectDriver:
         self.do("city_org", "decide", instance_id, {"decision": decision, "opinion": opinion})
 
     def approve(self, instance_id: int, responsible: str, collaborator: str | None = "511800D01") -> None:
+        """The clerk's 立项 and the 部领导's 审签."""
         self.do("city_org", "approve", instance_id, approval(responsible, leader_of(responsible), collaborator))
+        self.sign(instance_id, "sign_approval")
+
+    def sign(self, instance_id: int, bpmn_id: str, decision: str = "approve") -> None:
+        """The 部领导 signs (or returns) the binding decision waiting at ``bpmn_id``."""
+        opinion = "同意。" if decision == "approve" else "处理依据不够充分，请补充后重新报批。"
+        self.do(SIGNING_LEADER, bpmn_id, instance_id, {"sign_decision": decision, "sign_opinion": opinion})
+
+    def decide_failure(self, instance_id: int, choice: str = "withdraw") -> None:
+        """The city's decision after a stage failed twice: 撤项, or 调整后继续."""
+        data = {"stage_choice": choice, "decision_reason": "根据验收组意见和项目实际作出决定。"}
+        if choice == "continue":
+            data["adjustments"] = "调整子项分工，增加质量节点检查频次，更换具体责任人。"
+        self.do("city_org", "failure_decision", instance_id, data)
 
     def argue_and_approve(self, instance_id: int, responsible: str, collaborator: str | None = "511800D01") -> None:
         self.assign_panel(instance_id)
@@ -348,5 +366,9 @@ class ProjectDriver:
             self.do(responsible, "statement", instance_id, {"statement": "因客观原因导致进度滞后，已组织整改。"})
         today = clock.now().astimezone(BUSINESS_TZ).date()
         self.do("city_org", "decide_case", instance_id, {
-            "document_no": f"雅组追〔{today.year}〕1号", "decision_date": today.isoformat(), "outcomes": [outcome],
-            "reasons": "依据事实和申辩情况作出处理。", "appeal_deadline": (today + timedelta(days=30)).isoformat()})
+            "document_no": f"雅组通〔{today.year}〕{10 + instance_id}号", "decision_date": today.isoformat(),
+            "outcomes": [outcome], "reasons": "依据事实和申辩情况作出处理。",
+            "appeal_deadline": (today + timedelta(days=30)).isoformat()})
+        self.sign(instance_id, "sign_case")
+        if "appeal" in self.steps(instance_id):
+            self.do(responsible, "appeal", instance_id, {"appeal_choice": "accept"})
