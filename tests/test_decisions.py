@@ -45,7 +45,6 @@ def test_an_application_past_the_return_limit_is_not_rejected_behind_the_reviewe
     instance_id = party.apply(APPLICANT, "退回上限申报项目")
     for _round in range(3):
         party.do("county1_leader", "leader_approval", instance_id, {"decision": "pass", "opinion": "同意上报"})
-        party.do("county1_org", "county_review", instance_id, {"decision": "pass", "opinion": "初审通过"})
         assert "return" in choices(party, "city_org", "city_review", instance_id)[0]
         party.do("city_org", "city_review", instance_id, {"decision": "return", "opinion": "请细化指标"})
         assert party.steps(instance_id) == ["submit_key"]  # the 退回 returns the application
@@ -55,7 +54,6 @@ def test_an_application_past_the_return_limit_is_not_rejected_behind_the_reviewe
     with pytest.raises(InvalidSubmission):
         party.do("county1_leader", "leader_approval", instance_id, {"decision": "return", "opinion": "再改"})
     party.do("county1_leader", "leader_approval", instance_id, {"decision": "pass", "opinion": "同意上报"})
-    party.do("county1_org", "county_review", instance_id, {"decision": "pass", "opinion": "初审通过"})
     assert choices(party, "city_org", "city_review", instance_id)[0] == ["pass", "reject"]
     party.do("city_org", "city_review", instance_id, {"decision": "pass", "opinion": "审核通过"})
     assert party.steps(instance_id) == ["assign_panel"]  # 通过 as chosen, not 不予通过
@@ -72,7 +70,6 @@ def test_argumentation_past_the_return_limit_offers_no_return(party):
         assert party.steps(instance_id) == ["submit_key"]
         party.submit(APPLICANT, instance_id, key_application("论证退回上限项目"))
     party.do("county1_leader", "leader_approval", instance_id, {"decision": "pass", "opinion": "同意上报"})
-    party.do("county1_org", "county_review", instance_id, {"decision": "pass", "opinion": "初审通过"})
     party.do("city_org", "city_review", instance_id, {"decision": "pass", "opinion": "审核通过"})
     party.assign_panel(instance_id)
     party.score_argumentation(instance_id, {"panel1": 80, "panel2": 82, "panel3": 84})

@@ -57,8 +57,7 @@ def test_happy_path_to_closure(party):
         "county1_leader": ["leader_approval"], "county2_leader": [], "county1_org": []}
     party.do("county1_leader", "leader_approval", instance_id, {"decision": "pass", "opinion": "同意上报"})
     assert who_is_asked(party, instance_id, ["county1_org", "county2_org", "city_org"]) == {
-        "county1_org": ["county_review"], "county2_org": [], "city_org": []}
-    party.do("county1_org", "county_review", instance_id, {"decision": "pass"})
+        "county1_org": [], "county2_org": [], "city_org": ["city_review"]}  # a county's own: no 初审
     party.do("city_org", "city_review", instance_id, {"decision": "pass"})
     assert party.steps(instance_id) == ["assign_panel"]
 
@@ -103,7 +102,7 @@ def test_happy_path_to_closure(party):
 def test_returned_then_resubmitted_keeps_every_round(party):
     instance_id = party.apply(APPLICANT, "基层党代表列席试点")
     party.do("county1_leader", "leader_approval", instance_id, {"decision": "pass"})
-    party.do("county1_org", "county_review", instance_id, {"decision": "return", "opinion": "考核指标不够具体，请细化"})
+    party.do("city_org", "city_review", instance_id, {"decision": "return", "opinion": "考核指标不够具体，请细化"})
     assert party.steps(instance_id) == ["submit_key"]
     resubmit = party.engine.task(APPLICANT, party.task(APPLICANT, "submit_key", instance_id).id)
     assert resubmit.values["title"] == "基层党代表列席试点"  # the form comes back filled in
