@@ -69,7 +69,7 @@ PLANS = [
     Plan("county3_applicant", "荥经县工业园区党建示范带", kind="demonstration_project", stop="q4_open",
          skip_report="Q4", collaborator=None),
     Plan("county4_applicant", "汉源县移民新村党建示范片", kind="demonstration_project", stop="leader"),
-    Plan("county1_applicant", "雨城区乡村振兴党建示范带", kind="demonstration_project", stop="county_review",
+    Plan("county1_applicant", "雨城区川藏公路沿线党建示范带", kind="demonstration_project", stop="county_review",
          collaborator=None),
 ]
 
