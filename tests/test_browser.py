@@ -249,6 +249,11 @@ def test_application_from_filing_to_approval(browser, server, tmp_path):
     city.choose("decision", "approve")
     city.submit()
     city.open("项目立项（矩阵管理图）")
+    city.page.fill("#f-approval_doc_no", "雅组通〔2008〕12号")
+    city.page.fill("#f-approval_date", "2008-04-15")
+    city.page.fill("#f-approved_budget", "10")
+    assert "党员党性分析覆盖率" in city.page.content()  # the catalogue's refined indicators
+    city.page.fill("#f-project_indicators-3-target", "不低于92%")  # the city adjusts one target
     city.choose("responsible_person", "county1_applicant")
     city.choose("leader_in_charge", "county1_leader")
     city.page.fill("#f-sub_items-0-name", "党性分析制度建设")

@@ -57,7 +57,8 @@ def approval(responsible: str, leader: str, collaborator: str | None) -> dict[st
         "nodes": [{"name": "制定实施细则", "sub_item": "制度建设", "planned_date": "2008-05-15"},
                   {"name": "完成示范点选定", "sub_item": "示范点培育", "planned_date": "2008-07-31"},
                   {"name": "形成总结报告", "sub_item": "制度建设", "planned_date": "2008-11-30"}],
-        "approval_note": "同意立项，按矩阵管理图组织实施。"}
+        "approval_note": "同意立项，按矩阵管理图组织实施。",
+        "approval_doc_no": "雅组通〔2008〕12号", "approval_date": "2008-04-15", "approved_budget": 10.0}
     if collaborator:
         data["collaborators"] = [{"unit": collaborator, "duties": "提供政策和资源支持", "entry_date": "2008-05-01"}]
     return data
@@ -228,7 +229,9 @@ class ProjectDriver:
 
     def approve(self, instance_id: int, responsible: str, collaborator: str | None = "511800D01") -> None:
         """The clerk's 立项 and the 部领导's 审签."""
-        self.do("city_org", "approve", instance_id, approval(responsible, leader_of(responsible), collaborator))
+        data = approval(responsible, leader_of(responsible), collaborator)
+        data["approval_doc_no"] = f"雅组通〔2008〕{20 + instance_id}号"
+        self.do("city_org", "approve", instance_id, data)
         self.sign(instance_id, "sign_approval")
 
     def sign(self, instance_id: int, bpmn_id: str, decision: str = "approve") -> None:
@@ -330,7 +333,10 @@ class ProjectDriver:
                 self.score_stage(instance_id, score)
 
     def midyear(self, instance_id: int) -> None:
-        self.do("city_org", "midyear", instance_id, {"rating": "良好", "findings": "项目推进正常，节点按期完成。"})
+        today = clock.now().astimezone(BUSINESS_TZ).date().isoformat()
+        self.do("city_org", "midyear", instance_id, {
+            "inspection_date": today, "inspectors": "市委组织部组织科、县(区)委组织部、考评验收组",
+            "rating": "良好", "findings": "项目推进正常，节点按期完成。"})
 
     # -- evaluation and accountability -----------------------------------------------------------
 

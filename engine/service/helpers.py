@@ -27,7 +27,7 @@ from engine.workdays import add_workdays
 EXPORTED = ("count_projects", "refuse", "county_of", "unit_of_kind", "unit_kind", "unit_name", "today",
             "workdays_after", "mean", "reference", "year_plan", "calendar_of", "catalogue_options", "sector_options",
             "brand_options", "corridor_options", "collaborator_options", "users_with_role", "users_in_unit",
-            "units_of_kind", "quota_left", "quota_unit")
+            "units_of_kind", "quota_left", "quota_unit", "catalogue_indicators")
 # Units that may be named as collaborating units of a project (协作单位).
 COLLABORATOR_KINDS = ("department", "county", "township", "enterprise", "community", "village")
 
@@ -130,6 +130,17 @@ class DiagramHelpers:
         """The year's catalogue projects as choices, then "自拟项目" (a project of the unit's own)."""
         return [{"value": p["code"], "label": p["name"]} for p in self.year_plan(year)["catalogue"]] + \
             [{"value": "own", "label": "自拟项目"}]
+
+    def catalogue_indicators(self, year: int, code: str) -> list[dict[str, str]]:
+        """The refined 考核指标 the year plan's catalogue gives project ``code`` (one per line,
+        "指标：目标值"), as rows with ``name`` and ``target``; none for a project of the unit's own."""
+        entry = next((p for p in self.year_plan(year)["catalogue"] if p.get("code") == code), None)
+        rows = []
+        for line in str((entry or {}).get("indicators") or "").splitlines():
+            name, _colon, target = line.replace(":", "：").partition("：")
+            if name.strip():
+                rows.append({"name": name.strip(), "target": target.strip()})
+        return rows
 
     def sector_options(self, year: int) -> list[dict[str, str]]:
         """The year's work sectors a key project may belong to (the demonstration sector is separate)."""
