@@ -38,19 +38,22 @@ APPLICATION_DETAILS: dict[str, Any] = {
     "filing_date": "2008-03-03"}
 
 
-def key_application(title: str, catalogue: str = "P03", sector: str = "quality") -> dict[str, Any]:
+def key_application(title: str, catalogue: str = "P03", sector: str = "quality",
+                    people: dict[str, str] | None = None) -> dict[str, Any]:
+    """A key project's 申报书; ``people`` (project_leader, secretary, contact_person, contact_phone)
+    names the unit's own people."""
     return {"catalogue_project": catalogue, "title": title, "sector": sector, "brands": ["xuanyou", "huimin"],
             **FIVE_SYSTEMS, "indicators": INDICATORS, "contact_person": "王芳", "contact_phone": "0835-2222333",
-            **APPLICATION_DETAILS}
+            **APPLICATION_DETAILS, **(people or {})}
 
 
-def demonstration_application(title: str) -> dict[str, Any]:
+def demonstration_application(title: str, people: dict[str, str] | None = None) -> dict[str, Any]:
     return {"title": title, "demonstration_type": "belt", "corridor": "交通枢纽线",
             "sites": "沿线3个乡镇、8个村党支部和2家企业党组织", **FIVE_SYSTEMS, "indicators": INDICATORS,
-            "contact_person": "李强", "contact_phone": "0835-2333444", **APPLICATION_DETAILS}
+            "contact_person": "李强", "contact_phone": "0835-2333444", **APPLICATION_DETAILS, **(people or {})}
 
 
-def approval(responsible: str, leader: str, collaborator: str | None) -> dict[str, Any]:
+def approval(responsible: str, leader: str, collaborator: str | tuple[str, ...] | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "responsible_person": responsible, "leader_in_charge": leader,
         "sub_items": [{"name": "制度建设", "owner": "组织科"}, {"name": "示范点培育", "owner": "基层办"}],
@@ -59,8 +62,10 @@ def approval(responsible: str, leader: str, collaborator: str | None) -> dict[st
                   {"name": "形成总结报告", "sub_item": "制度建设", "planned_date": "2008-11-30"}],
         "approval_note": "同意立项，按矩阵管理图组织实施。",
         "approval_doc_no": "雅组通〔2008〕12号", "approval_date": "2008-04-15", "approved_budget": 10.0}
-    if collaborator:
-        data["collaborators"] = [{"unit": collaborator, "duties": "提供政策和资源支持", "entry_date": "2008-05-01"}]
+    units = (collaborator,) if isinstance(collaborator, str) else collaborator or ()
+    if units:
+        data["collaborators"] = [{"unit": unit, "duties": "提供政策和资源支持", "entry_date": "2008-05-01"}
+                                 for unit in units]
     return data
 
 
@@ -227,7 +232,8 @@ class ProjectDriver:
         opinion = {"approve": "同意立项", "return": "请进一步细化考核指标", "reject": "与年度重点不符"}[decision]
         self.do("city_org", "decide", instance_id, {"decision": decision, "opinion": opinion})
 
-    def approve(self, instance_id: int, responsible: str, collaborator: str | None = "511800D01") -> None:
+    def approve(self, instance_id: int, responsible: str,
+                collaborator: str | tuple[str, ...] | None = "511800D01") -> None:
         """The clerk's 立项 and the 部领导's 审签."""
         data = approval(responsible, leader_of(responsible), collaborator)
         data["approval_doc_no"] = f"雅组通〔2008〕{20 + instance_id}号"
@@ -367,7 +373,7 @@ class ProjectDriver:
                 "satisfaction_survey": "发放测评表120份，收回118份，满意率92.5%。", "self_rating": rating})
 
     def account(self, instance_id: int, responsible: str, outcome: str = "criticism",
-                with_statement: bool = True) -> None:
+                with_statement: bool = True, sign: bool = True) -> None:
         self.do("city_org", "open_case", instance_id, {"facts": "项目未按要求完成，经核实属实。",
                                                        "basis": "项目立项书和年度考核办法"})
         if with_statement:
@@ -377,6 +383,8 @@ class ProjectDriver:
             "document_no": f"雅组通〔{today.year}〕{10 + instance_id}号", "decision_date": today.isoformat(),
             "outcomes": [outcome], "reasons": "依据事实和申辩情况作出处理。",
             "appeal_deadline": (today + timedelta(days=30)).isoformat()})
+        if not sign:
+            return
         self.sign(instance_id, "sign_case")
         if "appeal" in self.steps(instance_id):
             self.do(responsible, "appeal", instance_id, {"appeal_choice": "accept"})
