@@ -25,6 +25,7 @@ ROLES: tuple[Role, ...] = (
     Role("collaborator", "协作单位", "Collaborating unit"),
     Role("county_org", "县(区)委组织部", "County organisation department"),
     Role("city_org", "市委组织部", "City organisation department", city_wide=True),
+    Role("dept_leader", "部领导", "Department leadership", city_wide=True),
     Role("panel", "考评验收组成员", "Panel member", city_wide=True),
     Role("supervisor", "督查", "Supervisor", city_wide=True),
     Role("admin", "系统管理员", "Administrator", city_wide=True),

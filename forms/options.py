@@ -6,8 +6,13 @@ collaborate; the running process can. A field (or an array's ``items``) marked, 
 engine evaluates (sandboxed, with the diagram helpers) against the task's data each time the
 form is drawn or a submission is checked: reference data is read where it lives, never copied
 into process data. The result is a list of plain values or of ``{"value": ..., "label": ...}``
-objects; the labels go to ``x-enum-labels`` for the form renderer. A bare data key is an
-expression too.
+objects; the labels go to ``x-enum-labels`` for the form renderer (a plain value keeps the label
+the form file gives it there, so an expression may narrow a fixed list: ``['pass', 'return'] if
+rounds < 3 else ['pass']``). A bare data key is an expression too.
+
+``"x-description-from": "expression"`` gives a field's help text from the process: a form that no
+longer offers a choice says why (the return limit reached, say). An empty result keeps the form's
+own ``description``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 KEYWORD = "x-enum-from"
+DESCRIPTION_KEYWORD = "x-description-from"
 # ``"x-rows-from": "expression"`` on a table (an array of objects): its rows come from the process
 # (a score sheet's criteria, say). The expression gives one object per row with the fixed columns
 # (readOnly in ``items``); the user fills in the rest. A column marked ``"x-maximum-from": "max"``
@@ -32,22 +38,25 @@ Resolver = Callable[[str], Any]
 def needs_options(schema: Any) -> bool:
     """True when some field of ``schema`` takes its choices (or rows) from an expression."""
     if isinstance(schema, dict):
-        return KEYWORD in schema or ROWS_KEYWORD in schema or any(needs_options(value) for value in schema.values())
+        return any(key in schema for key in (KEYWORD, ROWS_KEYWORD, DESCRIPTION_KEYWORD)) or \
+            any(needs_options(value) for value in schema.values())
     if isinstance(schema, list):
         return any(needs_options(item) for item in schema)
     return False
 
 
-def _choices(source: Any) -> tuple[list[Any], dict[str, str]]:
+def _choices(source: Any, known: dict[str, str]) -> tuple[list[Any], dict[str, str]]:
+    """The values and labels of ``source``; ``known`` (the form's own ``x-enum-labels``) labels plain
+    values, and stays for values the expression did not give (an earlier submission still reads)."""
     values: list[Any] = []
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = dict(known)
     for option in source if isinstance(source, list) else []:
         if isinstance(option, dict) and "value" in option:
             values.append(option["value"])
             labels[str(option["value"])] = str(option.get("label", option["value"]))
         elif isinstance(option, str | int | float):
             values.append(option)
-            labels[str(option)] = str(option)
+            labels.setdefault(str(option), str(option))
     return values, labels
 
 
@@ -58,10 +67,15 @@ def _resolve(node: Any, resolve: Resolver) -> Any:
         return node
     out = {key: _resolve(value, resolve) for key, value in node.items()}
     if KEYWORD in out:
-        values, labels = _choices(resolve(str(out[KEYWORD])))
+        known = out.get("x-enum-labels")
+        values, labels = _choices(resolve(str(out[KEYWORD])), known if isinstance(known, dict) else {})
         # An empty list still validates as "no valid choice", which is the honest answer.
         out["enum"] = values or [None]
         out["x-enum-labels"] = labels
+    if DESCRIPTION_KEYWORD in out:
+        text = resolve(str(out[DESCRIPTION_KEYWORD]))
+        if isinstance(text, str) and text.strip():
+            out["description"] = text
     if ROWS_KEYWORD in out:
         _fixed_rows(out, resolve(str(out[ROWS_KEYWORD])))
     return out

@@ -53,7 +53,6 @@ def test_withdrawal_ends_once_the_leader_has_approved_and_is_the_starters_alone(
 def test_a_rejected_application_does_not_count_against_the_quota(party):
     rejected = party.apply(APPLICANT, "将被否决的项目")
     party.do("county1_leader", "leader_approval", rejected, {"decision": "pass", "opinion": "同意"})
-    party.do("county1_org", "county_review", rejected, {"decision": "pass", "opinion": "同意"})
     party.do("city_org", "city_review", rejected, {"decision": "reject", "opinion": "与年度重点重复"})
     party.apply(APPLICANT, "第二个项目")
     assert refusal(party) is None  # one counts, the rejected one does not

@@ -190,15 +190,17 @@ def test_application_from_filing_to_approval(browser, server, tmp_path):
     review(leader, "分管领导审批", "pass")
 
     reviewer = User(browser, server, "county1_org", name).login()
-    assert reviewer.inbox() == ["县(区)委组织部初审"]
-    reviewer.open("县(区)委组织部初审")
-    assert "实施方案.pdf" in reviewer.page.content()  # the attachment is there to read
-    reviewer.choose("decision", "return")
-    reviewer.submit()
-    assert "审核结果" in reviewer.page.content() and "退回或不予通过时必须写明理由" in reviewer.page.content()
-    reviewer.page.fill("#f-opinion", "考核指标需要量化，请补充群众满意度指标。")
-    reviewer.submit()
-    assert reviewer.inbox() == []
+    assert reviewer.inbox() == []  # the county's own application: no 初审 by the same county
+    city = User(browser, server, "city_org", name).login()
+    assert city.inbox() == ["市委组织部审核"]
+    city.open("市委组织部审核")
+    assert "实施方案.pdf" in city.page.content()  # the attachment is there to read
+    city.choose("decision", "return")
+    city.submit()
+    assert "审核结果" in city.page.content() and "退回或不予通过时必须写明理由" in city.page.content()
+    city.page.fill("#f-opinion", "考核指标需要量化，请补充群众满意度指标。")
+    city.submit()
+    assert city.inbox() == []
 
     assert applicant.inbox() == ["填写重点项目申报书"]
     applicant.open("填写重点项目申报书")
@@ -210,14 +212,13 @@ def test_application_from_filing_to_approval(browser, server, tmp_path):
     assert "已提交" in applicant.page.content()
 
     review(leader, "分管领导审批", "pass")
-    review(reviewer, "县(区)委组织部初审", "pass")
-    city = User(browser, server, "city_org", name).login()
     assert city.inbox() == ["市委组织部审核"]
     review(city, "市委组织部审核", "pass")
 
     city.open("组织论证（确定专家）")
     for member in ("panel1", "panel2", "panel3"):
         city.page.check(f"input[name=panel][value={member}]")
+    city.choose("panel_leader", "panel1")  # the 组长
     city.page.fill("#f-meeting_date", "2008-04-15")
     city.submit()
 
@@ -235,12 +236,24 @@ def test_application_from_filing_to_approval(browser, server, tmp_path):
         expert.submit()
         expert.close()
     assert User(browser, server, "panel4", name).login().inbox() == []
+    leader_of_panel = User(browser, server, "panel1", name).login()
+    assert leader_of_panel.inbox() == ["专家组组长综合论证意见"]
+    leader_of_panel.open("专家组组长综合论证意见")
+    leader_of_panel.choose("recommendation", "approve")
+    leader_of_panel.page.fill("#f-collective_opinion", "专家组认为项目目标明确，方案可行，同意立项。")
+    leader_of_panel.submit()
+    leader_of_panel.close()
 
     city.open("论证结论与立项决定")
     assert "88" in city.page.locator("#f-argumentation_score").inner_text()  # mean of the two who scored
     city.choose("decision", "approve")
     city.submit()
     city.open("项目立项（矩阵管理图）")
+    city.page.fill("#f-approval_doc_no", "雅组通〔2008〕12号")
+    city.page.fill("#f-approval_date", "2008-04-15")
+    city.page.fill("#f-approved_budget", "10")
+    assert "党员党性分析覆盖率" in city.page.content()  # the catalogue's refined indicators
+    city.page.fill("#f-project_indicators-3-target", "不低于92%")  # the city adjusts one target
     city.choose("responsible_person", "county1_applicant")
     city.choose("leader_in_charge", "county1_leader")
     city.page.fill("#f-sub_items-0-name", "党性分析制度建设")
@@ -251,7 +264,13 @@ def test_application_from_filing_to_approval(browser, server, tmp_path):
     city.submit()
     assert "已提交：项目立项（矩阵管理图）" in city.page.content()
     assert city.inbox() == []
-    for user in (applicant, county2, leader, reviewer, city):
+    signer = User(browser, server, "city_leader", name).login()
+    assert signer.inbox() == ["部领导审签（立项批复）"]
+    signer.open("部领导审签（立项批复）")
+    signer.choose("sign_decision", "approve")
+    signer.submit()
+    assert "已提交" in signer.page.content() and signer.inbox() == []
+    for user in (applicant, county2, leader, reviewer, city, signer):
         user.close()
     assert len(list(ARTIFACTS.glob(f"{name}-*.png"))) > 20
 

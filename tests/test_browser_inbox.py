@@ -65,6 +65,7 @@ def test_routing_and_expert_confidentiality(browser, site):  # noqa: F811
 
     party.do("panel2", "panel_score", instance_id, {"recuse": False, "score": 88, "opinion": "同意"})
     party.do("panel3", "panel_score", instance_id, {"recuse": True, "recuse_reason": "保密的回避理由"})
+    party.write_panel_opinion(instance_id)  # the 组长's collective opinion
     city = User(browser, base, "city_org", "confidential").login()  # lands on 我的待办 with the decision in it
     assert city.page.locator("table.tasks tbody tr").count() >= 1
     city.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from engine.clock import BUSINESS_TZ
+from engine.workdays import add_workdays
 from web.demo_projects import ProjectDriver
 
 APPLICANT = "county1_applicant"
@@ -57,3 +58,25 @@ def test_without_an_extension_the_grace_timer_fires_on_its_date(party):
     party.at("2008-04-21")
     party.at("2008-05-20")
     assert "open_case" in party.steps(instance_id)
+
+
+def workdays_between(start: date, end: date) -> int:
+    count = 0
+    while add_workdays(start, count + 1) <= end:
+        count += 1
+    return count
+
+
+def test_a_step_after_a_late_predecessor_still_gets_the_plans_minimum_of_working_days(party):
+    """The panel is named on the argumentation deadline: the experts' scoring, due that same day by
+    the calendar, still gets the year plan's minimum of working days from its own start."""
+    instance_id = party.apply(APPLICANT, "前一环节迟办项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.at("2008-04-18 16:00")  # the argumentation deadline itself
+    party.assign_panel(instance_id)
+    minimum = 3  # the 2008 plan's workdays.minimum
+    for member in ("panel1", "panel2", "panel3"):
+        task = party.task(member, "panel_score", instance_id)
+        started = task.created_at.astimezone(BUSINESS_TZ).date()
+        due = task.due_at.astimezone(BUSINESS_TZ).date()
+        assert started == date(2008, 4, 18) and workdays_between(started, due) >= minimum

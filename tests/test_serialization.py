@@ -53,6 +53,9 @@ FAKE_HELPERS = {
     "users_with_role": lambda role: [{"value": "p1", "label": "专家"}],
     "users_in_unit": lambda unit: [{"value": "u1", "label": "用户"}],
     "units_of_kind": lambda *kinds: [{"value": "d1", "label": "部门"}],
+    "quota_left": lambda kind, unit, year: 1,
+    "quota_unit": lambda code: code,
+    "catalogue_indicators": lambda year, code: [{"name": "指标", "target": "100%"}],
 }
 
 

@@ -57,8 +57,7 @@ def test_happy_path_to_closure(party):
         "county1_leader": ["leader_approval"], "county2_leader": [], "county1_org": []}
     party.do("county1_leader", "leader_approval", instance_id, {"decision": "pass", "opinion": "同意上报"})
     assert who_is_asked(party, instance_id, ["county1_org", "county2_org", "city_org"]) == {
-        "county1_org": ["county_review"], "county2_org": [], "city_org": []}
-    party.do("county1_org", "county_review", instance_id, {"decision": "pass"})
+        "county1_org": [], "county2_org": [], "city_org": ["city_review"]}  # a county's own: no 初审
     party.do("city_org", "city_review", instance_id, {"decision": "pass"})
     assert party.steps(instance_id) == ["assign_panel"]
 
@@ -95,14 +94,15 @@ def test_happy_path_to_closure(party):
     completed_by = {(e.bpmn_id, e.actor) for e in final.events if e.kind == "task_completed"}
     assert {("report", APPLICANT), ("midyear", "city_org"), ("evaluate", "city_org"),
             ("county_assessment", "county1_org"), ("collaborator_input", "dept1_applicant"),
-            ("self_evaluation", APPLICANT), ("apply_acceptance", APPLICANT)} <= completed_by
+            ("self_evaluation", APPLICANT), ("apply_acceptance", APPLICANT), ("panel_opinion", "panel1"),
+            ("leader_summary", "panel1"), ("panel_assessment", "panel1")} <= completed_by  # the 组长
     assert sum(1 for e in final.events if e.kind == "task_completed" and e.bpmn_id == "score") == 9
 
 
 def test_returned_then_resubmitted_keeps_every_round(party):
     instance_id = party.apply(APPLICANT, "基层党代表列席试点")
     party.do("county1_leader", "leader_approval", instance_id, {"decision": "pass"})
-    party.do("county1_org", "county_review", instance_id, {"decision": "return", "opinion": "考核指标不够具体，请细化"})
+    party.do("city_org", "city_review", instance_id, {"decision": "return", "opinion": "考核指标不够具体，请细化"})
     assert party.steps(instance_id) == ["submit_key"]
     resubmit = party.engine.task(APPLICANT, party.task(APPLICANT, "submit_key", instance_id).id)
     assert resubmit.values["title"] == "基层党代表列席试点"  # the form comes back filled in
@@ -180,12 +180,14 @@ def test_failing_twice_leads_to_accountability_with_an_outcome(party):
     party.score_stage(instance_id, POOR_SCORE)
     party.rectify(instance_id, APPLICANT)
     party.score_stage(instance_id, POOR_SCORE)
-    assert party.steps(instance_id) == ["open_case"]  # quarterly reports and other stages stopped
+    assert "failure_decision" in party.steps(instance_id)  # the city decides; nothing ends by itself
+    party.decide_failure(instance_id, "withdraw")
+    assert party.steps(instance_id) == ["open_case"]  # 撤项: quarterly reports and other stages stopped
     party.account(instance_id, APPLICANT, outcome="no_award")
     final = view(party, instance_id)
     assert final.status == "completed" and "accounted" in milestones(party, instance_id)
     decision = next(e for e in final.events if e.bpmn_id == "decide_case")
-    assert decision.data["outcomes"] == ["no_award"] and decision.data["document_no"].startswith("雅组追")
+    assert decision.data["outcomes"] == ["no_award"] and decision.data["document_no"].startswith("雅组通〔2008〕")
     opened = next(e for e in final.events if e.bpmn_id == "open_case")
     assert opened.actor == "city_org"
     statement = next(e for e in final.events if e.bpmn_id == "statement")

@@ -177,16 +177,22 @@ def unit_path(session: Session, code: str | None) -> str | None:
 def count_with_milestone(session: Session, *, kind: str | None, unit_code: str, year: int | None,
                          milestone: str, exclude_instance: int | None,
                          ignore_statuses: Collection[str] = ("terminated", "withdrawn"),
-                         unless_milestone: str = "rejected") -> int:
-    """Instances of ``kind`` for a unit and year that reached ``milestone`` (quotas count these);
-    withdrawn and ended ones, and those that reached ``unless_milestone``, do not count."""
+                         unless_milestone: str = "rejected", below: bool = False) -> int:
+    """Instances of ``kind`` for a unit (with ``below``, or a unit below it) and year that reached
+    ``milestone`` (quotas count these); withdrawn and ended ones, and those that reached
+    ``unless_milestone``, do not count."""
     ended = aliased(Milestone)
     rejected = (select(ended.id).where(ended.instance_id == ProcessInstance.id, ended.key == unless_milestone)
                 .correlate(ProcessInstance).exists())
     query = (select(func.count(func.distinct(ProcessInstance.id)))
              .join(Milestone, Milestone.instance_id == ProcessInstance.id)
-             .where(ProcessInstance.unit_code == unit_code, Milestone.key == milestone,
-                    ProcessInstance.status.not_in(tuple(ignore_statuses)), ~rejected))
+             .where(Milestone.key == milestone, ProcessInstance.status.not_in(tuple(ignore_statuses)), ~rejected))
+    unit = session.get(Unit, unit_code) if below else None
+    if unit is not None:
+        query = query.join(Unit, Unit.code == ProcessInstance.unit_code).where(
+            Unit.path.like(like_prefix(unit.path), escape="\\"))
+    else:
+        query = query.where(ProcessInstance.unit_code == unit_code)
     if kind is not None:
         query = query.where(ProcessInstance.kind == kind)
     if year is not None:

@@ -48,12 +48,29 @@ def due_at(meta: TaskMeta, created: datetime, evaluate: Callable[[str], Any],
     """When the task falls due, or None when it has no due-date property (or it cannot be read).
 
     A task whose date has already passed when it starts (a calendar date in spring for a project
-    approved in December) is not born overdue: it gets ``late_start_workdays`` working days.
+    approved in December) is not born overdue: it gets ``late_start_workdays`` working days. A task
+    with a ``minWorkdays`` property (an expression, e.g. a number of the year plan) gets at least
+    that many working days from its own start, however late the step before it finished.
     """
     due = _declared_due(meta, created, evaluate)
-    if due is not None and late_start_workdays and due < created:
-        return end_of_day(add_workdays(created.astimezone(BUSINESS_TZ).date(), late_start_workdays))
-    return due
+    if due is None:
+        return None
+    start = created.astimezone(BUSINESS_TZ).date()
+    if late_start_workdays and due < created:
+        due = end_of_day(add_workdays(start, late_start_workdays))
+    minimum = _minimum_workdays(meta, evaluate)
+    return max(due, end_of_day(add_workdays(start, minimum))) if minimum else due
+
+
+def _minimum_workdays(meta: TaskMeta, evaluate: Callable[[str], Any]) -> int:
+    expression = meta.prop("minWorkdays")
+    if not expression:
+        return 0
+    try:
+        return max(0, int(evaluate(expression)))
+    except Exception as error:  # noqa: BLE001 - a bad expression must not block the task
+        log.warning("minimum working days of %s could not be computed: %s", meta.bpmn_id, error)
+        return 0
 
 
 def _declared_due(meta: TaskMeta, created: datetime, evaluate: Callable[[str], Any]) -> datetime | None:

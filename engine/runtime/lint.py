@@ -48,7 +48,7 @@ DC = "http://www.omg.org/spec/DD/20100524/DC"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "dc": DC, "spiffworkflow": SPIFF}
 
-EXPRESSION_PROPERTIES = ("scope", "assignee", "dueDate")
+EXPRESSION_PROPERTIES = ("scope", "assignee", "dueDate", "minWorkdays")
 FLOW_NODES = ("task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
               "receiveTask", "callActivity", "subProcess", "startEvent", "endEvent", "intermediateCatchEvent",
               "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway", "parallelGateway",
@@ -88,7 +88,8 @@ FOREIGN_EQUIVALENTS = {
 }
 # What each checked expression is, as messages name it.
 EXPRESSION_PROPERTIES_NAMED = {"scope": phrase("scope property"), "assignee": phrase("assignee property"),
-                               "dueDate": phrase("dueDate property")}
+                               "dueDate": phrase("dueDate property"),
+                               "minWorkdays": phrase("minWorkdays property")}
 CAMUNDA_CONSTRUCT = phrase("Camunda construct %(construct)s: %(equivalent)s")
 NOT_ISO = phrase("The %(kind)s '%(text)s' is not a valid ISO-8601 value")
 SPIFF_REFUSES = phrase("SpiffWorkflow refuses it: %(error)s")

@@ -27,7 +27,7 @@ from engine.workdays import add_workdays
 EXPORTED = ("count_projects", "refuse", "county_of", "unit_of_kind", "unit_kind", "unit_name", "today",
             "workdays_after", "mean", "reference", "year_plan", "calendar_of", "catalogue_options", "sector_options",
             "brand_options", "corridor_options", "collaborator_options", "users_with_role", "users_in_unit",
-            "units_of_kind", "quota_left")
+            "units_of_kind", "quota_left", "quota_unit", "catalogue_indicators")
 # Units that may be named as collaborating units of a project (协作单位).
 COLLABORATOR_KINDS = ("department", "county", "township", "enterprise", "community", "village")
 
@@ -41,17 +41,25 @@ class DiagramHelpers:
     def as_dict(self) -> dict[str, Callable]:
         return {name: getattr(self, name) for name in EXPORTED}
 
-    def count_projects(self, kind: str, unit_code: str, year: int | None = None, milestone: str = "submitted") -> int:
-        """Other instances of ``kind`` for the unit and year that reached ``milestone``."""
+    def count_projects(self, kind: str, unit_code: str, year: int | None = None, milestone: str = "submitted",
+                       below: bool = False) -> int:
+        """Other instances of ``kind`` for the unit (with ``below``, or a unit below it) and year
+        that reached ``milestone``."""
         self.session.scalars(select(Unit).where(Unit.code == unit_code).with_for_update()).first()
         return queries.count_with_milestone(self.session, kind=kind, unit_code=unit_code, year=year,
-                                            milestone=milestone, exclude_instance=self.instance_id)
+                                            milestone=milestone, exclude_instance=self.instance_id, below=below)
+
+    def quota_unit(self, unit_code: str) -> str:
+        """The unit whose quota an application of ``unit_code`` counts against: its county for a
+        township or village (which cannot bypass the county's quota), else the unit itself."""
+        return self.county_of(unit_code) or unit_code
 
     def quota_left(self, kind: str, unit_code: str, year: int) -> int:
         """How many more applications of ``kind`` the unit may file in ``year`` (the year plan's quota
-        less those filed, not counting withdrawn or rejected ones). Takes no lock: for showing."""
-        filed = queries.count_with_milestone(self.session, kind=kind, unit_code=unit_code, year=year,
-                                             milestone="submitted", exclude_instance=self.instance_id)
+        less those filed in its quota unit, not counting withdrawn or rejected ones). Takes no lock:
+        for showing."""
+        filed = queries.count_with_milestone(self.session, kind=kind, unit_code=self.quota_unit(unit_code), year=year,
+                                             milestone="submitted", exclude_instance=self.instance_id, below=True)
         return int(self.year_plan(year)["quota"][kind]) - filed
 
     @staticmethod
@@ -122,6 +130,17 @@ class DiagramHelpers:
         """The year's catalogue projects as choices, then "自拟项目" (a project of the unit's own)."""
         return [{"value": p["code"], "label": p["name"]} for p in self.year_plan(year)["catalogue"]] + \
             [{"value": "own", "label": "自拟项目"}]
+
+    def catalogue_indicators(self, year: int, code: str) -> list[dict[str, str]]:
+        """The refined 考核指标 the year plan's catalogue gives project ``code`` (one per line,
+        "指标：目标值"), as rows with ``name`` and ``target``; none for a project of the unit's own."""
+        entry = next((p for p in self.year_plan(year)["catalogue"] if p.get("code") == code), None)
+        rows = []
+        for line in str((entry or {}).get("indicators") or "").splitlines():
+            name, _colon, target = line.replace(":", "：").partition("：")
+            if name.strip():
+                rows.append({"name": name.strip(), "target": target.strip()})
+        return rows
 
     def sector_options(self, year: int) -> list[dict[str, str]]:
         """The year's work sectors a key project may belong to (the demonstration sector is separate)."""

@@ -26,6 +26,7 @@ from engine.clock import BUSINESS_TZ
 from engine.errors import NotAllowed
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
+from engine.persistence.models import Milestone
 from engine.persistence.models import Notification
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
@@ -196,7 +197,9 @@ class Supervision:
     year: int | None
     application_close: str | None  # ISO date of the year's application deadline
     window_closed: bool
-    not_applied: list[tuple[str, str]]  # (unit code, unit name)
+    not_applied: list[tuple[str, str]]  # (unit code, unit name) without a key-project application
+    # counties without a 示范片/带 application
+    not_applied_demonstration: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -408,7 +411,8 @@ class LedgerUseCases(ServiceBase):
             close = (plan.value.get("calendar") or {}).get("application_close") if plan is not None else None
             closed = close is not None and str(close)[:10] < today.isoformat()
             return Supervision(list(escalations.values()), escalate, year, close, closed,
-                               self._not_applied(session, path, year) if closed else [])
+                               self._not_applied(session, path, year, "key_project") if closed else [],
+                               self._not_applied(session, path, year, "demonstration", "county") if closed else [])
 
     @staticmethod
     def _current_plan_year(session: Session, this_year: int) -> int | None:
@@ -418,18 +422,23 @@ class LedgerUseCases(ServiceBase):
         return this_year if this_year in years else max(years, default=None)
 
     @staticmethod
-    def _not_applied(session: Session, path: str | None, year: int | None) -> list[tuple[str, str]]:
-        """Units in scope with an active applicant and no application of ``year`` (withdrawn ones
-        do not count)."""
-        applied = select(ProcessInstance.unit_code).where(
-            ProcessInstance.year == year, ProcessInstance.parent_id.is_(None),
+    def _not_applied(session: Session, path: str | None, year: int | None, kind: str,
+                     unit_kind: str | None = None) -> list[tuple[str, str]]:
+        """Units in scope (of ``unit_kind`` if given) with an active applicant and no submitted
+        application of ``kind`` in ``year``: a draft never submitted and a withdrawn application
+        do not count as applied."""
+        applied = select(ProcessInstance.unit_code).join(
+            Milestone, and_(Milestone.instance_id == ProcessInstance.id, Milestone.key == "submitted")).where(
+            ProcessInstance.year == year, ProcessInstance.parent_id.is_(None), ProcessInstance.kind == kind,
             ProcessInstance.status != "withdrawn", ProcessInstance.unit_code.is_not(None))
         with_applicants = select(User.unit_code).join(UserRole, UserRole.user_id == User.id).where(
             UserRole.role == "applicant", User.active.is_(True))
         unit_scope = CITY_WIDE if path is None else Unit.path.like(like_prefix(path), escape="\\")
-        return [tuple(row) for row in session.execute(
-            select(Unit.code, Unit.name).where(Unit.code.in_(with_applicants), Unit.code.notin_(applied), unit_scope)
-            .order_by(Unit.path))]
+        query = select(Unit.code, Unit.name).where(Unit.code.in_(with_applicants), Unit.code.notin_(applied),
+                                                   unit_scope)
+        if unit_kind is not None:
+            query = query.where(Unit.kind == unit_kind)
+        return [tuple(row) for row in session.execute(query.order_by(Unit.path))]
 
     def bottlenecks(self, actor: str, query: LedgerQuery) -> Bottlenecks:
         """Where the projects ``query`` selects are waiting (卡点分析): per step and per unit, the projects

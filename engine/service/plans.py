@@ -30,7 +30,7 @@ from forms import validate_submission
 PLANNERS = ("city_org", "admin")
 # Acceptance stages the plan may give a scoring template of their own (the others use the default).
 STAGE_TEMPLATES = ("early", "late")
-WORKDAY_KEYS = ("review", "scoring", "decision", "rectification", "statement", "case")
+WORKDAY_KEYS = ("review", "scoring", "decision", "rectification", "statement", "case", "minimum")
 # Business hours the stored calendar gives the dates it opens and closes on.
 OPENS_AT, CLOSES_AT = "T09:00:00+08:00", "T18:00:00+08:00"
 
