@@ -85,7 +85,7 @@ def test_argumentation_scores_from_several_processes_reach_the_decision(party):
     party.assign_panel(instance_id)
     finish_in_other_engines(party, instance_id, "panel_score", party.panel,
                             {"recuse": False, "score": 85, "opinion": "方案可行，建议立项。"})
-    assert party.steps(instance_id) == ["decide"]
+    assert party.steps(instance_id) == ["panel_opinion"]  # the 组长's collective opinion
 
 
 def test_acceptance_scores_from_several_processes_reach_the_leaders_summary(party):

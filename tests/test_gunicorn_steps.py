@@ -88,7 +88,7 @@ def test_experts_scoring_on_either_worker_reach_the_decision(party, server):
     server.start()
     for member in party.panel:
         server.score(tokens[member], party.task(member, "panel_score", instance_id).id)
-    assert party.steps(instance_id) == ["decide"]
+    assert party.steps(instance_id) == ["panel_opinion"]  # the 组长's collective opinion
 
 
 def test_experts_scoring_across_a_server_restart_reach_the_decision(party, server):
@@ -101,5 +101,5 @@ def test_experts_scoring_across_a_server_restart_reach_the_decision(party, serve
     server.start()
     for member in others:
         server.score(tokens[member], party.task(member, "panel_score", instance_id).id)
-    assert party.steps(instance_id) == ["decide"]
+    assert party.steps(instance_id) == ["panel_opinion"]  # the 组长's collective opinion
     assert party.engine.instance("admin", instance_id).error_message is None

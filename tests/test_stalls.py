@@ -109,7 +109,8 @@ def test_the_upgrade_merges_unmerged_scores_and_the_project_goes_on(party, monke
     instance_id = stall_the_panel(party, monkeypatch)
     with fresh_engine(party.engine) as upgrade:
         assert upgrade.resolve_stalled() == (1, 0)
-    assert party.steps(instance_id) == ["decide"]
+    assert party.steps(instance_id) == ["panel_opinion"]
+    party.write_panel_opinion(instance_id)
     detail = party.engine.task("city_org", party.task("city_org", "decide", instance_id).id)
     assert detail.values["argumentation_score"] == 85.0  # all three scores reached the mean
     assert any(event.kind == "repaired" for event in party.engine.instance("admin", instance_id).events)
@@ -122,7 +123,7 @@ def test_the_worker_repairs_a_stalled_panel_too(party, monkeypatch):
     instance_id = stall_the_panel(party, monkeypatch)
     with fresh_engine(party.engine) as worker:
         work_once(worker)
-    assert party.steps(instance_id) == ["decide"]
+    assert party.steps(instance_id) == ["panel_opinion"]
 
 
 def test_a_stall_shows_under_errors_on_the_ledger_and_on_the_project_page(party_engine, app, tmp_path):
