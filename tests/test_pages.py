@@ -442,3 +442,32 @@ def test_each_server_has_its_own_gunicorn_control_socket_and_setup_installs_node
     assert len(sockets) == 2 and not any(".gunicorn/gunicorn.ctl" in path for path in sockets)
     setup = (ROOT / "bin" / "_lib.sh").read_text(encoding="utf-8")
     assert setup.index("ensure_apt node nodejs npm npm") < setup.index("npm ci")
+
+
+def test_the_applicant_does_not_learn_who_leads_the_panel(app, party, party_engine):
+    """The 组长's steps (综合论证意见, each stage's 综合意见) name nobody to the applicant: neither as
+    the holder of the open step nor as who did it."""
+    from web.demo_org import demo_users
+
+    names = {user.username: user.name for user in demo_users()}
+    instance_id = party.apply(APPLICANT, "组长保密项目")
+    party.pass_review(APPLICANT, instance_id)
+    party.at("2008-04-10")
+    party.assign_panel(instance_id)
+    for member in party.panel:
+        party.do(member, "panel_score", instance_id, {"recuse": False, "score": 85, "opinion": "方案可行。"})
+    assert party.steps(instance_id) == ["panel_opinion"]
+    client = app.test_client()
+    login(client, APPLICANT)
+
+    def shown_to_applicant() -> str:
+        return "".join(text(client.get(page)) for page in (f"/projects/{instance_id}",
+                                                           f"/projects/{instance_id}/dossier"))
+
+    leader = names[party.panel_member_with("panel_opinion", instance_id)]
+    assert leader not in shown_to_applicant()
+    party.write_panel_opinion(instance_id)
+    assert leader not in shown_to_applicant()
+    city = app.test_client()
+    login(city, "city_org")
+    assert leader in text(city.get(f"/projects/{instance_id}"))
