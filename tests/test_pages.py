@@ -471,3 +471,26 @@ def test_the_applicant_does_not_learn_who_leads_the_panel(app, party, party_engi
     city = app.test_client()
     login(city, "city_org")
     assert leader in text(city.get(f"/projects/{instance_id}"))
+
+
+def test_every_link_a_collaborator_and_an_unfiled_draft_show_opens(app, party, party_engine):
+    """A collaborating unit's task page offers no project page it may not open, and a draft never
+    filed offers no 申报书 to print; each is named as what it is while it has no title."""
+    from tests.test_workflows import approved_project
+
+    instance_id = approved_project(party)
+    party.implement(instance_id, APPLICANT)
+    party.at("2008-12-08")
+    party.self_evaluate(instance_id)
+    task = party.task("dept1_applicant", "collaborator_input", instance_id)
+    draft = party.start("county2_applicant")
+    collaborator = app.test_client()
+    login(collaborator, "dept1_applicant")
+    for link in links_on(collaborator, f"/tasks/{task.id}"):
+        assert collaborator.get(link).status_code == 200, link
+    city = app.test_client()
+    login(city, "city_org")
+    page = text(city.get(f"/projects/{draft}"))
+    assert f"/projects/{draft}/application" not in page and "（尚未填写项目名称）" in page
+    for link in links_on(city, f"/projects/{draft}", "/projects/supervision"):
+        assert city.get(link).status_code == 200, link

@@ -265,9 +265,17 @@ def error_message(error: Any) -> str:
     return gettext(error.template, **params)
 
 
+def project_title(title: str | None, kind: str | None = None) -> str:
+    """A project's title, or what it is while its application names none (a draft never filed)."""
+    if title:
+        return title
+    untitled = gettext("(no title yet)")
+    return f"{kind}{untitled}" if kind else untitled
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, task_light=task_light,
-                                 event_note=event_note, markdown=safe_markdown,
+                                 event_note=event_note, markdown=safe_markdown, project_title=project_title,
                                  filesize=file_size, person=person, person_name=person_name, unit=unit_name,
                                  role=role_title, held_by=held_by, shown=shown,
                                  event_what=event_what)

@@ -46,6 +46,7 @@ from engine.service.idempotency import keyed
 from engine.service.idempotency import once
 from engine.service.idempotency import record
 from engine.service.instances import REPAIRERS
+from engine.service.instances import may_see_instance
 from engine.service.instances import may_withdraw
 from engine.service.instances import required_reason
 from engine.service.runs import Change
@@ -132,6 +133,7 @@ class TaskDetail:
     attachments: list[dict]
     extension: dict | None
     may_withdraw: bool = False  # the one who started the project may still take it back
+    may_view_project: bool = False  # the project's pages open for this reader (a collaborator's may not)
 
 
 def _row(task: HumanTask, process_id: str, title: str, unit_code: str | None) -> TaskRow:
@@ -193,7 +195,8 @@ class TaskUseCases(ServiceBase):
                               form, values, _draft(session, task, may_act),
                               may_act, may_claim, history, instance.status, _comments(session, instance.id),
                               _attachments(session, instance.id, task, user.username),
-                              _pending_extension(session, task.id), may_withdraw(model, instance, user.username))
+                              _pending_extension(session, task.id), may_withdraw(model, instance, user.username),
+                              may_see_instance(session, user, instance))
 
     def my_task_in(self, actor: str, instance_id: int) -> int | None:
         """The id of an open task of ``instance_id`` the actor may act on (the first one), or None."""
