@@ -144,3 +144,22 @@ def test_the_properties_panel_names_a_default_flow_in_chinese(browser, site):  #
     header.wait_for()
     assert header.inner_text().strip().upper() != "DEFAULT FLOW" and "默认连线" in header.inner_text()
     admin.close()
+
+
+def test_wide_tables_scroll_inside_their_box_on_a_phone(browser, site):  # noqa: F811
+    """At 390 px the ledger, a quarterly report's node table and the year plan stay within the
+    screen: their tables scroll sideways on their own, with columns wider than a character."""
+    base, party = site
+    for applicant in (APPLICANT, "county2_applicant"):
+        party.apply(applicant, f"手机台账项目（{applicant[:7]}）")
+    for user, path in (("supervisor", "/projects/"), ("city_org", "/plans/2008")):
+        reader = User(browser, base, user, f"phone-{user}").login()
+        page = reader.page
+        page.set_viewport_size({"width": 390, "height": 800})
+        page.goto(f"{base}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        narrowest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('main table td')]
+            .filter(c => c.offsetParent !== null).map(c => c.getBoundingClientRect().width))""")
+        assert narrowest >= 40, (path, narrowest)
+        reader.shot(f"phone-{user}")
+        reader.close()
