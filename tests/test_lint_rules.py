@@ -17,6 +17,7 @@ import engine.runtime.lint as lint_module
 from engine.linting import lint_paths
 from tests.bpmn_builder import Process
 from tests.bpmn_builder import document
+from tests.test_lint import simple
 
 ROOT = Path(__file__).resolve().parent.parent
 FOREIGN = Path(__file__).parent / "foreign_diagrams"
@@ -29,15 +30,6 @@ def lint_files(folder: Path, files: dict[str, str]) -> list:
     for name, text in {"note.json": NOTE_FORM, **files}.items():
         (folder / name).write_text(text, encoding="utf-8")
     return lint_paths([folder], None)
-
-
-def simple(**kwargs: str) -> Process:
-    p = Process("simple", "简单", lanes=[("lane_city", kwargs.pop("lane", "市委组织部"))])
-    p.start("start", lane="lane_city")
-    p.user("task", "办理", "lane_city", form=kwargs.pop("form", "note.json"), **kwargs)
-    p.end("end", lane="lane_city")
-    p.chain("start", "task", "end")
-    return p
 
 
 def with_step(kind: str, *args: str, **kwargs: object) -> str:
