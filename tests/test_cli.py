@@ -115,3 +115,13 @@ def test_every_command_reads_the_applications_clock(cli, monkeypatch):
     finally:
         clock.reset()
     assert listed[0]["created_at"].startswith("2008-12-22")
+
+
+def test_the_command_line_builds_its_engine_with_the_applications_settings(cli, monkeypatch):
+    """``dangjian start`` keeps the daily limit the web application keeps (MAX_STARTS_PER_DAY)."""
+    setup_org(cli)
+    monkeypatch.setenv("MAX_STARTS_PER_DAY", "1")
+    data = json.dumps({"applicant_unit": "511802", "year": 2008})
+    assert cli("start", "approval", "--as", "app1", "--data", data).exit_code == 0
+    refused = cli("start", "approval", "--as", "app1", "--data", data)
+    assert refused.exit_code == 1 and "1" in refused.output

@@ -17,11 +17,11 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import Engine
-from engine import EngineSettings
 from engine import clock
 from web import formatting
 from web import input_guard
 from web import observability
+from web.config import engine_settings
 from web.config import load_config
 from web.errors import register_error_handlers
 from web.i18n import DEFAULT_LOCALE
@@ -54,9 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     if app.config["DANGJIAN_CLOCK"]:
         clock.start_ticking_from(app.config["DANGJIAN_CLOCK"])
-    engine = app.config.get("ENGINE") or Engine(EngineSettings(
-        database_url=app.config["DATABASE_URL"], max_upload_bytes=app.config["MAX_UPLOAD_BYTES"],
-        upload_quota_bytes=app.config["UPLOAD_QUOTA_BYTES"], max_starts_per_day=app.config["MAX_STARTS_PER_DAY"]))
+    engine = app.config.get("ENGINE") or Engine(engine_settings(app.config))
     app.extensions["engine"] = engine
 
     if app.config["PROXY_HOPS"]:

@@ -24,7 +24,6 @@ from engine.clock import BUSINESS_TZ
 from engine.errors import DeploymentRefused
 from engine.errors import EngineError
 from engine.errors import InvalidSubmission
-from engine.settings import DEFAULT_DATABASE_URL
 from engine.settings import EngineSettings
 from forms import jsoncheck
 from web.i18n import translate
@@ -42,8 +41,9 @@ def make_engine() -> Engine:
     engine = context.meta.get("dangjian.engine")
     if engine is None:
         from engine import Engine  # here, not at the top: ``dangjian --help`` must not load the engine
+        from web.config import engine_settings
 
-        engine = Engine(EngineSettings(database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL))
+        engine = Engine(engine_settings())
         context.meta["dangjian.engine"] = engine
         context.call_on_close(engine.db.dispose)
     return engine

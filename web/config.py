@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.settings import DEFAULT_DATABASE_URL
 from engine.settings import ROOT
+from engine.settings import EngineSettings
 
 # key: (default, help)
 SETTINGS: dict[str, tuple[Any, str]] = {
@@ -47,6 +48,20 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = kept_secret(Path(config["INSTANCE_PATH"]) / "secret_key")
     return config
+
+
+ENGINE_KEYS = ("DATABASE_URL", "MAX_UPLOAD_BYTES", "UPLOAD_QUOTA_BYTES", "MAX_STARTS_PER_DAY")
+
+
+def engine_settings(config: dict[str, Any] | None = None) -> EngineSettings:
+    """The engine's settings from the application's ``config``, or from the environment as
+    :func:`load_config` reads it: the one place the web application and the command line build them."""
+    if config is None:
+        config = {key: _coerce(os.environ[key], SETTINGS[key][0]) if key in os.environ else SETTINGS[key][0]
+                  for key in ENGINE_KEYS}
+    return EngineSettings(database_url=config["DATABASE_URL"], max_upload_bytes=config["MAX_UPLOAD_BYTES"],
+                          upload_quota_bytes=config["UPLOAD_QUOTA_BYTES"],
+                          max_starts_per_day=config["MAX_STARTS_PER_DAY"])
 
 
 def kept_secret(path: Path) -> str:
