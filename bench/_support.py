@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import socket
 import statistics
+import threading
 import time
 
 from sqlalchemy import create_engine
@@ -52,3 +53,16 @@ def stats(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return statistics.median(ordered) * 1000, p95 * 1000
+
+
+class Recorder:
+    """What a simulated user records of each request: its time and, if it failed, why."""
+
+    results: dict
+    lock: threading.Lock
+
+    def record(self, operation: str, seconds: float, error: str | None) -> None:
+        with self.lock:
+            self.results["times"][operation].append(seconds)
+            if error:
+                self.results["errors"][operation].append(error)

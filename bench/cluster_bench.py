@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _support import BENCH_STARTS  # noqa: E402
+from _support import Recorder  # noqa: E402
 from _support import free_port  # noqa: E402
 from _support import fresh_postgres  # noqa: E402
 from _support import stats  # noqa: E402
@@ -184,7 +185,7 @@ class RoundRobin:
         self.resting[port] = time.monotonic() + 2.0
 
 
-class Staff(threading.Thread):
+class Staff(Recorder, threading.Thread):
     """One member of staff: start, claim, complete, list, until the run ends."""
 
     def __init__(self, token: str, balancer: RoundRobin, until: float, results: dict, lock: threading.Lock) -> None:
@@ -255,12 +256,6 @@ class Staff(threading.Thread):
                 self.results[what] += 1
             else:
                 self.results[what][operation] += 1
-
-    def record(self, operation: str, seconds: float, error: str | None) -> None:
-        with self.lock:
-            self.results["times"][operation].append(seconds)
-            if error:
-                self.results["errors"][operation].append(error)
 
     def run(self) -> None:
         while time.monotonic() < self.until:

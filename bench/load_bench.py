@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _support import BENCH_STARTS  # noqa: E402
+from _support import Recorder  # noqa: E402
 from _support import free_port  # noqa: E402
 from _support import fresh_postgres  # noqa: E402
 from _support import wait_until_up  # noqa: E402
@@ -121,7 +122,7 @@ class Setup:
             process.wait(timeout=30)
 
 
-class User(threading.Thread):
+class User(Recorder, threading.Thread):
     """One API user: start, claim, complete, list, over and over until the phase ends."""
 
     def __init__(self, setup: Setup, username: str, until: float, results: dict, lock: threading.Lock) -> None:
@@ -149,12 +150,6 @@ class User(threading.Thread):
             return None
         self.record(operation, time.perf_counter() - started, None if status < 400 else f"HTTP {status}")
         return json.loads(payload) if status < 400 and payload else None
-
-    def record(self, operation: str, seconds: float, error: str | None) -> None:
-        with self.lock:
-            self.results["times"][operation].append(seconds)
-            if error:
-                self.results["errors"][operation].append(error)
 
     def run(self) -> None:
         cycle = 0

@@ -328,26 +328,27 @@ def test_the_quarterly_report_shows_planned_dates_as_people_write_them(client, p
     assert cells and "2008年5月15日" in cells and not [c for c in cells if re.match(r"\d{4}-", c)]
 
 
-def test_a_called_process_offers_no_make_current_but_says_what_to_roll_back(client):
+def deploy_from_modeler(client, name: str, xml: str, comment: str) -> None:
+    """Deploy ``xml`` as the modeler's 发布为新版本 does."""
     from tests.webhelpers import csrf
 
+    deployed = client.post("/admin/processes/deploy", json={"name": name, "xml": xml, "comment": comment},
+                           headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
+    assert deployed.status_code == 200, deployed.get_data(as_text=True)
+
+
+def test_a_called_process_offers_no_make_current_but_says_what_to_roll_back(client):
     login(client, "admin")
     xml = client.get("/admin/processes/argumentation/versions/1.bpmn").get_data(as_text=True)
     changed = xml.replace('name="进入论证"', 'name="进入项目论证"', 1)
     assert changed != xml
-    deployed = client.post("/admin/processes/deploy", json={"name": "argumentation.bpmn", "xml": changed,
-                                                            "comment": "改名"},
-                           headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
-    assert deployed.status_code == 200, deployed.get_data(as_text=True)
+    deploy_from_modeler(client, "argumentation.bpmn", changed, "改名")
     html = text(client.get("/admin/processes/argumentation/versions"))
     assert "/versions/1/current" not in html and "调用它的流程" in html
     key_xml = client.get("/admin/processes/key_project/versions/1.bpmn").get_data(as_text=True)
     renamed = re.sub(r'(<bpmn:process id="key_project"[^>]*name=")([^"]+)"', r'\1\2（第二版）"', key_xml, count=1)
     assert renamed != key_xml
-    deployed = client.post("/admin/processes/deploy", json={"name": "key_project.bpmn", "xml": renamed,
-                                                            "comment": "第二版"},
-                           headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
-    assert deployed.status_code == 200, deployed.get_data(as_text=True)
+    deploy_from_modeler(client, "key_project.bpmn", renamed, "第二版")
     key = text(client.get("/admin/processes/key_project/versions"))
     form = re.search(r'<form[^>]*action="/admin/processes/key_project/versions/1/current"[^>]*>', key)
     assert form is not None and "data-confirm" in form.group(0) and "设为当前版本" in form.group(0)
