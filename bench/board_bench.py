@@ -9,7 +9,7 @@ tasks, the baseline measured in the same run.
 
 Pages: the ledger's first page; the ledger filtered to overdue projects and sorted by waiting
 time; the ledger of one county (a county organisation department's own view); 卡点分析; a project page,
-its lifecycle diagram's data and its printable dossier; the matrix chart (矩阵管理图), all and overdue.
+its progress diagram's data and its printable dossier; the matrix chart (矩阵管理图), all and overdue.
 Target: p95 <= 150 ms on SQLite for each, and the ratio to the inbox page.
 
 Usage: python bench/board_bench.py [--projects 10000] [--samples 40] [--pg postgresql+psycopg://...]
@@ -122,7 +122,7 @@ def measure(url: str, projects: int, samples: int) -> dict[str, tuple[float, flo
              "ledger of a county": (county, "/projects/"),
              "bottlenecks": (city, "/projects/bottlenecks"),
              "project page": (city, "/projects/4321"),
-             "project diagram": (city, "/projects/4321/lifecycle.json"),
+             "project diagram": (city, "/projects/4321/progress_diagram.json"),
              "matrix chart": (city, "/projects/matrix"),
              "matrix chart, overdue": (city, "/projects/matrix?overdue=1"),
              "project dossier": (city, "/projects/4321/dossier")}

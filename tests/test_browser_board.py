@@ -43,19 +43,19 @@ def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_h
     supervisor.shot("ledger")
 
     supervisor.page.locator("table.ledger tbody tr").first.get_by_role("link", name="论证逾期最久项目").click()
-    supervisor.page.wait_for_selector("#lifecycle[data-state=drawn]")
-    argumentation = supervisor.page.locator('#lifecycle .djs-element[data-element-id="argumentation"]')
+    supervisor.page.wait_for_selector("#progress[data-state=drawn]")
+    argumentation = supervisor.page.locator('#progress .djs-element[data-element-id="argumentation"]')
     assert "step-late" in argumentation.get_attribute("class")
-    assert "step-done" in supervisor.page.locator('#lifecycle [data-element-id="application"]').get_attribute("class")
-    assert supervisor.page.locator(".lifecycle-badge").first.inner_text() == "已等待 78 天"
+    assert "step-done" in supervisor.page.locator('#progress [data-element-id="application"]').get_attribute("class")
+    assert supervisor.page.locator(".progress-badge").first.inner_text() == "已等待 78 天"
     supervisor.shot("project-diagram")
     argumentation.click()  # drill down into the called process
-    supervisor.page.wait_for_selector("#lifecycle[data-state=drawn][data-process=argumentation]")
-    assert "step-late" in supervisor.page.locator('#lifecycle [data-element-id="panel_score"]').get_attribute("class")
-    assert "step-done" in supervisor.page.locator('#lifecycle [data-element-id="assign_panel"]').get_attribute("class")
+    supervisor.page.wait_for_selector("#progress[data-state=drawn][data-process=argumentation]")
+    assert "step-late" in supervisor.page.locator('#progress [data-element-id="panel_score"]').get_attribute("class")
+    assert "step-done" in supervisor.page.locator('#progress [data-element-id="assign_panel"]').get_attribute("class")
     supervisor.shot("project-diagram-argumentation")
-    supervisor.page.locator("#lifecycle-trail").get_by_role("button").click()  # back up to the project
-    supervisor.page.wait_for_selector("#lifecycle[data-state=drawn][data-process=key_project]")
+    supervisor.page.locator("#progress-trail").get_by_role("button").click()  # back up to the project
+    supervisor.page.wait_for_selector("#progress[data-state=drawn][data-process=key_project]")
 
     supervisor.follow(supervisor.page.get_by_role("link", name="打印项目档案"))  # the A4 dossier, printed to PDF
     assert "填写重点项目申报书" in supervisor.page.inner_text("#documents")

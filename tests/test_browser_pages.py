@@ -53,10 +53,10 @@ def test_diagrams_are_drawn_at_a_size_people_can_read(browser, site):  # noqa: F
     city = User(browser, base, "city_org", "readable").login()
     city.page.set_viewport_size({"width": 1366, "height": 768})
     city.page.goto(f"{base}/projects/{instance_id}")
-    city.page.wait_for_selector("#lifecycle[data-state=drawn]")
-    heights = city.page.evaluate(LABEL_HEIGHTS, "#lifecycle")
+    city.page.wait_for_selector("#progress[data-state=drawn]")
+    heights = city.page.evaluate(LABEL_HEIGHTS, "#progress")
     assert heights and min(heights) >= 9.5, heights  # labels of 12 px text, at least about 10 px on screen
-    assert city.page.evaluate(FILLED, "#lifecycle") >= 0.5  # not a thin strip in a tall empty frame
+    assert city.page.evaluate(FILLED, "#progress") >= 0.5  # not a thin strip in a tall empty frame
     city.shot("lifecycle")
     city.page.goto(f"{base}/processes/key_project/diagram")
     city.page.wait_for_selector("#diagram[data-state=drawn]")

@@ -70,10 +70,10 @@ def test_a_late_quality_node_urges_the_responsible_person_once(implementing):
 
 def test_the_workers_pass_scans_only_when_something_changed_and_writes_only_to_send(implementing, monkeypatch):
     engine, _instance_id = implementing
-    engine._quality_nodes_checked = None
+    engine.services.matrix._late_nodes_checked = None
     monkeypatch.setattr(engine.db, "write", lambda: pytest.fail("a pass with nothing to send opened a write"))
     assert engine.notify_late_quality_nodes() == 0  # scanned: every late node was urged already
-    monkeypatch.setattr(type(engine), "_late_quality_nodes",
+    monkeypatch.setattr(type(engine.services.matrix), "_late_quality_nodes",
                         staticmethod(lambda *_args: pytest.fail("scanned again with nothing changed")))
     assert engine.notify_late_quality_nodes() == 0
 

@@ -69,7 +69,7 @@ def test_new_diagram_page(app, client):
 
 
 def test_migration_pages_move_and_undo(app, client):
-    from tests.test_migrations import with_archive_step
+    from tests.test_version_changes import with_archive_step
     from web.demo_projects import ProjectDriver
 
     engine = app.config["ENGINE"]
@@ -77,16 +77,16 @@ def test_migration_pages_move_and_undo(app, client):
     file = engine.model_file("admin", "application_review")
     engine.deploy_model("admin", file.name, with_archive_step(file.xml), "审核通过后增加立项材料归档")
     login(client, "admin")
-    preview = client.get("/admin/processes/key_project/versions/2/migrate")
+    preview = client.get("/admin/processes/key_project/versions/2/move")
     assert "网页迁移的项目" in text(preview) and "分管领导审批" in text(preview)
-    url = "/admin/processes/key_project/versions/2/migrate"
+    url = "/admin/processes/key_project/versions/2/move"
     post(client, url, {"instance": str(running), "reason": ""}, page=url)
     assert engine.instance("admin", running).version == 1  # no reason: refused
     page = text(post(client, url, {"instance": str(running), "reason": "按新流程"}, page=url, follow_redirects=True))
     assert "已将 1 个项目迁移到版本 2" in page and engine.instance("admin", running).version == 2
     project = text(client.get(f"/projects/{running}"))
     assert "迁移到新版本" in project and "撤销版本迁移" in project
-    post(client, f"/admin/processes/instances/{running}/revert-migration", {"reason": "误操作"},
+    post(client, f"/admin/processes/instances/{running}/revert-version-change", {"reason": "误操作"},
          page=f"/projects/{running}")
     assert engine.instance("admin", running).version == 1
     login(client, "city_org")

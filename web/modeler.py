@@ -102,36 +102,36 @@ def refusal_text(reason: str, subject: str) -> str:
     return texts.get(reason, subject)
 
 
-@bp.get("/<process_id>/versions/<int:version>/migrate")
-def migration_preview(process_id: str, version: int):  # type: ignore[no-untyped-def]
+@bp.get("/<process_id>/versions/<int:version>/move")
+def version_change_preview(process_id: str, version: int):  # type: ignore[no-untyped-def]
     """The open projects on other versions: where each stands and what it will do next on ``version``."""
-    plans = engine().migration_preview(g.actor.username, process_id, version)
-    return render_template("admin/migrate.html", process_id=process_id, version=version, plans=plans,
+    plans = engine().version_change_preview(g.actor.username, process_id, version)
+    return render_template("admin/version_change.html", process_id=process_id, version=version, plans=plans,
                            refusal_text=refusal_text)
 
 
-@bp.post("/<process_id>/versions/<int:version>/migrate")
+@bp.post("/<process_id>/versions/<int:version>/move")
 def migrate(process_id: str, version: int):  # type: ignore[no-untyped-def]
     """Move the selected projects onto ``version``; those that cannot move are listed with the reason."""
     ids = [int(value) for value in request.form.getlist("instance") if value.isdigit()][:1000]
     try:
-        results = engine().migrate_instances(g.actor.username, process_id, version, ids, request.form.get("reason"))
+        results = engine().change_version(g.actor.username, process_id, version, ids, request.form.get("reason"))
     except EngineError as error:
         flash(message_of(error), "error")
-        return redirect(url_for("modeler.migration_preview", process_id=process_id, version=version))
+        return redirect(url_for("modeler.version_change_preview", process_id=process_id, version=version))
     moved = [r for r in results if r.moved]
     flash(_("%(count)s project(s) moved to version %(version)s.", count=len(moved), version=version), "success")
     for refused in (r for r in results if not r.moved):
         flash(_("%(title)s was not moved: %(reason)s", title=refused.title,
                 reason="；".join(refusal_text(reason, subject) for reason, subject in refused.refusals)), "error")
-    return redirect(url_for("modeler.migration_preview", process_id=process_id, version=version))
+    return redirect(url_for("modeler.version_change_preview", process_id=process_id, version=version))
 
 
-@bp.post("/instances/<int:instance_id>/revert-migration")
-def revert_migration(instance_id: int):  # type: ignore[no-untyped-def]
+@bp.post("/instances/<int:instance_id>/revert-version-change")
+def revert_version_change(instance_id: int):  # type: ignore[no-untyped-def]
     """Put a migrated project back on its previous version while nothing has run on the new one."""
     try:
-        engine().revert_migration(g.actor.username, instance_id, request.form.get("reason"))
+        engine().revert_version_change(g.actor.username, instance_id, request.form.get("reason"))
     except EngineError as error:
         flash(message_of(error), "error")
     else:

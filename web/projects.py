@@ -29,8 +29,8 @@ from web.exports import ledger_csv
 from web.exports import ledger_workbook
 from web.formatting import unit_name
 from web.input_guard import page_number
-from web.lifecycle import lifecycle_json
 from web.processes import DRAWING_CSP
+from web.progress_diagram import progress_json
 from web.services import engine
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -146,12 +146,12 @@ def dossier_docx_file(instance_id: int) -> Response:
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
-@bp.get("/<int:instance_id>/lifecycle.json")
+@bp.get("/<int:instance_id>/progress_diagram.json")
 @login_required
-def lifecycle(instance_id: int) -> Response:
+def progress(instance_id: int) -> Response:
     """The project's diagram (or one of the processes it calls) with its steps marked, for bpmn-js."""
-    found = engine().lifecycle_diagram(g.actor.username, instance_id, request.args.get("process") or None)
-    return jsonify(lifecycle_json(found))
+    found = engine().progress_diagram(g.actor.username, instance_id, request.args.get("process") or None)
+    return jsonify(progress_json(found))
 
 
 # The engine methods a repair form may name.

@@ -127,6 +127,10 @@ class ProcessVersion(Base):
     current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+# Instances that have not ended: they hold open steps, timers or an error to repair.
+OPEN_STATUSES = ("running", "waiting", "error", "suspended")
+
+
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""What every group of use cases shares: settings, the database, the model cache, the run store."""
+"""What every service shares: settings, the database, the model cache, the run store, the actors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import secrets
 import socket
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -30,49 +31,80 @@ def worker_identity() -> str:
     return _IDENTITY[1]
 
 
-class ServiceBase:
-    def __init__(self, settings: EngineSettings, database: Database | None = None) -> None:
-        """``database`` shares another engine's connection pools (tests that play a second server
-        process); by default the engine opens its own."""
-        self.settings = settings
-        self.db = database or Database(settings.database_url)
-        self.models = ModelCache()
-        self.runs = RunStore(settings, self.models)
+class ActorCache:
+    """Active users as Actors, remembered for ``actor_cache_seconds``.
+
+    Changes made through this engine take effect at once (``forget`` also runs every callback that
+    other services registered for what they derive from users: API tokens, the directory, sole
+    holders of tasks); changes made by another process within the cache time.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
         self._actors: dict[str, tuple[Actor, float]] = {}
-        # API token digest: (username, remembered until (monotonic), the token's expiry)
-        self._tokens: dict[str, tuple[str, float, Any]] = {}
-        self._directory: tuple[Any, float] | None = None
-        self._actors_lock = threading.Lock()
-        # (day, newest event id) at the last scan for late quality nodes: nothing new, no scan.
-        self._quality_nodes_checked: tuple[Any, int | None] | None = None
+        self._on_forget: list[Callable[[], None]] = []
 
     def actor_in(self, session: Session, username: str) -> Actor:
-        """The active user as an Actor, cached for ``actor_cache_seconds``.
-
-        Changes made through this engine take effect at once; changes made by another process
-        within the cache time.
-
-        :raises NotAllowed: for an unknown or inactive user.
-        """
-        actor = self.cached_actor(username)
+        """The active user as an Actor. :raises NotAllowed: for an unknown or inactive user."""
+        actor = self.cached(username)
         if actor is not None:
             return actor
         now = time.monotonic()
         actor = load_actor(session, username)
-        with self._actors_lock:
-            self._actors[username] = (actor, now + self.settings.actor_cache_seconds)
+        with self.lock:
+            self._actors[username] = (actor, now + self.seconds)
         return actor
 
-    def cached_actor(self, username: str) -> Actor | None:
+    def cached(self, username: str) -> Actor | None:
         """The user's Actor if it is cached and fresh, else None (no database access)."""
         cached = self._actors.get(username)
         return cached[0] if cached is not None and cached[1] > time.monotonic() else None
 
-    def forget_actors(self) -> None:
-        """Drop cached actors, API tokens and sole holders of tasks after a change to users, roles,
-        units or tokens."""
-        with self._actors_lock:
+    def when_forgotten(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` whenever the cached actors are dropped."""
+        self._on_forget.append(callback)
+
+    def forget(self) -> None:
+        """Drop cached actors and everything registered as derived from them, after a change to
+        users, roles, units or tokens."""
+        with self.lock:
             self._actors.clear()
-            self._tokens.clear()
-        self._directory = None
-        self.runs.forget_holders()
+        for callback in self._on_forget:
+            callback()
+
+
+@dataclass(frozen=True)
+class Core:
+    """The parts every service is built on; one per engine."""
+
+    settings: EngineSettings
+    db: Database
+    models: ModelCache
+    runs: RunStore
+    actors: ActorCache
+
+    @classmethod
+    def open(cls, settings: EngineSettings, database: Database | None = None) -> Core:
+        """A core on ``database`` (another engine's connection pools, for tests that play a second
+        server process) or, by default, on pools of its own."""
+        models = ModelCache()
+        runs = RunStore(settings, models)
+        actors = ActorCache(settings.actor_cache_seconds)
+        actors.when_forgotten(runs.forget_holders)
+        return cls(settings, database or Database(settings.database_url), models, runs, actors)
+
+
+class Service:
+    """A group of use cases, one transaction each, on the shared core."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.settings = core.settings
+        self.db = core.db
+        self.models = core.models
+        self.runs = core.runs
+
+    def actor_in(self, session: Session, username: str) -> Actor:
+        """The active user as an Actor (cached). :raises NotAllowed: for an unknown or inactive user."""
+        return self.core.actors.actor_in(session, username)

@@ -33,8 +33,10 @@ from engine.service.access import check_actionable
 from engine.service.access import may_view_task
 from engine.service.access import visible_task
 from engine.service.actors import require_role
-from engine.service.base import ServiceBase
+from engine.service.base import Core
+from engine.service.base import Service
 from engine.service.deadlines import task_recipients
+from engine.service.instances import InstanceService
 from engine.service.instances import may_see_instance
 from engine.service.instances import visible_instance
 from engine.service.runs import Change
@@ -105,7 +107,11 @@ def _attachment_info(row: Attachment) -> AttachmentInfo:
                           row.uploaded_by, row.uploaded_at)
 
 
-class CollaborationUseCases(ServiceBase):
+class CollaborationService(Service):
+    def __init__(self, core: Core, instances: InstanceService) -> None:
+        super().__init__(core)
+        self.instances = instances
+
     # -- attachments -------------------------------------------------------------------------
 
     def upload(self, actor: str, task_id: int, filename: str, data: bytes) -> AttachmentInfo:
@@ -369,5 +375,5 @@ class CollaborationUseCases(ServiceBase):
             for (version,) in rows:
                 model = self.runs.model(session, version.id)
                 if not model.starter_roles or user.has(*model.starter_roles):
-                    out.append((version.process_id, version.name, self.start_refusal(session, model, user)))
+                    out.append((version.process_id, version.name, self.instances.start_refusal(session, model, user)))
             return out

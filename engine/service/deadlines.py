@@ -20,7 +20,9 @@ from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ReferenceData
 from engine.roles import CITY_WIDE_ROLES
 from engine.service.actors import SYSTEM
-from engine.service.base import ServiceBase
+from engine.service.base import Core
+from engine.service.base import Service
+from engine.service.jobs import JobService
 from engine.service.jobs import queue_notice
 from engine.service.plans import reminder_numbers
 from engine.service.runs import Change
@@ -50,7 +52,11 @@ def escalation_due(task: HumanTask, workdays: int) -> datetime:
     return datetime.combine(add_workdays(due_day, workdays), task.due_at.astimezone(BUSINESS_TZ).timetz())
 
 
-class DeadlineUseCases(ServiceBase):
+class DeadlineService(Service):
+    def __init__(self, core: Core, jobs: JobService) -> None:
+        super().__init__(core)
+        self.jobs = jobs
+
     def process_deadlines(self) -> int:
         """Send every reminder, overdue notice and escalation that is due now; returns how many.
 
@@ -78,7 +84,7 @@ class DeadlineUseCases(ServiceBase):
                 log.exception("deadline notices of task %s failed", task_id)
         if sent:
             log.info("sent %s deadline notification(s)", sent)
-            self.deliver_outbox()  # type: ignore[attr-defined]
+            self.jobs.deliver_outbox()
         return sent
 
     def _numbers(self, plan: dict[str, Any] | None) -> tuple[int, int]:

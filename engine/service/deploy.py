@@ -26,7 +26,7 @@ from engine.runtime.lint import lint
 from engine.runtime.specs import Bundle
 from engine.service.actors import SYSTEM
 from engine.service.actors import require_role
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _same_file(deployed: Bundle, item: ProcessBundle) -> None:
         raise FileConflict(process=item.process_id, old=before, new=after)
 
 
-class DeployUseCases(ServiceBase):
+class DeployService(Service):
     def lint_paths(self, paths: list[Path]) -> list[LintProblem]:
         """See :func:`engine.linting.lint_paths` (forms also from the forms folder)."""
         return lint_paths(paths, self.settings.forms_dir)

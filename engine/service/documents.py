@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine.errors import NotFound
 from engine.persistence.models import InstanceEvent
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 from engine.service.instances import visible_instance
 from engine.service.tasks import choices_of
 from engine.service.tasks import submissions
@@ -36,7 +36,7 @@ class FiledDocument:
     data: dict[str, Any]
 
 
-class DocumentUseCases(ServiceBase):
+class DocumentService(Service):
     def application_document(self, actor: str, instance_id: int) -> FiledDocument:
         """The project's application (申报书) as last filed, for anyone who may see the project.
 

@@ -32,7 +32,7 @@ from engine.runtime.history import finished_steps
 from engine.runtime.sandbox import evaluate_expression
 from engine.service.actors import Actor
 from engine.service.actors import require_role
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 from engine.service.helpers import diagram_helpers
 from engine.service.idempotency import Keyed
 from engine.service.idempotency import keyed
@@ -165,7 +165,7 @@ def _acted_on(session: Session, actor: Actor, instance_id: int) -> bool:
         (HumanTask.completed_by == actor.username) | (HumanTask.assignee == actor.username)).limit(1)) is not None
 
 
-class InstanceUseCases(ServiceBase):
+class InstanceService(Service):
     def start(self, process_id: str, actor: str, data: dict[str, Any] | None = None) -> int:
         """Start the latest version of ``process_id`` with ``data``; returns the instance id.
 

@@ -27,7 +27,7 @@ from engine.persistence import jobs
 from engine.persistence.schema import current_revision
 from engine.persistence.schema import head_revision
 from engine.service.actors import SYSTEM
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 from engine.service.base import worker_identity
 from engine.service.idempotency import KEEP_HOURS
 from engine.service.idempotency import purge_keys
@@ -58,7 +58,7 @@ class Backlog:
     timers_due: int
 
 
-class JobUseCases(ServiceBase):
+class JobService(Service):
     def outbox_channels(self) -> dict[str, Channel]:
         """Receivers by channel name. Mail or SMS channels go here; each must drop a message whose
         idempotency key it has already received."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from statistics import median
+from typing import TYPE_CHECKING
 from typing import Any
 
 from sqlalchemy import Select
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.clock import BUSINESS_TZ
 from engine.errors import NotAllowed
+from engine.persistence.models import OPEN_STATUSES
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
@@ -38,14 +40,19 @@ from engine.persistence.queries import like_prefix
 from engine.service.access import may_view_task
 from engine.service.access import reassign_candidates
 from engine.service.actors import Actor
-from engine.service.base import ServiceBase
+from engine.service.base import Core
+from engine.service.base import Service
 from engine.service.instances import REPAIRERS
+from engine.service.instances import InstanceService
 from engine.service.instances import InstanceView
 from engine.service.plans import reminder_numbers
 from engine.service.tasks import choices_of
 from engine.service.tasks import submissions
 from engine.workdays import add_workdays
 from forms import confidential
+
+if TYPE_CHECKING:  # the matrix service reads the ledger's filters
+    from engine.service.matrix import MatrixService
 
 PAGE_SIZE = 50
 # The notices that urge a step's holders: 人工催办 and the formal overdue notice (催办).
@@ -56,7 +63,6 @@ EXPORT_LIMIT = 20_000
 CITY_READERS = ("supervisor", "city_org", "admin")
 LEDGER_ROLES = (*CITY_READERS, "county_org")
 STATES = ("open", "closed", "error", "all")
-OPEN_STATUSES = ("running", "waiting", "error", "suspended")
 CITY_WIDE = literal(True)
 _OPEN_TASK = and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open")
 _WAITING = select(func.min(HumanTask.created_at)).where(_OPEN_TASK).correlate(ProcessInstance).scalar_subquery()
@@ -299,7 +305,12 @@ def filter_clauses(session: Session, query: LedgerQuery) -> list[Any]:
     return clauses
 
 
-class LedgerUseCases(ServiceBase):
+class LedgerService(Service):
+    def __init__(self, core: Core, instances: InstanceService, matrix: MatrixService) -> None:
+        super().__init__(core)
+        self.instances = instances
+        self.matrix = matrix
+
     def ledger(self, actor: str, query: LedgerQuery, everything: bool = False) -> LedgerPage:
         """One page of the project ledger for ``actor`` under ``query``, with the counts of the scope;
         with ``everything``, every matching project (up to ``EXPORT_LIMIT``) as one page, for export.
@@ -368,14 +379,14 @@ class LedgerUseCases(ServiceBase):
                                                 choices_of(session, instance, self.settings.script_cpu_seconds)))
 
     def _project_in(self, session: Session, viewer: Actor, instance_id: int) -> ProjectView:
-        view = self.instance_view(session, viewer, instance_id)  # whoever may see the project  # type: ignore[attr-defined]
+        view = self.instances.instance_view(session, viewer, instance_id)  # whoever may see the project
         responsible = session.scalar(select(ProcessInstance.responsible).where(ProcessInstance.id == instance_id))
         steps = self._ledger_steps(session, [instance_id], viewer).get(instance_id, [])
         may_repair = viewer.has(*REPAIRERS)
         reassign_to = {task.id: reassign_candidates(session, task) for task in session.scalars(
             select(HumanTask).where(HumanTask.id.in_([step.task_id for step in steps])))} if may_repair else {}
         return ProjectView(view, steps, responsible, may_repair, reassign_to,
-                           self.matrix_of(session, instance_id))  # type: ignore[attr-defined]
+                           self.matrix.matrix_of(session, instance_id))
 
     def supervision(self, actor: str, year: int | None = None) -> Supervision:
         """Steps still open ``escalate_workdays_after`` working days after a reminder, and the units

@@ -31,7 +31,7 @@ from engine.errors import InvalidInput
 from engine.errors import InvalidState
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import User
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _run(command: list[str], env: dict[str, str]) -> None:
                            message=(result.stderr or result.stdout).strip()[-500:], status="")
 
 
-class MaintenanceUseCases(ServiceBase):
+class MaintenanceService(Service):
     def _counts(self) -> tuple[int, int]:
         with self.db.read() as session:
             if not inspect(session.connection()).has_table("app_user"):
@@ -126,7 +126,7 @@ class MaintenanceUseCases(ServiceBase):
             args, env = _postgres_args(self.settings.database_url)
             _run([_postgres_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--exit-on-error",
                   "--single-transaction", *args, str(source)], env)
-        self.forget_actors()
+        self.core.actors.forget()
         instances, users = self._counts()
         return BackupInfo(source, source.stat().st_size, instances, users)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.clock import BUSINESS_TZ
+from engine.persistence.models import OPEN_STATUSES
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
@@ -26,9 +27,10 @@ from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.persistence.models import ReferenceData
 from engine.service.actors import SYSTEM
-from engine.service.base import ServiceBase
+from engine.service.base import Core
+from engine.service.base import Service
+from engine.service.jobs import JobService
 from engine.service.jobs import queue_notice
-from engine.service.ledger import OPEN_STATUSES
 from engine.service.ledger import PAGE_SIZE
 from engine.service.ledger import LedgerQuery
 from engine.service.ledger import filter_clauses
@@ -268,7 +270,13 @@ def _approval_and_reports(session: Session, instance_ids: list[int]) -> dict[int
     return found
 
 
-class MatrixUseCases(ServiceBase):
+class MatrixService(Service):
+    def __init__(self, core: Core, jobs: JobService) -> None:
+        super().__init__(core)
+        self.jobs = jobs
+        # (day, newest event id) at the last scan for late quality nodes: nothing new, no scan.
+        self._late_nodes_checked: tuple[Any, int | None] | None = None
+
     def matrix(self, actor: str, query: LedgerQuery) -> MatrixPage:
         """One page of the matrix chart: the projects ``query`` selects (as the ledger does) × the
         milestone nodes, with planned and actual dates and a light per cell.
@@ -328,10 +336,10 @@ class MatrixUseCases(ServiceBase):
         today = clock.now().astimezone(BUSINESS_TZ).date()
         with self.db.read() as session:
             mark = (today, session.scalar(select(func.max(InstanceEvent.id))))
-            if mark == self._quality_nodes_checked:
+            if mark == self._late_nodes_checked:
                 return 0
             due = self._late_quality_nodes(session, today)
-        self._quality_nodes_checked = mark
+        self._late_nodes_checked = mark
         if not due:
             return 0
         sent = 0
@@ -349,7 +357,7 @@ class MatrixUseCases(ServiceBase):
                 change.write(session, instance_id)
                 sent += 1
         if sent:
-            self.deliver_outbox()  # type: ignore[attr-defined]
+            self.jobs.deliver_outbox()
         return sent
 
     @staticmethod

@@ -24,7 +24,8 @@ from engine.persistence.models import UserRole
 from engine.roles import ROLE_CODES
 from engine.service.actors import Actor
 from engine.service.actors import require_role
-from engine.service.base import ServiceBase
+from engine.service.base import Core
+from engine.service.base import Service
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
@@ -74,7 +75,15 @@ def check_password_rule(password: str) -> None:
         raise InvalidInput("The password needs at least %(count)s characters.", count=MIN_PASSWORD)
 
 
-class OrgUseCases(ServiceBase):
+class OrgService(Service):
+    def __init__(self, core: Core) -> None:
+        super().__init__(core)
+        self._directory: tuple[Directory, float] | None = None
+        core.actors.when_forgotten(self._forget_directory)
+
+    def _forget_directory(self) -> None:
+        self._directory = None
+
     def add_unit(self, code: str, name: str, parent: str | None = None, kind: str = "unit",
                  sort_order: int = 0) -> UnitInfo:
         """Add a unit under ``parent``.
@@ -100,7 +109,7 @@ class OrgUseCases(ServiceBase):
             unit = Unit(code=code, name=name.strip(), kind=kind, parent_code=parent, path=path, sort_order=sort_order)
             session.add(unit)
             info = _unit_info(unit)
-        self.forget_actors()  # names, scopes and sole holders of tasks may change with it
+        self.core.actors.forget()  # names, scopes and sole holders of tasks may change with it
         return info
 
     def directory(self) -> Directory:
@@ -155,7 +164,7 @@ class OrgUseCases(ServiceBase):
             session.flush()
             session.refresh(user)
             info = _user_info(user)
-        self.forget_actors()  # a second holder of a role: its new tasks wait to be claimed
+        self.core.actors.forget()  # a second holder of a role: its new tasks wait to be claimed
         return info, generated
 
     def update_user(self, actor: str, username: str, display_name: str, unit: str, roles: list[str]) -> UserInfo:
@@ -189,7 +198,7 @@ class OrgUseCases(ServiceBase):
             session.flush()
             session.refresh(user)
             info = _user_info(user)
-        self.forget_actors()  # scopes, names and sole holders follow the change
+        self.core.actors.forget()  # scopes, names and sole holders follow the change
         return info
 
     def users(self, actor: str) -> list[UserInfo]:

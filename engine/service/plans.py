@@ -22,7 +22,7 @@ from engine.errors import InvalidSubmission
 from engine.errors import NotFound
 from engine.persistence.models import ReferenceData
 from engine.service.actors import require_role
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 from forms import FieldError
 from forms import parse_form
 from forms import validate_submission
@@ -166,7 +166,7 @@ def reminder_numbers(plan: dict[str, Any] | None, remind_days: int, escalate_wor
             int(reminders.get("escalate_workdays_after", escalate_workdays)))
 
 
-class PlanUseCases(ServiceBase):
+class PlanService(Service):
     def _plan_form(self) -> dict[str, Any]:
         return parse_form((self.settings.forms_dir / "year_plan.json").read_text(encoding="utf-8"))
 

@@ -39,7 +39,8 @@ from engine.persistence.models import LoginThrottle
 from engine.persistence.models import User
 from engine.service.actors import Actor
 from engine.service.actors import require_role
-from engine.service.base import ServiceBase
+from engine.service.base import Core
+from engine.service.base import Service
 from engine.service.org import check_password_rule
 
 FREE_FAILURES = 5
@@ -80,7 +81,13 @@ def _wait_after(failures: int) -> timedelta | None:
     return min(FIRST_WAIT * 2 ** (failures - FREE_FAILURES), LONGEST_WAIT)
 
 
-class SignInUseCases(ServiceBase):
+class SignInService(Service):
+    def __init__(self, core: Core) -> None:
+        super().__init__(core)
+        # API token digest: (username, remembered until (monotonic), the token's expiry)
+        self._tokens: dict[str, tuple[str, float, datetime]] = {}
+        core.actors.when_forgotten(self._tokens.clear)
+
     def authenticate(self, username: str, password: str, address: str = "") -> SignedIn:
         """Check a sign-in from client ``address``.
 
@@ -155,7 +162,7 @@ class SignInUseCases(ServiceBase):
                 raise LoginFailed()
             user.password_hash = hash_password(new)
             version = self._end_sessions(session, username, revoke_tokens=True)
-        self.forget_actors()
+        self.core.actors.forget()
         return version
 
     def reset_password(self, actor: str, username: str, new: str | None = None) -> str:
@@ -172,7 +179,7 @@ class SignInUseCases(ServiceBase):
             self._end_sessions(session, username, revoke_tokens=True)
             for throttle in session.scalars(select(LoginThrottle).where(LoginThrottle.username == username)):
                 session.delete(throttle)
-        self.forget_actors()
+        self.core.actors.forget()
         return password
 
     def set_active(self, actor: str, username: str, active: bool) -> None:
@@ -188,7 +195,7 @@ class SignInUseCases(ServiceBase):
             user.active = active
             if not active:
                 self._end_sessions(session, username, revoke_tokens=True)
-        self.forget_actors()
+        self.core.actors.forget()
 
     # -- API tokens ----------------------------------------------------------------------------
 
@@ -226,7 +233,7 @@ class SignInUseCases(ServiceBase):
                 raise NotFound(what="API token", key=token_id)
             if token.revoked_at is None:
                 token.revoked_at = clock.now()
-        self.forget_actors()
+        self.core.actors.forget()
 
     def actor_by_token(self, token: str) -> Actor:
         """The token's user. A valid token is remembered for ``actor_cache_seconds`` (never past its
@@ -239,7 +246,7 @@ class SignInUseCases(ServiceBase):
         now = clock.now()
         cached = self._tokens.get(digest)
         if cached is not None and cached[1] > time.monotonic() and cached[2] > now:
-            actor = self.cached_actor(cached[0])
+            actor = self.core.actors.cached(cached[0])
             if actor is not None:
                 return actor
         with self.db.read() as session:
@@ -248,6 +255,6 @@ class SignInUseCases(ServiceBase):
                 raise NotAuthenticated("Invalid API token.")
             username, expires_at = found
             actor = self.actor_in(session, username)
-        with self._actors_lock:
+        with self.core.actors.lock:
             self._tokens[digest] = (username, time.monotonic() + self.settings.actor_cache_seconds, expires_at)
         return actor

@@ -39,7 +39,7 @@ from engine.service.access import reassign_candidates
 from engine.service.access import stamp
 from engine.service.access import visible_task
 from engine.service.actors import require_role
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 from engine.service.helpers import diagram_helpers
 from engine.service.idempotency import Keyed
 from engine.service.idempotency import keyed
@@ -142,7 +142,7 @@ def _row(task: HumanTask, process_id: str, title: str, unit_code: str | None) ->
                    task.completed_by, task.ever_overdue, task.return_note)
 
 
-class TaskUseCases(ServiceBase):
+class TaskService(Service):
     def inbox(self, actor: str, tab: str = "mine", search: str = "", page: int = 1,
               page_size: int = PAGE_SIZE, sort: str = "due") -> TaskPage:
         """One page of the actor's tasks in ``tab`` with counts for every tab.

@@ -12,7 +12,7 @@ from engine import metrics
 from engine.persistence import jobs
 from engine.persistence import records
 from engine.service.actors import SYSTEM
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 from engine.service.base import worker_identity
 from engine.service.runs import COMPACTED
 from engine.service.runs import Change
@@ -20,7 +20,7 @@ from engine.service.runs import Change
 log = logging.getLogger(__name__)
 
 
-class TimerUseCases(ServiceBase):
+class TimerService(Service):
     def fire_due_timers(self, limit: int = 100, owner: str | None = None, stop: threading.Event | None = None) -> int:
         """Advance waiting instances whose next timer is due, at most ``limit``; returns how many.
 

@@ -22,6 +22,7 @@ from engine.errors import InvalidInput
 from engine.errors import LintProblem
 from engine.errors import NotFound
 from engine.persistence import queries
+from engine.persistence.models import OPEN_STATUSES
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 from engine.runtime.bundles import defining_file
@@ -31,15 +32,16 @@ from engine.runtime.diff import diff_diagrams
 from engine.runtime.lint import Source
 from engine.runtime.lint import lint
 from engine.service.actors import require_role
-from engine.service.base import ServiceBase
+from engine.service.base import Core
+from engine.service.base import Service
 from engine.service.deploy import Deployed
+from engine.service.deploy import DeployService
 from forms import FormSchemaError
 from forms import find_form
 from forms import parse_form
 
 # An edited diagram larger than this is refused before it is parsed.
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
-OPEN_STATUSES = ("running", "waiting", "error", "suspended")
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,11 @@ def _defining_file(bundle: dict[str, dict[str, str]], process_id: str) -> tuple[
     return name, bundle["bpmn"][name]
 
 
-class VersionUseCases(ServiceBase):
+class VersionService(Service):
+    def __init__(self, core: Core, deploy: DeployService) -> None:
+        super().__init__(core)
+        self.deploy = deploy
+
     def _version(self, session: Session, process_id: str, version: int | None) -> ProcessVersion:
         query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
         found = (session.scalars(query.where(ProcessVersion.version == version)).first() if version is not None
@@ -245,7 +251,7 @@ class VersionUseCases(ServiceBase):
                     if others:
                         raise FileConflict(process=process_id, old=others[0], new=name)
             sources, resolve = self._edited_sources(session, name, xml, replace_file)
-        deployed = self.deploy_sources(sources, resolve, actor, comment=comment,  # type: ignore[attr-defined]
+        deployed = self.deploy.deploy_sources(sources, resolve, actor, comment=comment,
                                        replace_file=replace_file)
         return [d for d in deployed if d.created]
 

@@ -1,11 +1,11 @@
-// The project's lifecycle diagram: bpmn-js draws the process its version runs, steps marked done,
+// The project's progress diagram: bpmn-js draws the process its version runs, steps marked done,
 // active, late or in error, with a waiting badge on open steps; clicking a call activity opens the
-// process it runs, and the trail above leads back. Sets window.lifecycleReport for tests.
+// process it runs, and the trail above leads back. Sets window.progressReport for tests.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  const container = document.getElementById("lifecycle");
+  const container = document.getElementById("progress");
   if (!container || !window.BpmnJS) return;
-  const trail = document.getElementById("lifecycle-trail");
+  const trail = document.getElementById("progress-trail");
   const viewer = new window.BpmnJS({ container });
   const visited = [];
   let calls = {};
@@ -56,7 +56,7 @@ document.addEventListener("DOMContentLoaded", () => {
         registry.getGraphics(id).prepend(title);
         if (mark.badge) {
           const badge = document.createElement("span");
-          badge.className = `lifecycle-badge ${mark.state}`;
+          badge.className = `progress-badge ${mark.state}`;
           badge.textContent = mark.badge;
           badge.title = mark.title;
           overlays.add(id, { position: { top: -14, right: 12 }, html: badge });
@@ -66,12 +66,12 @@ document.addEventListener("DOMContentLoaded", () => {
       calls = view.calls;
       for (const id of Object.keys(calls)) if (registry.get(id)) canvas.addMarker(id, "step-call");
       drawTrail(view);
-      window.lifecycleReport = { process: view.process, marks: view.marks, badges, calls };
+      window.progressReport = { process: view.process, marks: view.marks, badges, calls };
       container.dataset.process = view.process;
       container.dataset.state = "drawn";
     } catch (error) {
       container.textContent = container.dataset.error;
-      window.lifecycleReport = { error: String(error) };
+      window.progressReport = { error: String(error) };
       container.dataset.state = "failed";
     }
   }

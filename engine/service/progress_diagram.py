@@ -1,4 +1,4 @@
-"""The lifecycle diagram of a project: its BPMN with every step marked done, active, late or failed.
+"""The progress diagram of a project: its BPMN with every step marked done, active, late or failed.
 
 Read from projections only (the instance row's open steps, its task rows and milestones) and from
 the parsed model of its version: drawing the diagram never loads the workflow state.
@@ -17,7 +17,7 @@ from engine.errors import NotFound
 from engine.persistence.models import HumanTask
 from engine.persistence.models import Milestone
 from engine.runtime.specs import ParsedModel
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 from engine.service.instances import visible_instance
 
 # The order in which one mark outranks another when an element holds several steps.
@@ -35,7 +35,7 @@ class StepMark:
 
 
 @dataclass(frozen=True)
-class LifecycleDiagram:
+class ProgressDiagram:
     """One process of a project's version, as bpmn-js draws it, with the marks of its elements."""
 
     instance_id: int
@@ -90,8 +90,8 @@ def mark_elements(model: ParsedModel, process: str, steps: list[_Step]) -> dict[
     return marks
 
 
-class LifecycleUseCases(ServiceBase):
-    def lifecycle_diagram(self, actor: str, instance_id: int, process: str | None = None) -> LifecycleDiagram:
+class ProgressDiagramService(Service):
+    def progress_diagram(self, actor: str, instance_id: int, process: str | None = None) -> ProgressDiagram:
         """The diagram of ``process`` (default: the project's own) in the version ``instance_id`` runs,
         with its elements marked: done (a step completed or a milestone reached there), active (a
         step open), late (an open step past its due date) or error (the step that failed).
@@ -126,5 +126,5 @@ class LifecycleUseCases(ServiceBase):
                 steps.append(_Step(owner, instance.error_element, "error", None, None))
             names = {p: (self.runs.process_names(session).get(p) or p) for p in model.sources}
             names[model.process_id] = model.name
-            return LifecycleDiagram(instance_id, process, model.process_id, model.sources[process],
+            return ProgressDiagram(instance_id, process, model.process_id, model.sources[process],
                                     mark_elements(model, process, steps), dict(model.calls.get(process, {})), names)

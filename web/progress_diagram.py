@@ -1,4 +1,4 @@
-"""The lifecycle diagram's JSON for bpmn-js: the XML, the marks with their texts, the drill-down links."""
+"""The progress diagram's JSON for bpmn-js: the XML, the marks with their texts, the drill-down links."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from engine import clock
-from engine.service.lifecycle import LifecycleDiagram
-from engine.service.lifecycle import StepMark
+from engine.service.progress_diagram import ProgressDiagram
+from engine.service.progress_diagram import StepMark
 from web.formatting import fmt_date
 
 
@@ -29,7 +29,7 @@ def mark_json(mark: StepMark, labels: dict[str, str]) -> dict[str, Any]:
     return {"state": mark.state, "badge": badge, "title": "，".join(title)}
 
 
-def lifecycle_json(found: LifecycleDiagram) -> dict[str, Any]:
+def progress_json(found: ProgressDiagram) -> dict[str, Any]:
     labels = state_labels()
     return {"process": found.process_id, "top": found.top_process, "xml": found.xml, "calls": found.calls,
             "names": found.names, "marks": {key: mark_json(mark, labels) for key, mark in found.marks.items()},

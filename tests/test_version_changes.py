@@ -51,21 +51,21 @@ def two_versions(party_engine):  # type: ignore[no-untyped-def]
 
 def test_preview_says_where_it_stands_and_what_comes_next(two_versions):
     party, running, _file = two_versions
-    plans = party.engine.migration_preview("admin", "key_project", 2)
+    plans = party.engine.version_change_preview("admin", "key_project", 2)
     assert [(p.instance_id, p.from_version, p.to_version, p.now_at, p.next_steps, p.refusals) for p in plans] == [
         (running, 1, 2, ["分管领导审批"], ["分管领导审批"], [])]
     assert party.engine.instance("admin", running).version == 1  # nothing stored
     with pytest.raises(NotAllowed):
-        party.engine.migration_preview("city_org", "key_project", 2)
+        party.engine.version_change_preview("city_org", "key_project", 2)
 
 
 def test_a_migrated_project_continues_on_the_new_version(two_versions):
     party, running, _file = two_versions
     with pytest.raises(InvalidInput):
-        party.engine.migrate_instances("admin", "key_project", 2, [running], " ")
-    [result] = party.engine.migrate_instances("admin", "key_project", 2, [running], "按新流程归档立项材料")
+        party.engine.change_version("admin", "key_project", 2, [running], " ")
+    [result] = party.engine.change_version("admin", "key_project", 2, [running], "按新流程归档立项材料")
     assert result.moved and party.engine.instance("admin", running).version == 2
-    assert party.engine.migration_preview("admin", "key_project", 2) == []
+    assert party.engine.version_change_preview("admin", "key_project", 2) == []
     party.pass_review(APPLICANT, running)
     assert party.steps(running) == ["archive"]  # the step version 2 added
     party.do("city_org", "archive", running, {"decision": "pass", "opinion": "材料已归档"})
@@ -74,26 +74,26 @@ def test_a_migrated_project_continues_on_the_new_version(two_versions):
     migrated = next(e for e in events if e.kind == "migrated")
     assert migrated.reason == "按新流程归档立项材料" and migrated.data == {"from": 1, "to": 2}
     with pytest.raises(InvalidState):  # steps ran on version 2: no way back
-        party.engine.revert_migration("admin", running, "撤销")
+        party.engine.revert_version_change("admin", running, "撤销")
 
 
 def test_undo_while_nothing_ran_on_the_new_version(two_versions):
     party, running, _file = two_versions
-    party.engine.migrate_instances("admin", "key_project", 2, [running], "试迁移")
-    party.engine.revert_migration("admin", running, "撤销试迁移")
+    party.engine.change_version("admin", "key_project", 2, [running], "试迁移")
+    party.engine.revert_version_change("admin", running, "撤销试迁移")
     assert party.engine.instance("admin", running).version == 1
     party.pass_review(APPLICANT, running)
     assert party.steps(running) == ["assign_panel"]  # version 1: no archive step
     with pytest.raises(InvalidState):
-        party.engine.revert_migration("admin", running, "再撤销")
+        party.engine.revert_version_change("admin", running, "再撤销")
 
 
 def test_a_project_whose_active_step_changed_kind_is_refused(two_versions):
     party, running, file = two_versions
     current = party.engine.model_file("admin", "application_review").xml
     party.engine.deploy_model("admin", file.name, leader_step_as_manual_task(current), "领导审批改为线下")
-    [plan] = party.engine.migration_preview("admin", "key_project", 3)
+    [plan] = party.engine.version_change_preview("admin", "key_project", 3)
     assert plan.refusals == [("changed_kind", "分管领导审批")]
-    [result] = party.engine.migrate_instances("admin", "key_project", 3, [running], "试迁移")
+    [result] = party.engine.change_version("admin", "key_project", 3, [running], "试迁移")
     assert not result.moved and party.engine.instance("admin", running).version == 1
     assert result.refusals == [("changed_kind", "分管领导审批")]

@@ -14,6 +14,7 @@ from engine import clock
 from engine.errors import InvalidState
 from engine.errors import NotFound
 from engine.persistence import records
+from engine.persistence.models import OPEN_STATUSES
 from engine.persistence.models import InstanceArchive
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import ProcessInstance
@@ -22,12 +23,11 @@ from engine.runtime.migration import migrate
 from engine.runtime.migration import migration_refusals
 from engine.runtime.workflow import ProcessRun
 from engine.service.actors import require_role
-from engine.service.base import ServiceBase
+from engine.service.base import Service
 from engine.service.helpers import diagram_helpers
 from engine.service.instances import MIGRATION_ARCHIVE
 from engine.service.instances import lock_instance
 from engine.service.instances import required_reason
-from engine.service.ledger import OPEN_STATUSES
 from engine.service.runs import Change
 
 # Events after a migration that mean the instance has run on the new version: it cannot go back.
@@ -35,7 +35,7 @@ RAN = ("task_completed", "timer_fired", "completed", "milestone")
 
 
 @dataclass(frozen=True)
-class MigrationPlan:
+class VersionChangePlan:
     """What moving one instance means: where it stands, what it will do next on the new version,
     or why it cannot move."""
 
@@ -54,7 +54,7 @@ def _steps(run: ProcessRun) -> list[str]:
     return [step.name for step in run.snapshot().steps]
 
 
-class MigrationUseCases(ServiceBase):
+class VersionChangeService(Service):
     def _target(self, session: Session, process_id: str, version: int) -> ProcessVersion:
         found = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
                                                              ProcessVersion.version == version)).first()
@@ -74,13 +74,13 @@ class MigrationUseCases(ServiceBase):
         return list(session.scalars(query))
 
     def _plan(self, session: Session, instance: ProcessInstance | records.InstanceRecord,
-              target: ProcessVersion) -> tuple[MigrationPlan, ProcessRun | None]:
+              target: ProcessVersion) -> tuple[VersionChangePlan, ProcessRun | None]:
         """The plan for one instance and, when it may move, its run already moved (not saved)."""
         run = self.runs.load(session, instance)
         model = self.runs.model(session, target.id)
         number = self.runs.version_info(session, instance.version_id)[2]
         now_at, refusals = _steps(run), migration_refusals(run.workflow, model)
-        plan = MigrationPlan(instance.id, instance.title, instance.unit_code, number, target.version, now_at, [],
+        plan = VersionChangePlan(instance.id, instance.title, instance.unit_code, number, target.version, now_at, [],
                              refusals)
         if refusals:
             return plan, None
@@ -89,11 +89,11 @@ class MigrationUseCases(ServiceBase):
                            cpu_seconds=self.settings.script_cpu_seconds, isolated=self.settings.isolate_scripts)
         moved.advance()
         if moved.error is not None:
-            return MigrationPlan(**{**plan.__dict__, "refusals": [("would_fail", moved.error.message)]}), None
-        return MigrationPlan(**{**plan.__dict__, "next_steps": _steps(moved)}), moved
+            return VersionChangePlan(**{**plan.__dict__, "refusals": [("would_fail", moved.error.message)]}), None
+        return VersionChangePlan(**{**plan.__dict__, "next_steps": _steps(moved)}), moved
 
-    def migration_preview(self, actor: str, process_id: str, version: int,
-                          instance_ids: list[int] | None = None) -> list[MigrationPlan]:
+    def version_change_preview(self, actor: str, process_id: str, version: int,
+                          instance_ids: list[int] | None = None) -> list[VersionChangePlan]:
         """For each open project of ``process_id`` on another version (or those of ``instance_ids``):
         where it stands, the steps it will have open on ``version``, or why it cannot move.
         Nothing is stored.
@@ -106,11 +106,11 @@ class MigrationUseCases(ServiceBase):
             return [self._plan(session, instance, target)[0]
                     for instance in self._candidates(session, process_id, target, instance_ids)]
 
-    def migrate_instances(self, actor: str, process_id: str, version: int, instance_ids: list[int],
-                          reason: str | None) -> list[MigrationPlan]:
+    def change_version(self, actor: str, process_id: str, version: int, instance_ids: list[int],
+                          reason: str | None) -> list[VersionChangePlan]:
         """Move each of ``instance_ids`` onto ``version``, one transaction each; those that cannot
         move are left as they are and returned with the reason. The state before is kept so that
-        :meth:`revert_migration` can undo it.
+        :meth:`revert_version_change` can undo it.
 
         :raises InvalidInput: without a reason. :raises NotAllowed: unless the actor is an administrator.
         """
@@ -137,10 +137,10 @@ class MigrationUseCases(ServiceBase):
                 change = Change(user.username)
                 change.add("migrated", reason=reason, data={"from": plan.from_version, "to": plan.to_version})
                 self.runs.save(session, instance, moved, change, since=since, version_id=target.id)
-                results.append(MigrationPlan(**{**plan.__dict__, "moved": True}))
+                results.append(VersionChangePlan(**{**plan.__dict__, "moved": True}))
         return results
 
-    def revert_migration(self, actor: str, instance_id: int, reason: str | None) -> None:
+    def revert_version_change(self, actor: str, instance_id: int, reason: str | None) -> None:
         """Put an instance back on the version it had before its last migration, as it was then.
 
         :raises InvalidState: when it was never migrated, or something has run on the new version
