@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_browser import User
+from tests.test_browser import assets  # noqa: F401 - the npm assets, or a skip
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
 
@@ -31,7 +32,7 @@ ADD_TASK = """() => {
 }"""
 
 
-def test_administrator_edits_checks_deploys_and_compares(browser, site):  # noqa: F811
+def test_administrator_edits_checks_deploys_and_compares(browser, site, assets):  # noqa: F811
     base, party = site
     running = party.apply("county1_applicant", "第一版流程上的项目")
 
@@ -105,7 +106,7 @@ RETITLE = """() => {
 }"""
 
 
-def test_administrator_edits_a_form_with_a_live_preview_and_deploys_it(browser, site):  # noqa: F811
+def test_administrator_edits_a_form_with_a_live_preview_and_deploys_it(browser, site, assets):  # noqa: F811
     base, party = site
     admin = User(browser, base, "admin", "forms").login()
     admin.page.goto(base + "/admin/processes/")
@@ -150,7 +151,7 @@ DRAW_SUB_PROCESS = """() => {
 }"""
 
 
-def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(browser, site, tmp_path):  # noqa: F811
+def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(browser, site, assets, tmp_path):  # noqa: F811
     """No overlap is reported for the shapes inside the sub-process; it deploys and runs. A file
     other tools drew the same way opens and checks clean too; a copy of a deployed diagram under
     another name replaces it only after the administrator confirms."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_browser import User
+from tests.test_browser import assets  # noqa: F401 - the npm assets, or a skip
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 from tests.test_browser_inbox import site  # noqa: F401 - the demo site and its driver
 from tests.test_score_sheet import at_early_acceptance
@@ -46,7 +47,7 @@ FILLED = """(selector) => { const frame = document.querySelector(selector);
     return Math.min(drawn.height, frame.clientHeight) / frame.clientHeight; }"""
 
 
-def test_diagrams_are_drawn_at_a_size_people_can_read(browser, site):  # noqa: F811
+def test_diagrams_are_drawn_at_a_size_people_can_read(browser, site, assets):  # noqa: F811
     base, party = site
     instance_id = party.apply(APPLICANT, "可读图项目")
     party.pass_review(APPLICANT, instance_id)
@@ -133,7 +134,7 @@ def test_irreversible_actions_ask_first_and_disabled_buttons_look_disabled(brows
     admin.close()
 
 
-def test_the_properties_panel_names_a_default_flow_in_chinese(browser, site):  # noqa: F811
+def test_the_properties_panel_names_a_default_flow_in_chinese(browser, site, assets):  # noqa: F811
     base, _party = site
     admin = User(browser, base, "admin", "default-flow").login()
     admin.page.goto(f"{base}/admin/processes/application_review/modeler")

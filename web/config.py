@@ -1,4 +1,7 @@
-"""Configuration: every key with its default and a one-line help; nothing else reads os.environ."""
+"""Configuration of the web application: every key with its default and a one-line help.
+
+The worker's options (WORKER_INTERVAL, WORKER_LEASE_SECONDS, ...) are read by `dangjian worker` itself and
+gunicorn's by deploy/gunicorn.conf.py; docs/operations.md lists them all."""
 
 from __future__ import annotations
 
@@ -23,9 +26,6 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAX_UPLOAD_BYTES": (20 * 1024 * 1024, "Largest single uploaded file in bytes."),
     "UPLOAD_QUOTA_BYTES": (200 * 1024 * 1024, "All files of one project together, in bytes."),
     "MAX_STARTS_PER_DAY": (20, "Processes one user may start in one day."),
-    "WORKER_INTERVAL": (30, "Longest sleep of an idle `dangjian worker` between passes, in seconds (polling "
-                            "fallback: on PostgreSQL a NOTIFY wakes it at once, and it always wakes when the "
-                            "next timer is due)."),
     "LOG_FORMAT": ("text", "text: readable log lines; json: one JSON object per line (time, level, logger, "
                            "message, request_id) for a log collector."),
     "PROXY_HOPS": (0, "Reverse proxies in front of the application (1 behind deploy/dangjian.nginx.conf): their "

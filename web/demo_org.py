@@ -77,7 +77,7 @@ def _short(unit_name: str) -> str:
 
 
 def demo_users() -> list[DemoUser]:
-    """The accounts listed in the README; every one signs in with ``demo-password``."""
+    """The accounts listed in docs/features.md; every one signs in with ``demo-password``."""
     users = [DemoUser("admin", CITY, ("admin",), "系统管理员"),
              DemoUser("city_org", CITY, ("city_org",), "市委组织部 王建国"),
              DemoUser("city_leader", CITY, ("dept_leader",), "市委组织部副部长 赵志刚"),

@@ -24,10 +24,11 @@ from engine.persistence.models import User
 from engine.persistence.models import UserRole
 from engine.workdays import add_workdays
 
-EXPORTED = ("count_projects", "refuse", "county_of", "unit_of_kind", "unit_kind", "unit_name", "today",
-            "workdays_after", "mean", "reference", "year_plan", "calendar_of", "catalogue_options", "sector_options",
-            "brand_options", "corridor_options", "collaborator_options", "users_with_role", "users_in_unit",
-            "units_of_kind", "quota_left", "quota_unit", "catalogue_indicators")
+# What scripts and expressions may call (docs/diagrams.md lists each; tests/test_docs.py checks it).
+EXPORTED = ("count_projects", "refuse", "county_of", "unit_kind", "unit_name", "today", "workdays_after", "mean",
+            "year_plan", "calendar_of", "catalogue_options", "sector_options", "brand_options", "corridor_options",
+            "collaborator_options", "users_with_role", "users_in_unit", "quota_left", "quota_unit",
+            "catalogue_indicators")
 # Units that may be named as collaborating units of a project (协作单位).
 COLLABORATOR_KINDS = ("department", "county", "township", "enterprise", "community", "village")
 
@@ -98,13 +99,6 @@ class DiagramHelpers:
     def mean(values: list) -> float | None:
         numbers = [float(v) for v in values if v is not None]
         return round(sum(numbers) / len(numbers), 2) if numbers else None
-
-    def reference(self, key: str) -> Any:
-        """A configuration value (e.g. ``reference('year:2008')``). :raises Refused: when missing."""
-        row = self.session.get(ReferenceData, key)
-        if row is None:
-            raise Refused(reason=f"缺少配置数据：{key}")
-        return copy.deepcopy(row.value)
 
     def year_plan(self, year: int) -> dict[str, Any]:
         """The year plan of ``year``, read when evaluated (never copied into process data).
