@@ -203,7 +203,7 @@ def test_a_failing_channel_is_retried_later_and_the_others_are_delivered(org, mo
     def flaky(claim: jobs.MessageClaim) -> None:
         if claim.key == "a":
             raise ConnectionError("SMS gateway away")
-        org._receive_notification(claim)
+        org.services.jobs._receive_notification(claim)
 
     monkeypatch.setattr(org.services.jobs, "outbox_channels", lambda: {"notification": flaky})
     assert org.deliver_outbox() == 1
