@@ -8,7 +8,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-from engine.runtime.isolation import shared_pool
+from engine.runtime.isolation.pool import shared_pool
 from engine.runtime.sandbox import DEFAULT_CPU_SECONDS
 from engine.runtime.sandbox import SandboxEnvironment
 

@@ -7,11 +7,8 @@
 
 Builds on :mod:`engine.runtime.sandbox` (the child runs a :class:`SandboxEnvironment`; the pool is
 the environment's :class:`engine.runtime.sandbox.Evaluations`), never the other way round.
+
+This file imports nothing: an evaluator process (``python -m engine.runtime.isolation.child``)
+loads the package on start, and should not load the pool and its metrics with it. Import
+:class:`~engine.runtime.isolation.pool.EvaluatorPool` and ``shared_pool`` from :mod:`.pool`.
 """
-
-from engine.runtime.isolation.pool import EvaluatorPool
-from engine.runtime.isolation.pool import shared_pool
-from engine.runtime.sandbox import EvaluationFailed
-from engine.runtime.sandbox import EvaluatorDied
-
-__all__ = ["EvaluationFailed", "EvaluatorDied", "EvaluatorPool", "shared_pool"]

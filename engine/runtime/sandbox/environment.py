@@ -29,7 +29,7 @@ from engine.runtime.sandbox.storable import check_storable
 
 
 class Evaluations(Protocol):
-    """Where scripts run out of process (:class:`engine.runtime.isolation.EvaluatorPool`).
+    """Where scripts run out of process (:class:`engine.runtime.isolation.pool.EvaluatorPool`).
 
     ``run`` raises :class:`EvaluationFailed` when the script failed there and :class:`EvaluatorDied`
     when a limit stopped the process; an error a helper raised is raised again as it was.
@@ -42,7 +42,7 @@ class Evaluations(Protocol):
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """SpiffWorkflow script environment that evaluates everything restricted and time-limited.
 
-    With a ``pool`` (:class:`engine.runtime.isolation.EvaluatorPool`), scripts and every expression
+    With a ``pool`` (:class:`engine.runtime.isolation.pool.EvaluatorPool`), scripts and every expression
     that is not plain run in a child process under operating-system limits on memory and CPU.
     ``bounded`` (the server's default): str(), comparisons, sorted, min and max refuse structures
     beyond the walking bounds; an evaluator process, under its own limits, runs without them.
