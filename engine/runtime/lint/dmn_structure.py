@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from engine.errors import phrase
+from engine.runtime.lint.nodes import local_name
 
 # The table's children the library reads; anything else makes it stop.
 TABLE_PARTS = ("input", "output", "rule")
@@ -27,7 +28,7 @@ DmnProblem = tuple[Any, str, dict[str, Any]]  # (element, template, parameters)
 
 
 def _local(node: Any) -> str:
-    return etree.QName(node.tag).localname if isinstance(node.tag, str) else ""
+    return local_name(node.tag)
 
 
 def _children(node: Any, local: str) -> list[Any]:
