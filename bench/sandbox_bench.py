@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from _support import stats  # noqa: E402
 
-from engine.runtime.isolation import EvaluatorPool  # noqa: E402
+from engine.runtime.isolation.pool import EvaluatorPool  # noqa: E402
 from engine.runtime.sandbox import SandboxEnvironment  # noqa: E402
 
 SCRIPT = ("valid = [s['score'] for s in scores if not s.get('recuse') and s.get('score') is not None]\n"

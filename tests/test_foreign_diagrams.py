@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.linting import lint_paths
+from engine.runtime.lint import Source
+from engine.runtime.lint import lint
+from engine.runtime.lint import lint_paths
 from tests.webhelpers import csrf
 from tests.webhelpers import login
 from web.cli import main
@@ -39,7 +41,8 @@ EXPECTED = {
     "dmn_requirements_only.dmn": [("drd_defs", "holds no decision")],
     "dmn_two_decisions.dmn": [("dish", "season、dish")],
     "dmn_literal.dmn": [("bonus", "literalExpression")],
-    "dmn_annotation.dmn": [(None, "annotation"), ("lv1", "lv1")],
+    "dmn_annotation.dmn": [("level_table", "annotation"), ("lv1", "lv1")],
+    "dmn_rule_entries.dmn": [("short_rule", "short_rule"), ("long_rule", "long_rule"), ("no_note", "no_note")],
 }
 # Files another tool wrote that this platform runs as they are.
 ACCEPTED = ("dmn13_grade.dmn", "expanded_subprocess.bpmn", "collapsed_subprocess.bpmn")
@@ -62,6 +65,34 @@ def test_each_foreign_construct_is_named_where_it_is(name):
     # Each finding is said once, in its own words: no raw library error behind it.
     assert not [p for p in problems if p.code == "spiff"], problems
     assert not [p for p in problems if "list index" in p.message or "Decision ''" in p.message]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FOREIGN.iterdir()))
+def test_every_problem_names_its_file_line_and_element(name):
+    """Through the command line's lint and the modeler's (files in memory) alike."""
+    on_disk = lint_paths([FOREIGN / name], None)
+    in_memory = lint([Source(name, name.rsplit(".", 1)[1], (FOREIGN / name).read_bytes())],
+                     lambda _form, _diagram: None).problems
+    for problems, file in ((on_disk, str(FOREIGN / name)), (in_memory, name)):
+        assert (problems == []) == (name in ACCEPTED)
+        assert all(p.file == file and p.line and p.element for p in problems), problems
+
+
+def test_a_decision_table_whose_rules_miss_or_add_cells_is_located_rule_by_rule():
+    """SpiffWorkflow fails on a rule with an extra cell ("list index out of range", no location) and
+    silently reads one with a missing cell; the lint names each rule, before the library is asked."""
+    from lxml import etree
+
+    from engine.runtime.specs import new_parser
+
+    parser = new_parser()
+    parser.add_dmn_xml(etree.parse(str(FOREIGN / "dmn_rule_entries.dmn")).getroot(), filename="dmn_rule_entries.dmn")
+    with pytest.raises(IndexError):
+        parser.dmn_parsers["allowance"].parse()
+    problems = lint_paths([FOREIGN / "dmn_rule_entries.dmn"], None)
+    assert [(p.code, p.element, p.line, p.params["entries"], p.params["columns"]) for p in problems] == [
+        ("dmn", "short_rule", 9, 1, 2), ("dmn", "long_rule", 14, 3, 2), ("dmn", "no_note", 21, 1, 2)]
+    assert all("allowance" in p.message for p in problems)
 
 
 def test_every_file_here_is_expected_or_accepted():
@@ -191,9 +222,6 @@ def _mutations(text: bytes, seed: int) -> list[bytes]:
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FOREIGN.iterdir()))
 def test_careless_edits_of_each_file_get_located_problems_never_a_crash(name):
-    from engine.runtime.lint import Source
-    from engine.runtime.lint import lint
-
     kind = name.rsplit(".", 1)[1]
     for seed, variant in enumerate(_mutations((FOREIGN / name).read_bytes(), sum(name.encode()))):
         problems = lint([Source(name, kind, variant)], lambda _form, _diagram: None).problems

@@ -1,5 +1,5 @@
 """Every rule of the lint, reached by a case that triggers it: each message template in
-``engine/runtime/lint.py`` and ``engine/runtime/lint_dmn.py`` is produced by one case below, with
+``engine/runtime/lint/`` is produced by one case below, with
 its parameters filled (a template whose parameters clash with the report's own arguments once
 crashed the lint on every plain service task)."""
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 
-import engine.runtime.lint as lint_module
-from engine.linting import lint_paths
+import engine.runtime.lint.spiff as spiff_rules
+from engine.runtime.lint import lint_paths
 from tests.bpmn_builder import Process
 from tests.bpmn_builder import document
 from tests.test_lint import simple
@@ -73,13 +73,13 @@ def library_fails(method: str, make: Callable[[], dict[str, str]]) -> Case:
         if method == "parse":
             monkeypatch.setattr(DMNParser, "parse", boom)
         else:
-            real = lint_module.new_parser
+            real = spiff_rules.new_parser
 
             def new_parser():  # type: ignore[no-untyped-def]
                 parser = real()
                 setattr(parser, method, boom)
                 return parser
-            monkeypatch.setattr(lint_module, "new_parser", new_parser)
+            monkeypatch.setattr(spiff_rules, "new_parser", new_parser)
         return lint_files(tmp / "models", make())
     return case
 
@@ -169,11 +169,11 @@ def _templates(path: Path) -> set[str]:
         elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "phrase":
             texts = [node.args[0].value]
         found.update(t for t in texts if isinstance(t, str) and t[:1].isupper() and " " in t
-                     and (path.name == "lint_dmn.py" or isinstance(node.func, ast.Attribute)))
+                     and (path.name == "dmn_structure.py" or isinstance(node.func, ast.Attribute)))
     return found
 
 
-ALL_TEMPLATES = _templates(ROOT / "engine/runtime/lint.py") | _templates(ROOT / "engine/runtime/lint_dmn.py")
+ALL_TEMPLATES = set().union(*(_templates(path) for path in sorted((ROOT / "engine/runtime/lint").glob("*.py"))))
 
 
 def test_every_rule_has_a_case():

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import Refused
-from engine.runtime.isolation import EvaluatorPool
+from engine.runtime.isolation.pool import EvaluatorPool
 from engine.runtime.sandbox import SandboxEnvironment
 from engine.runtime.sandbox import SandboxViolation
 from engine.runtime.sandbox import ScriptTimeout

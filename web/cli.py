@@ -232,7 +232,7 @@ def lint(paths: tuple[Path, ...]) -> None:
 
     Needs no database: only the lint is loaded, so that checking a file takes well under a second.
     """
-    from engine.linting import lint_paths
+    from engine.runtime.lint import lint_paths  # the lint alone: no use case, no database
 
     problems = lint_paths(list(paths), EngineSettings().forms_dir)
     for problem in problems:

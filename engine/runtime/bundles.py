@@ -72,7 +72,7 @@ def _add_references(bundle: Bundle, source: Source, decision_file: dict[str, Sou
         props = task_properties(task)
         for name in (props.get(FORM_PROPERTY), props.get(UI_FORM_PROPERTY)):
             text = resolve_form(name, source.name) if name else None
-            if text is not None:
+            if name and text is not None:
                 bundle["forms"][name] = text
 
 
@@ -101,7 +101,7 @@ def process_ids_in(text: str) -> set[str]:
         root = parse_xml(text).getroot()
     except XmlError:
         return set()
-    return {node.get("id") for node in root.iter(f"{{{BPMN}}}process") if node.get("id")}
+    return {str(node.get("id")) for node in root.iter(f"{{{BPMN}}}process") if node.get("id")}
 
 
 def defining_file(bundle: Bundle, process_id: str) -> str | None:

@@ -35,7 +35,7 @@ from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime import serialization
-from engine.runtime.workflow import DepthSafeWorkflow
+from engine.runtime.depth_safe import DepthSafeWorkflow
 
 SUBPROCESS = "subprocess"
 TASKS = "tasks"

@@ -65,13 +65,13 @@ def _elements(xml: str) -> dict[str, tuple[str, str, dict[str, str]]]:
     """Element id -> (type, name, properties) for every BPMN model element with an id."""
     root = parse_xml(xml).getroot()
     lanes = _lanes(root)
-    found = {}
+    found: dict[str, tuple[str, str, dict[str, str]]] = {}
     for node in root.iter():
         if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{BPMN}}}") or node.get("id") is None:
             continue
         if _local(node.tag) in ("definitions", "laneSet", "lane", "collaboration"):
             continue
-        found[node.get("id")] = (_local(node.tag), node.get("name") or "", _describe(node, lanes))
+        found[str(node.get("id"))] = (_local(node.tag), node.get("name") or "", _describe(node, lanes))
     return found
 
 

@@ -8,6 +8,7 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -81,7 +82,8 @@ def _declared_due(meta: TaskMeta, created: datetime, evaluate: Callable[[str], A
         duration = meta.prop("dueIn")
         if duration:
             parsed = TimerEventDefinition.parse_iso_duration(duration)
-            return created + TimerEventDefinition.get_timedelta_from_start(parsed, created)
+            delta: timedelta = TimerEventDefinition.get_timedelta_from_start(parsed, created)
+            return created + delta
         workdays = meta.prop("dueWorkdays")
         if workdays:
             return end_of_day(add_workdays(created.astimezone(BUSINESS_TZ).date(), int(workdays)))

@@ -16,8 +16,8 @@ from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
+from engine.runtime.depth_safe import DepthSafeWorkflow
 from engine.runtime.specs import ParsedModel
-from engine.runtime.workflow import DepthSafeWorkflow
 
 
 @dataclass(frozen=True)

@@ -21,21 +21,21 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from engine.runtime.workflow import DepthSafeSubWorkflow
-from engine.runtime.workflow import DepthSafeWorkflow
+from engine.runtime.depth_safe import DepthSafeSubWorkflow
+from engine.runtime.depth_safe import DepthSafeWorkflow
 
 
 class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     """Writes a workflow without its spec; restores it onto given spec objects."""
 
-    def to_dict(self, workflow: DepthSafeWorkflow) -> dict:
-        dct = WorkflowConverter.to_dict(self, workflow)
+    def to_dict(self, workflow: DepthSafeWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct: dict, spec: Any = None, subprocess_specs: Any = None) -> DepthSafeWorkflow:
-        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> DepthSafeWorkflow:
+        workflow: DepthSafeWorkflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -61,7 +61,8 @@ _WORKFLOWS = StateOnlyWorkflowConverter(DepthSafeWorkflow, _SERIALIZER.registry)
 
 
 def serializer_version() -> str:
-    return _SERIALIZER.VERSION
+    version: str = _SERIALIZER.VERSION
+    return version
 
 
 def dumps(value: Any) -> str:
@@ -102,7 +103,8 @@ def load_state(state: str, spec: Any, subprocess_specs: dict[str, Any]) -> Depth
     """Rebuild a workflow from :func:`dump_state` output on the given (cached) spec objects."""
     dct = json.loads(state)
     _SERIALIZER.migrate(dct)
-    return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    workflow: DepthSafeWorkflow = _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    return workflow
 
 
 def spec_registry() -> Any:

@@ -89,7 +89,7 @@ class ParsedModel:
     spec: Any
     subprocess_specs: dict[str, Any]
     tasks: dict[tuple[str, str], TaskMeta]
-    forms: dict[str, dict]
+    forms: dict[str, dict[str, Any]]
     element_names: dict[str, str] = field(default_factory=dict)
     starter_roles: frozenset[str] = frozenset()
     # Properties of the start event: ``startRefusal`` (an expression giving why the actor may not
@@ -117,7 +117,7 @@ class ParsedModel:
         """The id of the process that holds the element ``bpmn_id``, if any does."""
         for process in all_specs(self.spec, self.subprocess_specs):
             if any(getattr(task_spec, "bpmn_id", None) == bpmn_id for task_spec in process.task_specs.values()):
-                return process.name
+                return str(process.name)
         return None
 
     def task_meta(self, process: str, spec_name: str) -> TaskMeta | None:

@@ -1,113 +1,45 @@
 """A running process instance: SpiffWorkflow behind an API that guards the library's traps.
 
-* ``DepthSafeWorkflow`` lifts the 1000-level depth limit that silently "completes" long loops.
-* :class:`ProcessRun` completes only READY manual tasks taken by id, deep-copies submitted data,
-  turns script failures into an error record (element + message) instead of an exception, and
-  re-raises business refusals (:class:`engine.errors.Refused`) so the caller can roll back.
+:class:`ProcessRun` completes only READY manual tasks taken by id, deep-copies submitted data,
+turns script failures into an error record (element + message) instead of an exception, and
+re-raises business refusals (:class:`engine.errors.Refused`) so the caller can roll back. Its
+workflow is a :class:`engine.runtime.depth_safe.DepthSafeWorkflow`; what the projections read of it
+comes from :mod:`engine.runtime.snapshot`.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from collections.abc import Iterator
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
-from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
-from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
 from engine.errors import Refused
 from engine.runtime import timers
-from engine.runtime.sandbox import make_script_engine
+from engine.runtime.depth_safe import DepthSafeWorkflow
+from engine.runtime.scripting import make_script_engine
+from engine.runtime.snapshot import TIMER_EVENTS
+from engine.runtime.snapshot import ReadyTask
+from engine.runtime.snapshot import RunError
+from engine.runtime.snapshot import Snapshot
+from engine.runtime.snapshot import Step
+from engine.runtime.snapshot import all_tasks
+from engine.runtime.snapshot import describe
+from engine.runtime.snapshot import take_snapshot
 from engine.runtime.specs import ParsedModel
-from engine.runtime.specs import TaskMeta
 
-MAX_DEPTH = 1_000_000
-TIMER_EVENTS = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 MAX_TIMER_ROUNDS = 64
-
-
-class DepthSafeSubWorkflow(BpmnSubWorkflow):
-    """A subprocess whose task queries are not cut at depth 1000."""
-
-    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> BpmnTaskIterator:
-        kwargs.setdefault("max_depth", MAX_DEPTH)
-        return super().get_tasks_iterator(first_task, **kwargs)
-
-    def is_completed(self) -> bool:
-        return _is_completed(self)
-
-
-class DepthSafeWorkflow(BpmnWorkflow):
-    """A top workflow whose task queries, completion check and subprocesses ignore the depth cap."""
-
-    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> BpmnTaskIterator:
-        kwargs.setdefault("max_depth", MAX_DEPTH)
-        return super().get_tasks_iterator(first_task, **kwargs)
-
-    def is_completed(self) -> bool:
-        return _is_completed(self)
-
-    def create_subprocess(self, my_task: Any, spec_name: str) -> DepthSafeSubWorkflow:
-        subprocess = DepthSafeSubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id,
-                                          top_workflow=self)
-        self.subprocesses[my_task.id] = subprocess
-        return subprocess
-
-
-def _is_completed(workflow: Any) -> bool:
-    if not workflow.completed:
-        unfinished = BpmnTaskIterator(workflow.task_tree, state=TaskState.NOT_FINISHED_MASK, max_depth=MAX_DEPTH)
-        if next(unfinished, None) is None:
-            workflow.completed = True
-    return workflow.completed
-
-
-@dataclass(frozen=True)
-class RunError:
-    """Where and why the instance stopped: the failing element and the library's message."""
-
-    element: str
-    element_name: str
-    message: str
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class ReadyTask:
-    """A READY manual task with what assignment and forms need."""
-
-    id: str
-    meta: TaskMeta
-    data: dict[str, Any]
-    item: Any = None
-    run: str = ""  # the run of its process: the id of the task that called it, '' in the top process
-
-
-@dataclass(frozen=True)
-class Step:
-    """One place the instance is at: a user task, a waiting timer or message, or an error."""
-
-    kind: str
-    bpmn_id: str
-    name: str
-    process: str
-    task_id: str
-    due: datetime | None = None
 
 
 def _refusal_in(error: BaseException) -> Refused | None:
@@ -125,7 +57,7 @@ class ProcessRun:
     """One loaded workflow plus the model it runs on."""
 
     def __init__(self, model: ParsedModel, workflow: DepthSafeWorkflow,
-                 helpers: Mapping[str, Callable] | None = None, cpu_seconds: float = 1.0,
+                 helpers: Mapping[str, Callable[..., Any]] | None = None, cpu_seconds: float = 1.0,
                  isolated: bool = False) -> None:
         self.model = model
         self.workflow = workflow
@@ -193,15 +125,7 @@ class ProcessRun:
         task = self._task(task_id)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             return None
-        return self._describe(task)
-
-    def _describe(self, task: Any) -> ReadyTask:
-        meta = self.model.task_meta(task.workflow.spec.name, task.task_spec.name)
-        if meta is None:  # a manual task the index does not know: a plain bpmn:task, say
-            meta = TaskMeta(task.workflow.spec.name, task.task_spec.name, task.task_spec.bpmn_id or "",
-                            task.task_spec.bpmn_name or "", task.task_spec.lane, None, {}, "", None)
-        item = task.data.get(meta.element_variable) if meta.element_variable else None
-        return ReadyTask(str(task.id), meta, task.data, item, str(task.workflow.parent_task_id or ""))
+        return describe(self.model, task)
 
     def passed_before(self, task_id: str) -> bool:
         """True when an earlier pass of task ``task_id``'s element is among its ancestors: a loop or
@@ -243,7 +167,8 @@ class ProcessRun:
     def _output_variable(task: Any) -> str | None:
         parent = task.parent.task_spec if task.parent is not None else None
         if isinstance(parent, MultiInstanceTask) and parent.output_item is not None:
-            return parent.output_item.bpmn_id
+            output: str | None = parent.output_item.bpmn_id
+            return output
         return None
 
     def evaluate(self, task_id: str, expression: str) -> Any:
@@ -282,7 +207,7 @@ class ProcessRun:
         afterwards.
         """
         merged = 0
-        for task in list(self._all_tasks()):
+        for task in list(all_tasks(self.workflow)):
             spec = task.task_spec
             if not isinstance(spec, LoopTask) or task.state != TaskState.STARTED:
                 continue
@@ -338,9 +263,9 @@ class ProcessRun:
         return self.snapshot().steps
 
     def next_timer_due(self) -> datetime | None:
-        dues = [timers.pending_due(event.value) for event in self.workflow.waiting_events()
-                if event.event_type in TIMER_EVENTS]
-        dues = [due for due in dues if due is not None]
+        pending = [timers.pending_due(event.value) for event in self.workflow.waiting_events()
+                   if event.event_type in TIMER_EVENTS]
+        dues = [due for due in pending if due is not None]
         return min(dues) if dues else None
 
     def due_timer_names(self, now: datetime) -> list[str]:
@@ -352,86 +277,10 @@ class ProcessRun:
                 names.append(event.name or "timer")
         return names
 
-    def _all_tasks(self) -> Iterator[Any]:
-        yield from self.workflow.tasks.values()
-        for subprocess in self.workflow.subprocesses.values():
-            yield from subprocess.tasks.values()
-
     def snapshot(self, since: float | None = None) -> Snapshot:
-        """Everything the projections need, read in one pass over the task tree.
-
-        ``since`` (a ``time.time()`` value) selects the elements completed after it.
-        """
-        ready: list[ReadyTask] = []
-        steps: list[Step] = []
-        completed_since: set[tuple[str, str]] = set()
-        timed = False
-        failed = False
-        unfinished = False
-        latest, latest_change = None, -1.0
-        top = self.workflow
-        for task in self._all_tasks():
-            state, spec = task.state, task.task_spec
-            if task.workflow is top and state & TaskState.NOT_FINISHED_MASK:
-                unfinished = True
-            if task.last_state_change > latest_change and task.data:
-                latest, latest_change = task, task.last_state_change
-            bpmn_id = getattr(spec, "bpmn_id", None)
-            if bpmn_id is None:
-                continue
-            if state == TaskState.COMPLETED:
-                if since is not None and task.last_state_change >= since:
-                    completed_since.add((task.workflow.spec.name, bpmn_id))
-                    timed = timed or _is_timer(spec)
-            elif state == TaskState.READY and spec.manual:
-                ready.append(self._describe(task))
-                steps.append(Step("user", bpmn_id, spec.bpmn_name or bpmn_id, task.workflow.spec.name, str(task.id)))
-            elif state == TaskState.ERROR:
-                failed = True
-                steps.append(Step("error", bpmn_id, spec.bpmn_name or bpmn_id, task.workflow.spec.name, str(task.id)))
-            elif state == TaskState.WAITING and isinstance(spec, CatchingEvent) and not isinstance(spec, BoundaryEvent):
-                details = spec.event_definition.details(task)
-                kind = "timer" if details.event_type in TIMER_EVENTS else "event"
-                steps.append(Step(kind, bpmn_id, spec.bpmn_name or bpmn_id, task.workflow.spec.name, str(task.id),
-                                  timers.pending_due(details.value)))
-        completed = not unfinished and self.workflow.is_completed()
-        status = "error" if self.error is not None or failed else "completed" if completed else "waiting"
-        stalled = self._stall() if status == "waiting" and not steps and not self.workflow.waiting_events() else None
-        if stalled is not None:
-            status = "error"
-        data = top.data if completed and top.data else (latest.data if latest is not None else {})
-        size = len(top.tasks) + sum(len(sp.tasks) for sp in top.subprocesses.values())
-        return Snapshot(status, ready, steps, completed_since, data, size, timed, stalled)
-
-    def _stall(self) -> RunError:
-        """Why a run that is neither finished nor waiting for anyone or anything stands still: the
-        element it stands in (the latest started or waiting one, a multi-instance task or a join)."""
-        held = [task for task in self._all_tasks() if task.state & (TaskState.STARTED | TaskState.WAITING)
-                and getattr(task.task_spec, "bpmn_id", None) and not isinstance(task.task_spec, BoundaryEvent)]
-        task = max(held, key=lambda task: task.last_state_change, default=None)
-        bpmn_id = task.task_spec.bpmn_id if task is not None else ""
-        name = (task.task_spec.bpmn_name or self.model.element_names.get(bpmn_id) or bpmn_id) if task else "?"
-        return RunError(bpmn_id, name, STALL_MESSAGE.format(name=name))
+        """Everything the projections need, read in one pass over the task tree (see
+        :func:`engine.runtime.snapshot.take_snapshot`)."""
+        return take_snapshot(self.workflow, self.model, self.error, since)
 
     def tree_size(self) -> int:
         return len(self.workflow.tasks) + sum(len(sp.tasks) for sp in self.workflow.subprocesses.values())
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    status: str
-    ready: list[ReadyTask]
-    steps: list[Step]
-    completed_since: set[tuple[str, str]]  # (process, BPMN id)
-    data: dict[str, Any]
-    tree_size: int
-    timed: bool = False  # a timer event passed since ``since``: what follows it was scheduled
-    stalled: RunError | None = None  # unfinished, yet no user task, timer or message can move it on
-
-
-STALL_MESSAGE = ("流程无法继续：停在「{name}」，没有待办环节、定时器或等待的消息能推动它。"
-                 "请管理员检查流程图或实例后重试。")
-
-
-def _is_timer(spec: Any) -> bool:
-    return isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, TimerEventDefinition)

@@ -15,15 +15,6 @@ from lxml import etree
 
 MAX_XML_BYTES = 5 * 1024 * 1024
 
-_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "dtd_validation": False,
-    "huge_tree": False,
-    "remove_comments": False,
-}
-
 
 @dataclass
 class XmlError(Exception):
@@ -52,7 +43,8 @@ def parse_xml(content: bytes | str) -> etree._ElementTree:
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():
         raise XmlError("DOCTYPE and ENTITY declarations are not allowed", _line_of(data, b"<!"))
-    parser = etree.XMLParser(**_PARSER_OPTIONS)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                             huge_tree=False, remove_comments=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:

@@ -13,16 +13,16 @@ from engine.errors import DeploymentRefused
 from engine.errors import FileConflict
 from engine.errors import LintProblem
 from engine.errors import NotFound
-from engine.linting import form_resolver
-from engine.linting import lint_paths
-from engine.linting import sources_in
 from engine.persistence import queries
 from engine.persistence.models import ProcessVersion
 from engine.runtime.bundles import ProcessBundle
 from engine.runtime.bundles import defining_file
 from engine.runtime.bundles import split_bundles
 from engine.runtime.lint import Source
+from engine.runtime.lint import form_resolver
 from engine.runtime.lint import lint
+from engine.runtime.lint import lint_paths
+from engine.runtime.lint import sources_in
 from engine.runtime.specs import Bundle
 from engine.service.actors import SYSTEM
 from engine.service.actors import require_role
@@ -49,7 +49,7 @@ def _same_file(deployed: Bundle, item: ProcessBundle) -> None:
 
 class DeployService(Service):
     def lint_paths(self, paths: list[Path]) -> list[LintProblem]:
-        """See :func:`engine.linting.lint_paths` (forms also from the forms folder)."""
+        """See :func:`engine.runtime.lint.lint_paths` (forms also from the forms folder)."""
         return lint_paths(paths, self.settings.forms_dir)
 
     def deploy(self, folder: Path | None = None, actor: str = "system", shipped: bool = False,

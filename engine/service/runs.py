@@ -33,11 +33,11 @@ from engine.runtime.due import due_at
 from engine.runtime.serialization import dump_state
 from engine.runtime.serialization import load_state
 from engine.runtime.serialization import serializer_version
+from engine.runtime.snapshot import ReadyTask
+from engine.runtime.snapshot import Snapshot
 from engine.runtime.specs import ModelCache
 from engine.runtime.specs import ParsedModel
 from engine.runtime.workflow import ProcessRun
-from engine.runtime.workflow import ReadyTask
-from engine.runtime.workflow import Snapshot
 from engine.service.helpers import diagram_helpers
 from engine.settings import EngineSettings
 

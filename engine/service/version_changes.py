@@ -19,8 +19,7 @@ from engine.persistence.models import InstanceArchive
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
-from engine.runtime.migration import migrate
-from engine.runtime.migration import migration_refusals
+from engine.runtime import version_change
 from engine.runtime.workflow import ProcessRun
 from engine.service.actors import require_role
 from engine.service.base import Service
@@ -46,7 +45,7 @@ class VersionChangePlan:
     to_version: int
     now_at: list[str]
     next_steps: list[str]
-    refusals: list[tuple[str, str]]  # (reason, what it concerns): see runtime.migration; would_fail
+    refusals: list[tuple[str, str]]  # (reason, what it concerns): see runtime.version_change; would_fail
     moved: bool = False
 
 
@@ -79,12 +78,12 @@ class VersionChangeService(Service):
         run = self.runs.load(session, instance)
         model = self.runs.model(session, target.id)
         number = self.runs.version_info(session, instance.version_id)[2]
-        now_at, refusals = _steps(run), migration_refusals(run.workflow, model)
+        now_at, refusals = _steps(run), version_change.version_change_refusals(run.workflow, model)
         plan = VersionChangePlan(instance.id, instance.title, instance.unit_code, number, target.version, now_at, [],
                              refusals)
         if refusals:
             return plan, None
-        migrate(run.workflow, model)
+        version_change.change_version(run.workflow, model)
         moved = ProcessRun(model, run.workflow, helpers=diagram_helpers(session, instance.id),
                            cpu_seconds=self.settings.script_cpu_seconds, isolated=self.settings.isolate_scripts)
         moved.advance()

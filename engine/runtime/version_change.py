@@ -1,4 +1,6 @@
-"""Move a running workflow onto the specs of another version of its process.
+"""Change a running workflow's version: move it onto the specs of another version of its process.
+
+(Not a schema migration: those are Alembic's, in :mod:`engine.persistence`.)
 
 SpiffWorkflow aligns the old and the new task specs by BPMN id (``SpecDiff``) and re-points the
 workflow's tasks (``migrate_workflow``); READY and WAITING tasks are reset and predicted again on
@@ -25,7 +27,7 @@ ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERR
 
 def _name(task: Any) -> str:
     spec = task.task_spec
-    return getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
+    return str(getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name)
 
 
 def _diffs(workflow: Any, model: ParsedModel) -> list[tuple[Any, Any, SpecDiff | None]]:
@@ -39,7 +41,7 @@ def _diffs(workflow: Any, model: ParsedModel) -> list[tuple[Any, Any, SpecDiff |
     return found
 
 
-def migration_refusals(workflow: Any, model: ParsedModel) -> list[tuple[str, str]]:
+def version_change_refusals(workflow: Any, model: ParsedModel) -> list[tuple[str, str]]:
     """Why ``workflow`` cannot move onto ``model`` (empty when it can): (reason, the step or process
     it concerns), one per active step. Reasons: ``process_gone``, ``removed``, ``changed_kind``."""
     reasons = []
@@ -59,9 +61,9 @@ def migration_refusals(workflow: Any, model: ParsedModel) -> list[tuple[str, str
     return reasons
 
 
-def migrate(workflow: Any, model: ParsedModel) -> None:
+def change_version(workflow: Any, model: ParsedModel) -> None:
     """Re-point ``workflow`` and its live sub-workflows at ``model``'s specs, in place. Call
-    :func:`migration_refusals` first: this does not check."""
+    :func:`version_change_refusals` first: this does not check."""
     for flow, spec, diff in _diffs(workflow, model):
         if diff is not None:
             migrate_workflow(WorkflowDiff(flow, diff), flow, spec)

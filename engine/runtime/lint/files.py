@@ -1,16 +1,18 @@
-"""Linting diagram files from disk, without a database: what ``dangjian lint`` and the deployment
-of a folder share. Kept apart from the use cases so that the command line loads only the lint."""
+"""Reading the files: XML that parses, BPMN that follows the schema, and sources from disk."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
-from engine.errors import LintProblem
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
+
 from engine.errors import NotFound
-from engine.runtime.lint import Source
-from engine.runtime.lint import lint
+from engine.runtime.lint.linter import Linter
+from engine.runtime.lint.nodes import element_at
+from engine.runtime.lint.report import Source
+from engine.runtime.xmlsafe import XmlError
+from engine.runtime.xmlsafe import parse_xml
 from forms import find_form
 
 MODEL_SUFFIXES = {".bpmn": "bpmn", ".dmn": "dmn"}
@@ -48,18 +50,23 @@ def form_resolver(locations: dict[str, Path], forms_dir: Path | None) -> Callabl
     return resolve
 
 
-def lint_paths(paths: list[Path], forms_dir: Path | None) -> list[LintProblem]:
-    """Every problem in the BPMN/DMN files under ``paths``; empty when they may be deployed.
+def parse_files(lint: Linter) -> None:
+    for source in lint.sources:
+        try:
+            source.tree = parse_xml(source.content)
+        except XmlError as error:
+            lint.invalid.add(source.name)
+            lint.report.found(source.name, error.line, None, "xml", error.template, **error.params)
 
-    Each path (a file, or a folder of files that belong together) is checked on its own, so
-    unrelated files do not report each other's process ids; problems name the file by its path.
 
-    :raises NotFound: when a path does not exist.
-    """
-    problems = []
-    for path in paths:
-        sources, locations = sources_in([path])
-        for problem in lint(sources, form_resolver(locations, forms_dir)).problems:
-            located = locations.get(problem.file)
-            problems.append(replace(problem, file=str(located)) if located is not None else problem)
-    return problems
+def check_xsd(lint: Linter) -> None:
+    for source in lint.sources:
+        if source.kind != "bpmn" or source.tree is None:
+            continue
+        VALIDATOR.preprocess(source.tree)
+        schema = VALIDATOR.validator
+        if not schema.validate(source.tree):
+            lint.invalid.add(source.name)
+            for entry in schema.error_log:
+                lint.report.found(source.name, entry.line or None, element_at(source.tree, entry.line), "schema",
+                                  "The file does not follow the BPMN schema: %(error)s", error=entry.message)

@@ -1,91 +1,36 @@
 """The child side of the evaluation pool: runs sandboxed code under operating-system limits.
 
-Started by :mod:`engine.runtime.isolation` as ``python -m engine.runtime.evaluator MEMORY_BYTES``.
-It caps its own address space (``RLIMIT_AS``), then serves requests read from stdin and answers on
-stdout, one JSON frame each (4-byte big-endian length, then UTF-8 JSON; dates, datetimes and
-decimals tagged). Before each request it arms a profiling timer (``ITIMER_PROF``) for the
-request's budget plus :data:`CPU_GRACE` seconds of the process's CPU time: the sandbox's own trace
-stops a script that loops in Python at the budget, and if one C-level operation (a huge
-multiplication, a giant string) overruns, the kernel's SIGPROF ends the process (no handler is
-installed: its default action terminates). The soft ``RLIMIT_CPU``, whole seconds only, stays as
-a second line one second further. The parent sees the
-process die and starts another; it also kills a child that overruns its wall-clock allowance.
-Helper functions run in the parent: a call here sends a ``call`` frame and waits for the ``reply``.
-"""
+Started by :mod:`engine.runtime.isolation.process` as ``python -m engine.runtime.isolation.child
+MEMORY_BYTES``. It caps its own address space (``RLIMIT_AS``), then serves requests read from
+stdin and answers on stdout, one frame each (:mod:`engine.runtime.isolation.frames`). Before each
+request it arms a profiling timer (``ITIMER_PROF``) for the request's budget plus
+:data:`CPU_GRACE` seconds of the process's CPU time: the sandbox's own trace stops a script that
+loops in Python at the budget, and if one C-level operation (a huge multiplication, a giant
+string) overruns, the kernel's SIGPROF ends the process (no handler is installed: its default
+action terminates). The soft ``RLIMIT_CPU``, whole seconds only, stays as a second line one
+second further. The parent sees the process die and starts another; it also kills a child that
+overruns its wall-clock allowance. Helper functions run in the parent: a call here sends a
+``call`` frame and waits for the ``reply``."""
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import signal
-import struct
 import sys
-from datetime import date
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from typing import BinaryIO
 
-HEADER = struct.Struct(">I")
+from engine.runtime.isolation.frames import encode
+from engine.runtime.isolation.frames import read_frame
+from engine.runtime.sandbox import SANDBOX_FILENAME
+from engine.runtime.sandbox import SandboxEnvironment
+
 CPU_GRACE = 0.3  # seconds of CPU past the budget before SIGPROF ends a C-level operation
-MAX_FRAME = 64 * 1024 * 1024
 
 
 class HelperFailed(Exception):
     """A helper function failed in the parent (the parent knows the real error)."""
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, Decimal):
-        return {"$decimal": str(value)}
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    raise TypeError(f"a value of type {type(value).__name__} cannot be passed")
-
-
-def _tagged(value: dict[str, Any]) -> Any:
-    if len(value) == 1:
-        key, text = next(iter(value.items()))
-        if key == "$datetime":
-            return datetime.fromisoformat(text)
-        if key == "$date":
-            return date.fromisoformat(text)
-        if key == "$decimal":
-            return Decimal(text)
-    return value
-
-
-def encode(message: dict[str, Any]) -> bytes:
-    """One frame: the length, then the message as JSON with dates and decimals tagged."""
-    body = json.dumps(message, default=_default, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return HEADER.pack(len(body)) + body
-
-
-def decode(body: bytes) -> dict[str, Any]:
-    return json.loads(body.decode("utf-8"), object_hook=_tagged)
-
-
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
-    chunks, missing = [], size
-    while missing:
-        chunk = stream.read(missing)
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        missing -= len(chunk)
-    return b"".join(chunks)
-
-
-def read_frame(stream: BinaryIO) -> dict[str, Any]:
-    (size,) = HEADER.unpack(_read_exactly(stream, HEADER.size))
-    if size > MAX_FRAME:
-        raise EOFError
-    return decode(_read_exactly(stream, size))
 
 
 class _Channel:
@@ -123,8 +68,6 @@ def _limit_cpu(seconds: float) -> None:
 
 
 def _serve_one(channel: _Channel, request: dict[str, Any]) -> dict[str, Any]:
-    from engine.runtime.sandbox import SandboxEnvironment
-
     helpers = {name: channel.helper(name) for name in request.get("helpers", ())}
     environment = SandboxEnvironment(helpers, float(request.get("cpu", 1.0)), bounded=False)
     context = request.get("context") or {}
@@ -148,7 +91,7 @@ def _line_of(error: BaseException) -> int:
         return error.lineno or 0
     line, trace = 0, error.__traceback__
     while trace is not None:
-        if trace.tb_frame.f_code.co_filename == "<string>":
+        if trace.tb_frame.f_code.co_filename == SANDBOX_FILENAME:
             line = trace.tb_lineno
         trace = trace.tb_next
     return line
@@ -165,7 +108,6 @@ def main() -> None:
     outgoing = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     channel = _Channel(incoming, outgoing)
-    from engine.runtime import sandbox  # noqa: F401 - import before the first request, not during it
 
     while True:
         try:
@@ -182,6 +124,7 @@ def main() -> None:
             channel.send(answer)
         if answer.get("type") == "MemoryError":
             return  # a fresh process serves the next request, not one whose heap just overflowed
+
 
 if __name__ == "__main__":
     main()

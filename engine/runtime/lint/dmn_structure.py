@@ -3,8 +3,10 @@
 The library reads the first ``decision`` under the root, through the prefix ``dmn`` (the default
 namespace, or the prefix spelled ``dmn``), takes one decision table per file and indexes the
 columns by each rule's entries; a file that misses one of these fails inside it with
-``list index out of range`` or ``KeyError: 'id'``, naming neither the decision nor the cause.
-Each problem here names the decision and what is wrong with its table.
+``list index out of range`` or ``KeyError: 'id'``, naming neither the decision nor the cause. A
+rule with fewer entries than the table has columns is read without complaint, and then runs as if
+the missing input cells were ``-`` and never sets the missing outputs. Each problem here names the
+decision and what is wrong with its table, at the element concerned.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from engine.errors import phrase
+from engine.runtime.lint.nodes import local_name
 
 # The table's children the library reads; anything else makes it stop.
 TABLE_PARTS = ("input", "output", "rule")
@@ -25,7 +28,7 @@ DmnProblem = tuple[Any, str, dict[str, Any]]  # (element, template, parameters)
 
 
 def _local(node: Any) -> str:
-    return etree.QName(node.tag).localname if isinstance(node.tag, str) else ""
+    return local_name(node.tag)
 
 
 def _children(node: Any, local: str) -> list[Any]:
@@ -82,7 +85,7 @@ def _table_problems(name: str, table: Any) -> Iterator[DmnProblem]:
     for number, rule in enumerate(_children(table, "rule"), start=1):
         for part, word in (("input", INPUT), ("output", OUTPUT)):
             entries = _children(rule, f"{part}Entry")
-            if len(entries) > len(columns[part]):
+            if len(entries) != len(columns[part]):
                 yield rule, phrase("Decision %(decision)s: rule %(rule)s has %(entries)s %(part)s entries but "
                                    "the table has %(columns)s %(part)s columns"), {
                     "decision": name, "rule": rule.get("id") or number, "entries": len(entries),

@@ -84,7 +84,8 @@ def names_read(text: str, mode: str) -> set[str]:
         tree = ast.parse(text, mode=mode)
     except SyntaxError:
         return set()
-    read, written = set(), set()
+    read: set[str] = set()
+    written: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (read if isinstance(node.ctx, ast.Load) else written).add(node.id)

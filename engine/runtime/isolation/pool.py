@@ -2,7 +2,7 @@
 
 Guards inside the server process cannot stop a single C-level operation: a padded string of
 gigabytes, a multiplication of huge integers, a structure printed a trillion times over. Each
-script therefore runs in a child process (:mod:`engine.runtime.evaluator`) whose address space
+script therefore runs in a child process (:mod:`engine.runtime.isolation.child`) whose address space
 and CPU time the kernel caps. The server thread only waits on a pipe, so other requests and the
 database go on meanwhile. A child that dies or overruns its wall-clock allowance is killed and
 replaced; the script fails with a readable message and the instance goes to error.
@@ -18,100 +18,22 @@ no environment variables beyond what Python needs, so no database password reach
 from __future__ import annotations
 
 import atexit
-import logging
 import os
-import select
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from engine import metrics
-from engine.runtime.evaluator import HEADER
-from engine.runtime.evaluator import MAX_FRAME
-from engine.runtime.evaluator import decode
-from engine.runtime.evaluator import encode
+from engine.runtime.isolation.frames import encode
+from engine.runtime.isolation.process import DEFAULT_MEMORY_BYTES
+from engine.runtime.isolation.process import EvaluatorProcess
+from engine.runtime.sandbox import EvaluationFailed
 
-log = logging.getLogger(__name__)
-
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024
 DEFAULT_POOL_SIZE = 4
 # Wall-clock seconds past the CPU budget before the parent kills a child that has not answered: the
 # child's own SIGPROF ends a C-level overrun 0.3 s of CPU past the budget; this covers a busy machine.
 WALL_GRACE = 0.6
-
-
-class EvaluationFailed(Exception):
-    """The script failed in the child: its exception's type and message, and the line (0: unknown)."""
-
-    def __init__(self, kind: str, message: str, line: int) -> None:
-        super().__init__(f"{kind}: {message}" if message else kind)
-        self.kind, self.line = kind, line
-
-
-class EvaluatorDied(Exception):
-    """The child ended or overran its time: the kernel or we stopped it for exceeding a limit."""
-
-
-class _Evaluator:
-    """One child process and its pipe."""
-
-    def __init__(self, memory_bytes: int) -> None:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0",
-               "LANG": "C.UTF-8"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "engine.runtime.evaluator", str(memory_bytes)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-        self.incoming = self.process.stdout.fileno()
-
-    def send(self, message: dict[str, Any]) -> None:
-        try:
-            self.process.stdin.write(encode(message))
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise EvaluatorDied("the evaluator process ended") from None
-
-    def _read(self, size: int, wall_seconds: float) -> bytes:
-        chunks, missing = [], size
-        while missing:
-            ready, _, _ = select.select([self.incoming], [], [], wall_seconds)
-            if not ready:
-                raise EvaluatorDied("the script ran longer than its CPU time allows")
-            chunk = os.read(self.incoming, missing)
-            if not chunk:
-                raise EvaluatorDied(self._why_ended())
-            chunks.append(chunk)
-            missing -= len(chunk)
-        return b"".join(chunks)
-
-    def receive(self, wall_seconds: float) -> dict[str, Any]:
-        (size,) = HEADER.unpack(self._read(HEADER.size, wall_seconds))
-        if size > MAX_FRAME:
-            raise EvaluatorDied("the evaluator sent an oversized answer")
-        return decode(self._read(size, wall_seconds))
-
-    def _why_ended(self) -> str:
-        code = self.process.wait()
-        if code in (-signal.SIGPROF, -signal.SIGXCPU, -signal.SIGKILL):  # the CPU limit, inside one C-level operation
-            return "the script used more than its CPU time"
-        if code == 3:
-            return "the script needed more memory than allowed"
-        return f"the evaluator process ended (status {code})"
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        if self.alive():
-            self.process.kill()
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            stream.close()
 
 
 class EvaluatorPool:
@@ -119,12 +41,12 @@ class EvaluatorPool:
 
     def __init__(self, size: int = DEFAULT_POOL_SIZE, memory_bytes: int = DEFAULT_MEMORY_BYTES) -> None:
         self.size, self.memory_bytes = size, memory_bytes
-        self._idle: list[_Evaluator] = []
+        self._idle: list[EvaluatorProcess] = []
         self._count = 0
         self._available = threading.Condition()
         self._pid = os.getpid()
 
-    def _take(self) -> _Evaluator:
+    def _take(self) -> EvaluatorProcess:
         with self._available:
             if self._pid != os.getpid():  # forked (a server worker): the parent's children are not ours
                 self._idle, self._count, self._pid = [], 0, os.getpid()
@@ -135,12 +57,12 @@ class EvaluatorPool:
             self._count += 1
         metrics.EVALUATORS_STARTED.inc()
         try:
-            return _Evaluator(self.memory_bytes)
+            return EvaluatorProcess(self.memory_bytes)
         except BaseException:
             self._drop()
             raise
 
-    def _give_back(self, evaluator: _Evaluator) -> None:
+    def _give_back(self, evaluator: EvaluatorProcess) -> None:
         with self._available:
             self._idle.append(evaluator)
             self._available.notify()
@@ -151,8 +73,9 @@ class EvaluatorPool:
             self._count -= 1
             self._available.notify()
 
-    def run(self, request: dict[str, Any], helpers: Mapping[str, Callable], cpu_seconds: float) -> dict[str, Any]:
-        """Run one request (see :mod:`engine.runtime.evaluator`); its ``done`` answer.
+    def run(self, request: dict[str, Any], helpers: Mapping[str, Callable[..., Any]],
+            cpu_seconds: float) -> dict[str, Any]:
+        """Run one request (see :mod:`engine.runtime.isolation.child`); its ``done`` answer.
 
         :raises EvaluationFailed: the script failed (its own error, or a limit it hit at a bytecode).
         :raises EvaluatorDied: the child was stopped by a limit inside one C-level operation.
@@ -186,7 +109,7 @@ class EvaluatorPool:
 
         def start() -> None:
             try:
-                evaluator = _Evaluator(self.memory_bytes)
+                evaluator = EvaluatorProcess(self.memory_bytes)
             except BaseException:  # noqa: BLE001 - the next evaluation starts one itself
                 self._drop()
                 return
@@ -195,7 +118,7 @@ class EvaluatorPool:
         threading.Thread(target=start, name="evaluator-start", daemon=True).start()
 
     @staticmethod
-    def _exchange(evaluator: _Evaluator, request: dict[str, Any], helpers: Mapping[str, Callable],
+    def _exchange(evaluator: EvaluatorProcess, request: dict[str, Any], helpers: Mapping[str, Callable[..., Any]],
                   wall_seconds: float) -> dict[str, Any]:
         evaluator.send({"op": "run", **request})
         helper_error: BaseException | None = None
