@@ -48,14 +48,14 @@ engine = Engine(EngineSettings(database_url=url, lease_seconds=4, workflows_dir=
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 if job == "timer":  # killed inside the transaction that fires the claimed timer
-    engine._fire = die
+    engine.services.timers._fire = die
     engine.fire_due_timers(owner="victim")
 else:  # killed after the receiver stored the notice, before the outbox row is marked delivered
-    receive = engine._receive_notification
+    receive = engine.services.jobs._receive_notification
     def send_then_die(claim):
         receive(claim)
         die()
-    engine.outbox_channels = lambda: {{"notification": send_then_die}}
+    engine.services.jobs.outbox_channels = lambda: {{"notification": send_then_die}}
     engine.deliver_outbox(owner="victim")
 """
 
@@ -202,9 +202,9 @@ def test_a_failing_channel_is_retried_later_and_the_others_are_delivered(org, mo
     def flaky(claim: jobs.MessageClaim) -> None:
         if claim.key == "a":
             raise ConnectionError("SMS gateway away")
-        org._receive_notification(claim)
+        org.services.jobs._receive_notification(claim)
 
-    monkeypatch.setattr(org, "outbox_channels", lambda: {"notification": flaky})
+    monkeypatch.setattr(org.services.jobs, "outbox_channels", lambda: {"notification": flaky})
     assert org.deliver_outbox() == 1
     backlog = org.backlog()
     assert backlog.outbox_pending == 1 and backlog.outbox_oldest_age_seconds >= 0

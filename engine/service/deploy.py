@@ -16,8 +16,8 @@ from engine.errors import NotFound
 from engine.linting import form_resolver
 from engine.linting import lint_paths
 from engine.linting import sources_in
-from engine.persistence import queries
 from engine.persistence.models import ProcessVersion
+from engine.persistence.queries import versions
 from engine.runtime.bundles import ProcessBundle
 from engine.runtime.bundles import defining_file
 from engine.runtime.bundles import split_bundles
@@ -89,10 +89,10 @@ class DeployService(Service):
             if actor != SYSTEM:
                 require_role(self.actor_in(session, actor), "admin")
             for item in bundles:
-                latest = queries.latest_version(session, item.process_id)
+                latest = versions.latest_version(session, item.process_id)
                 if latest is not None and not (replace_file or shipped):  # shipped files are the product's own
                     _same_file(latest.bundle, item)
-                compared = queries.latest_version(session, item.process_id, "shipped") if shipped else latest
+                compared = versions.latest_version(session, item.process_id, "shipped") if shipped else latest
                 if compared is not None and compared.sha256 == item.sha256 and compared.startable == item.startable:
                     results.append(Deployed(item.process_id, latest.name, latest.version, False))
                     continue
@@ -108,7 +108,7 @@ class DeployService(Service):
                                          origin="shipped" if shipped else "administrator", comment=comment)
                 session.add(version)
                 session.flush()
-                queries.make_current(session, version)
+                versions.make_current(session, version)
                 results.append(Deployed(item.process_id, item.name, version.version, True))
                 log.info("deployed %s version %s", item.process_id, version.version)
         return results
@@ -120,7 +120,7 @@ class DeployService(Service):
         """
         with self.db.read() as session:
             self.actor_in(session, actor)
-            latest = queries.current_version(session, process_id)
+            latest = versions.current_version(session, process_id)
             if latest is None:
                 raise NotFound(what="Process", key=process_id)
             model = self.runs.model(session, latest.id)

@@ -20,13 +20,14 @@ from engine.errors import InvalidState
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.errors import Refused
-from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceArchive
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
+from engine.persistence.queries import inbox
+from engine.persistence.queries import versions
 from engine.runtime.history import FinishedStep
 from engine.runtime.history import finished_steps
 from engine.runtime.sandbox import evaluate_expression
@@ -38,6 +39,7 @@ from engine.service.idempotency import Keyed
 from engine.service.idempotency import keyed
 from engine.service.idempotency import once
 from engine.service.idempotency import record
+from engine.service.reminders import REMINDER_EVENTS
 from engine.service.runs import Change
 from forms import confidential
 from forms import hides_fields_from
@@ -91,8 +93,6 @@ class InstanceView:
     events: list[EventView]
 
 
-# Events that urge a step's holders (临期提醒, 催办, 督办, 人工催办): their reason or data name the people.
-REMINDER_KINDS = frozenset({"due_soon", "overdue", "escalated", "reminded"})
 
 
 def event_view(event: InstanceEvent, form: dict[str, Any] | None, viewer: Actor) -> EventView:
@@ -101,9 +101,9 @@ def event_view(event: InstanceEvent, form: dict[str, Any] | None, viewer: Actor)
     own = event.actor == viewer.username
     data = readable(form, event.data, viewer.roles, own=own)
     withheld = (isinstance(event.data, dict) and isinstance(data, dict) and len(data) < len(event.data)) \
-        or (not own and event.kind not in REMINDER_KINDS and confidential(form, viewer.roles))
+        or (not own and event.kind not in REMINDER_EVENTS and confidential(form, viewer.roles))
     reason = event.reason
-    if event.kind in REMINDER_KINDS and hides_fields_from(form, viewer.roles):
+    if event.kind in REMINDER_EVENTS and hides_fields_from(form, viewer.roles):
         reason, data = None, None
     return EventView(event.at, event.actor, event.kind, event.step_name, event.bpmn_id, reason, data, withheld)
 
@@ -196,7 +196,7 @@ class InstanceService(Service):
             raise InvalidState("Initial data must be a JSON object.", status="")
         with self.db.write() as session:
             user = self.actor_in(session, actor)
-            version = queries.current_version(session, process_id)
+            version = versions.current_version(session, process_id)
             if version is None or not version.startable:
                 raise NotFound(what="Process", key=process_id)
             model = self.runs.model(session, version.id)
@@ -219,7 +219,7 @@ class InstanceService(Service):
             change.add("started", data=seed)
             self.runs.save(session, instance, run, change, since=since)
             log.info("started %s as instance %s by %s", process_id, instance.id, user.username)
-            task_id = queries.first_actionable_task(session, user.viewer, instance.id) if next_task else None
+            task_id = inbox.first_actionable_task(session, user.viewer, instance.id) if next_task else None
             record(session, user.username, request, {"instance_id": instance.id, "task_id": task_id})
             return Started(instance.id, task_id)
 
