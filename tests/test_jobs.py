@@ -28,9 +28,9 @@ from engine import EngineSettings
 from engine import clock
 from engine import metrics
 from engine.persistence import jobs
+from engine.persistence.bookkeeping import OutboxMessage
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Notification
-from engine.persistence.models import OutboxMessage
 from engine.persistence.models import ProcessInstance
 from engine.service.jobs import queue_notice
 

@@ -25,8 +25,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from engine.persistence.models import IdempotencyKey
-from engine.persistence.models import UTCDateTime
+from engine.persistence.base import UTCDateTime
+from engine.persistence.bookkeeping import IdempotencyKey
 
 KEYS = IdempotencyKey.__table__
 # First key of the advisory locks on idempotency keys ("DK"), apart from the instance locks ("DJ").

@@ -31,8 +31,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from engine.persistence.bookkeeping import OutboxMessage
 from engine.persistence.models import Notification
-from engine.persistence.models import OutboxMessage
 from engine.persistence.models import ProcessInstance
 
 INSTANCES = ProcessInstance.__table__

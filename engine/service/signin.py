@@ -33,8 +33,8 @@ from engine.errors import NotFound
 from engine.passwords import check_password
 from engine.passwords import hash_password
 from engine.passwords import random_password
-from engine.persistence.models import ApiToken
-from engine.persistence.models import LoginThrottle
+from engine.persistence.bookkeeping import ApiToken
+from engine.persistence.bookkeeping import LoginThrottle
 from engine.persistence.models import User
 from engine.persistence.queries import org
 from engine.service.actors import Actor

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import joinedload
 
-from engine.persistence.models import ApiToken
+from engine.persistence.bookkeeping import ApiToken
 from engine.persistence.models import Unit
 from engine.persistence.models import User
 from engine.persistence.models import UserRole
