@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy import MetaData
+from sqlalchemy import Table
 from sqlalchemy import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
 
     impl = DateTime(timezone=True)
@@ -44,6 +45,14 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table a mapped class is declared on (for statements built without the ORM)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
+    return table
 
 
 def all_tables() -> MetaData:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,7 +68,7 @@ def _driver_params(prepared: _Prepared, params: Mapping[str, Any]) -> Any:
     return tuple(bind[name](params[name]) if name in bind else params[name] for name in prepared.names)
 
 
-def driver_execute(connection: Connection, statement: Any, params: Mapping[str, Any] | list[Mapping[str, Any]]
+def driver_execute(connection: Connection, statement: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
                     ) -> tuple[Any, _Prepared]:
     """Run a prebuilt statement on the driver, in the connection's transaction, bypassing
     SQLAlchemy's execution machinery (which costs more per statement than the work here).
@@ -80,10 +81,10 @@ def driver_execute(connection: Connection, statement: Any, params: Mapping[str, 
     prepared = _prepared(statement, connection.dialect)
     cursor = connection.connection.cursor()
     try:
-        if isinstance(params, list):
-            cursor.executemany(prepared.sql, [_driver_params(prepared, row) for row in params])
-        else:
+        if isinstance(params, Mapping):
             cursor.execute(prepared.sql, _driver_params(prepared, params))
+        else:
+            cursor.executemany(prepared.sql, [_driver_params(prepared, row) for row in params])
     except BaseException:
         cursor.close()
         raise
@@ -101,8 +102,8 @@ def first_row(session: Session, statement: Any, params: dict[str, Any]) -> Any:
                                                                                               strict=True))
 
 
-def changed_rows(session: Session, statement: Any, params: Mapping[str, Any] | list[Mapping[str, Any]]) -> int:
+def changed_rows(session: Session, statement: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> int:
     """Run a prebuilt DML statement; the number of rows it changed."""
     cursor, _prepared = driver_execute(session.connection(), statement, params)
     with closing(cursor):
-        return cursor.rowcount
+        return int(cursor.rowcount)

@@ -81,7 +81,7 @@ class ProcessVersion(Base):
     name: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     # Deferred: only a cold model cache reads the files.
-    bundle: Mapped[dict] = mapped_column(JSON, deferred=True)
+    bundle: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     startable: Mapped[bool] = mapped_column(Boolean, default=True)
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -114,7 +114,7 @@ class ProcessInstance(Base):
     next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_element: Mapped[str | None] = mapped_column(String(128))
     error_message: Mapped[str | None] = mapped_column(Text)
-    current_steps: Mapped[list] = mapped_column(JSON, default=list)
+    current_steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     started_by: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -128,7 +128,7 @@ class ProcessInstance(Base):
     sector: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(64))
     responsible: Mapped[str | None] = mapped_column(String(64), index=True)
-    business: Mapped[dict] = mapped_column(JSON, default=dict)
+    business: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Last on purpose: SQLite keeps a row's columns in this order, so lists that scan titles and
     # statuses never read the large state stored after them (PostgreSQL stores it out of line anyway).
     serializer_version: Mapped[str] = mapped_column(String(16))
@@ -283,7 +283,7 @@ class TaskDraft(Base):
     __tablename__ = "task_draft"
 
     human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     saved_by: Mapped[str] = mapped_column(String(64))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

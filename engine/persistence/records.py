@@ -29,6 +29,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
+from engine.persistence.base import table_of
 from engine.persistence.driver import changed_rows
 from engine.persistence.driver import first_row
 from engine.persistence.driver import on_postgresql
@@ -39,12 +40,12 @@ from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import TaskDraft
 
-INSTANCES = ProcessInstance.__table__
-TASKS = HumanTask.__table__
-EVENTS = InstanceEvent.__table__
-MILESTONES = Milestone.__table__
-ARCHIVE = InstanceArchive.__table__
-DRAFTS = TaskDraft.__table__
+INSTANCES = table_of(ProcessInstance)
+TASKS = table_of(HumanTask)
+EVENTS = table_of(InstanceEvent)
+MILESTONES = table_of(Milestone)
+ARCHIVE = table_of(InstanceArchive)
+DRAFTS = table_of(TaskDraft)
 
 
 # Statements run on the session's connection: Core rows, without the ORM's per-statement work.
@@ -67,8 +68,8 @@ class InstanceRecord:
     started_by: str
     unit_code: str | None
     unit_path: str | None
-    business: dict
-    current_steps: list
+    business: dict[str, Any]
+    current_steps: list[dict[str, Any]]
     completed_at: datetime | None
     title: str
     year: int | None
@@ -131,7 +132,9 @@ def lock_task(session: Session, task_id: int) -> tuple[TaskRecord, InstanceRecor
     if row is None:
         return None
     split = len(_TASK_COLUMNS) + 1
-    return TaskRecord(*row[:split - 1], has_draft=bool(row[split - 1])), _instance(row[split:])
+    task = TaskRecord(*row[:split - 1])
+    task.has_draft = bool(row[split - 1])
+    return task, _instance(row[split:])
 
 
 def due_instance(session: Session, now: datetime, exclude: Collection[int] = ()) -> InstanceRecord | None:
@@ -157,7 +160,7 @@ def idle_instance_ids(session: Session) -> list[int]:
     return [row.id for row in session.connection().execute(query) if not awaits_anything(row.current_steps)]
 
 
-def awaits_anything(current_steps: list | None) -> bool:
+def awaits_anything(current_steps: list[dict[str, Any]] | None) -> bool:
     """True when an instance's current steps include a user task, a timer or a message to wait for."""
     return any(step.get("kind") in ("user", "timer", "event") for step in current_steps or [])
 
@@ -238,12 +241,12 @@ def write_step(session: Session, record: InstanceRecord, values: dict[str, Any],
     """
     values = {**values, "lock_version": record.lock_version + 1}
     params = {**values, "row_id": record.id, "row_version": record.lock_version}
-    task_updates = list((task_updates or {}).items())
+    updates = list((task_updates or {}).items())
     if on_postgresql(session.connection()):
         new_tasks, events = new_tasks or [], events or []
-        statement = _step_statement(tuple(values), tuple(tuple(changes) for _, changes in task_updates),
+        statement = _step_statement(tuple(values), tuple(tuple(changes) for _, changes in updates),
                                     _shape(new_tasks), _shape(events))
-        for index, (task_id, changes) in enumerate(task_updates):
+        for index, (task_id, changes) in enumerate(updates):
             params[f"t{index}_id"] = task_id
             params.update({f"t{index}_{key}": value for key, value in changes.items()})
         for prefix, rows in (("n", new_tasks), ("e", events)):
@@ -251,13 +254,13 @@ def write_step(session: Session, record: InstanceRecord, values: dict[str, Any],
                 params.update({f"{prefix}{index}_{key}": value for key, value in row.items()})
         rowcount = changed_rows(session, statement, params)
     else:
-        for task_id, changes in task_updates:
+        for task_id, changes in updates:
             update_task(session, task_id, changes)
         insert_tasks(session, new_tasks or [])
         rowcount = changed_rows(session, _update_statement("process_instance", tuple(sorted(values)), True), params)
         insert_events(session, events or [])
     if rowcount != 1:
-        raise StaleInstance(record.id)
+        raise StaleInstance(instance=record.id)
     for key, value in values.items():
         if hasattr(record, key):
             setattr(record, key, value)

@@ -59,7 +59,9 @@ def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTas
     if task is None:
         raise NotFound(what="Task", key=task_id)
     instance = session.get(ProcessInstance, task.instance_id)
-    check_visible(actor, task, instance.unit_path if instance is not None else None)
+    if instance is None:  # a task outlives no project; nothing to show
+        raise NotFound(what="Task", key=task_id)
+    check_visible(actor, task, instance.unit_path)
     return task, instance
 
 

@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,7 @@ class AttachmentInfo:
     uploaded_by: str
     uploaded_at: datetime
 
-    def reference(self) -> dict:
+    def reference(self) -> dict[str, Any]:
         """What a form's file field stores."""
         return {"id": self.id, "name": self.name, "sha256": self.sha256, "size": self.size,
                 "content_type": self.content_type}
@@ -238,6 +239,8 @@ class CollaborationService(Service):
             request.status = "approved" if approve else "refused"
             request.decided_by, request.decided_at, request.decision_note = user.username, now, note or None
             task = session.get(HumanTask, request.human_task_id)
+            if task is None:
+                raise NotFound(what="Task", key=request.human_task_id)
             session.add(Notification(username=request.requested_by, kind=f"extension_{request.status}",
                                      instance_id=request.instance_id, human_task_id=task.id, message=note or "",
                                      sender=user.username, created_at=now))

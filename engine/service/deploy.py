@@ -93,7 +93,8 @@ class DeployService(Service):
                 if latest is not None and not (replace_file or shipped):  # shipped files are the product's own
                     _same_file(latest.bundle, item)
                 compared = versions.latest_version(session, item.process_id, "shipped") if shipped else latest
-                if compared is not None and compared.sha256 == item.sha256 and compared.startable == item.startable:
+                if latest is not None and compared is not None and compared.sha256 == item.sha256 \
+                        and compared.startable == item.startable:
                     results.append(Deployed(item.process_id, latest.name, latest.version, False))
                     continue
                 if shipped and latest is not None and latest.origin != "shipped":
@@ -142,4 +143,4 @@ class DeployService(Service):
             rows = session.execute(select(ProcessVersion.process_id, ProcessVersion.version, ProcessVersion.name,
                                           ProcessVersion.sha256)
                                    .order_by(ProcessVersion.process_id, ProcessVersion.version.desc()))
-            return [tuple(row) for row in rows]
+            return [(process_id, version, name, sha256) for process_id, version, name, sha256 in rows]

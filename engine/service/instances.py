@@ -80,7 +80,7 @@ class InstanceView:
     title: str
     year: int | None
     unit_code: str | None
-    steps: list[dict]
+    steps: list[dict[str, Any]]
     started_by: str
     started_at: datetime
     updated_at: datetime
@@ -88,7 +88,7 @@ class InstanceView:
     error_element: str | None
     error_message: str | None
     next_timer_due: datetime | None
-    business: dict
+    business: dict[str, Any]
     milestones: list[tuple[str, str, datetime]]
     events: list[EventView]
 
@@ -266,7 +266,7 @@ class InstanceService(Service):
         day_start = datetime.combine(now.astimezone(BUSINESS_TZ).date(), time_of_day(0), BUSINESS_TZ)
         started = session.scalar(select(func.count()).select_from(ProcessInstance).where(
             ProcessInstance.started_by == username, ProcessInstance.started_at >= day_start))
-        if started >= self.settings.max_starts_per_day:
+        if (started or 0) >= self.settings.max_starts_per_day:
             raise InvalidState("You have started %(count)s processes today, the most one person may start in a day. "
                                "Please continue tomorrow, or ask 市委组织部 if more are needed.",
                                count=started, status="")
@@ -295,8 +295,8 @@ class InstanceService(Service):
             instance.title, instance.year, instance.unit_code, list(instance.current_steps or []),
             instance.started_by, instance.started_at, instance.updated_at, instance.completed_at,
             instance.error_element, instance.error_message, instance.next_timer_due,
-            dict(instance.business or {}), [tuple(m) for m in milestones],
-            [event_view(e, forms.get(e.bpmn_id), viewer) for e in events])
+            dict(instance.business or {}), [(key, title, at) for key, title, at in milestones],
+            [event_view(e, forms.get(e.bpmn_id) if e.bpmn_id else None, viewer) for e in events])
 
     def workflow_history(self, actor: str, instance_id: int) -> list[FinishedStep]:
         """Every step the instance's workflow finished, archived parts included, in time order.
@@ -315,7 +315,7 @@ class InstanceService(Service):
                                               InstanceArchive.kind != MIGRATION_ARCHIVE)
                                        .order_by(InstanceArchive.id)).all()
             run = self.runs.load(session, instance)
-            return finished_steps(run.model, run.workflow, [tuple(row) for row in archived])
+            return finished_steps(run.model, run.workflow, [(process, content) for process, content in archived])
 
     def _admin_change(self, actor: str, instance_id: int, allowed: tuple[str, ...], kind: str,
                       reason: str | None, action: Any, data: Any = None) -> str:

@@ -236,13 +236,13 @@ class LedgerService(Service):
             page = min(max(query.page, 1), pages) if not everything else 1
             descending = query.descending != (query.sort == "late")
             found = queries.ledger_rows(session, where, query.sort, descending, size, (page - 1) * size)
-            steps = self._waiting_steps(session, [row[0] for row in found], viewer)
-            rows = [LedgerRow(instance_id=r[0], title=r[1] or r[3], process_id=r[2], process_name=r[3],
-                              unit_code=r[4], sector=r[5], year=r[6], status=r[7],
-                              stage=str((r[8] or {}).get("status_text") or ""),
-                              grade=latest_grade(r[8] or {}), started_at=r[9], completed_at=r[10],
-                              error_message=r[11], steps=steps.get(r[0], []), waiting_since=r[12], due_at=r[13],
-                              ever_overdue=bool(r[14]))
+            steps = self._waiting_steps(session, [row.id for row in found], viewer)
+            rows = [LedgerRow(instance_id=r.id, title=r.title or r.process_name, process_id=r.process_id,
+                              process_name=r.process_name, unit_code=r.unit_code, sector=r.sector, year=r.year,
+                              status=r.status, stage=str((r.business or {}).get("status_text") or ""),
+                              grade=latest_grade(r.business or {}), started_at=r.started_at,
+                              completed_at=r.completed_at, error_message=r.error_message, steps=steps.get(r.id, []),
+                              waiting_since=r.waiting_since, due_at=r.due_at, ever_overdue=bool(r.ever_overdue))
                     for r in found]
             return self._page(session, scope, rows, total, page, pages, now)
 

@@ -269,15 +269,15 @@ class MatrixService(Service):
             pages = max(1, -(-total // size))
             page = min(max(query.page, 1), pages)
             found = queries.matrix_rows(session, where, size, (page - 1) * size)
-            ids = [row[0] for row in found]
+            ids = [row.id for row in found]
             tasks = queries.step_tasks(session, ids, NODE_STEPS)
             overdue = queries.overdue_projects(session, ids, now)
             closed = queries.reached(session, ids, "closed")
-            calendars = self._calendars(session, {row[4] for row in found})
+            calendars = self._calendars(session, {row.year for row in found})
             today = now.astimezone(BUSINESS_TZ).date()
-            rows = [MatrixRow(r[0], r[1] or r[3], r[2], r[3],
-                              row_cells(calendars.get(r[4], {}), tasks.get(r[0], []), closed.get(r[0]),
-                                        r[5] in OPEN_STATUSES, r[0] in overdue, today))
+            rows = [MatrixRow(r.id, r.title or r.process_name, r.unit_code, r.process_name,
+                              row_cells(calendars.get(r.year, {}) if r.year is not None else {}, tasks.get(r.id, []),
+                                        closed.get(r.id), r.status in OPEN_STATUSES, r.id in overdue, today))
                     for r in found]
             return MatrixPage(rows, total, page, pages, tuple(node.key for node in NODES))
 

@@ -78,7 +78,7 @@ def _wait_after(failures: int) -> timedelta | None:
     """How long a user name and address wait after ``failures`` failed sign-ins in a row."""
     if failures < FREE_FAILURES:
         return None
-    return min(FIRST_WAIT * 2 ** (failures - FREE_FAILURES), LONGEST_WAIT)
+    return min(FIRST_WAIT * (1 << (failures - FREE_FAILURES)), LONGEST_WAIT)
 
 
 class SignInService(Service):
@@ -101,12 +101,12 @@ class SignInService(Service):
             if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
                 raise AccountLocked(until=throttle.locked_until.astimezone(clock.BUSINESS_TZ).strftime("%H:%M"))
             user = org.user_by_name(session, username)
-            known = user is not None and user.active
-            matches = check_password(user.password_hash if known else _DECOY_HASH, password or "")
-            if known and matches:
+            known = user if user is not None and user.active else None
+            matches = check_password(known.password_hash if known is not None else _DECOY_HASH, password or "")
+            if known is not None and matches:
                 if throttle is not None:
                     session.delete(throttle)
-                return SignedIn(self.actor_in(session, username), user.session_version)
+                return SignedIn(self.actor_in(session, username), known.session_version)
             self._count_failure(session, throttle, username, address, now)
         raise LoginFailed()
 

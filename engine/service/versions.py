@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case
 from sqlalchemy import func
@@ -197,7 +198,7 @@ class VersionService(Service):
             raise NotFound(what="Form", key=name)
         return text
 
-    def check_form(self, actor: str, text: str) -> tuple[dict | None, FormSchemaError | None]:
+    def check_form(self, actor: str, text: str) -> tuple[dict[str, Any] | None, FormSchemaError | None]:
         """(the parsed form, None) when ``text`` is a valid form, else (None, what is wrong).
 
         :raises NotAllowed: unless the actor is an administrator.

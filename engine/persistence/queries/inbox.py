@@ -48,7 +48,7 @@ TASK_ROW_COLUMNS = (HumanTask.id, HumanTask.name, HumanTask.bpmn_id, HumanTask.i
                     HumanTask.assignee, HumanTask.claimed_by, HumanTask.status, HumanTask.created_at,
                     HumanTask.due_at, HumanTask.completed_at, HumanTask.completed_by, HumanTask.ever_overdue,
                     HumanTask.return_note)
-_ORDERS: dict[str, Callable[[Any], tuple]] = {
+_ORDERS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
     "due": lambda t: (t.due_at.is_(None), t.due_at, t.id),
     "created": lambda t: (t.created_at.desc(), t.id.desc()),
     "completed": lambda t: (t.completed_at.desc(), t.id.desc()),
@@ -78,7 +78,7 @@ def viewer_params(viewer: Viewer) -> dict[str, object]:
 
 
 def inbox_page(session: Session, viewer: Viewer, tab: str, order: str, search: str, limit: int,
-               offset: int) -> list:
+               offset: int) -> list[Any]:
     """One page of a tab's task rows (``TASK_ROW_COLUMNS``); ``order`` is 'due', 'created' or 'completed'."""
     params = {**viewer_params(viewer), "limit": limit, "offset": offset}
     if search:  # rare: built for the request, filtering the joined rows before the page is cut

@@ -3,12 +3,11 @@ projections only (instances, their task rows, the process versions), never a wor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from typing import NamedTuple
 from typing import Protocol
 
-from sqlalchemy import Row
 from sqlalchemy import and_
 from sqlalchemy import exists
 from sqlalchemy import func
@@ -119,23 +118,43 @@ def count_projects(session: Session, where: list[Any]) -> int:
     return session.scalar(select(func.count()).select_from(ProcessInstance).where(*where)) or 0
 
 
+class LedgerRecord(NamedTuple):
+    """A project as a line of the ledger shows it."""
+
+    id: int
+    title: str | None
+    process_id: str
+    process_name: str
+    unit_code: str | None
+    sector: str | None
+    year: int | None
+    status: str
+    business: dict[str, Any] | None
+    started_at: datetime
+    completed_at: datetime | None
+    error_message: str | None
+    waiting_since: datetime | None  # its oldest open task's creation
+    due_at: datetime | None  # the earliest due date of its open tasks
+    ever_overdue: bool | None
+
+
 def ledger_rows(session: Session, where: list[Any], sort: str, descending: bool, limit: int,
-                offset: int) -> Sequence[Row[Any]]:
+                offset: int) -> list[LedgerRecord]:
     """One page of projects meeting ``where``, sorted by the ``ORDERS`` key ``sort`` (unknown: by due
-    date): id, title, process id, process name, unit, sector, year, status, business fields,
-    started, completed, error message, waiting since, earliest due date, ever overdue."""
+    date)."""
     order = ORDERS.get(sort, _DUE)
     order = order.desc() if descending else order.asc()
-    return session.execute(
+    rows = session.execute(
         select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.process_id, ProcessVersion.name,
                ProcessInstance.unit_code, ProcessInstance.sector, ProcessInstance.year, ProcessInstance.status,
                ProcessInstance.business, ProcessInstance.started_at, ProcessInstance.completed_at,
                ProcessInstance.error_message, _WAITING, _DUE, _EVER_LATE)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
-        .where(*where).order_by(order.nulls_last(), ProcessInstance.id).limit(limit).offset(offset)).all()
+        .where(*where).order_by(order.nulls_last(), ProcessInstance.id).limit(limit).offset(offset))
+    return [LedgerRecord(*row) for row in rows]
 
 
-def open_steps(session: Session, ids: list[int]) -> list[tuple[HumanTask, str, int]]:
+def open_steps(session: Session, ids: list[int]) -> list[tuple[HumanTask, str | None, int]]:
     """The open tasks of the projects ``ids`` in the order they opened, each with its project's unit
     path and process version id."""
     if not ids:

@@ -4,11 +4,10 @@ steps, and the approvals and quarterly reports the audit events hold."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Row
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,15 +20,26 @@ from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
 
 
-def matrix_rows(session: Session, where: list[Any], limit: int, offset: int) -> Sequence[Row[Any]]:
-    """One page of the projects meeting ``where``, by year (newest first) and unit: id, title, unit
-    code, process name, year, status."""
-    return session.execute(
+class MatrixRecord(NamedTuple):
+    """A project as a row of the matrix chart shows it."""
+
+    id: int
+    title: str | None
+    unit_code: str | None
+    process_name: str
+    year: int | None
+    status: str
+
+
+def matrix_rows(session: Session, where: list[Any], limit: int, offset: int) -> list[MatrixRecord]:
+    """One page of the projects meeting ``where``, by year (newest first) and unit."""
+    rows = session.execute(
         select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.unit_code, ProcessVersion.name,
                ProcessInstance.year, ProcessInstance.status)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
         .where(*where).order_by(ProcessInstance.year.desc(), ProcessInstance.unit_path, ProcessInstance.id)
-        .limit(limit).offset(offset)).all()
+        .limit(limit).offset(offset))
+    return [MatrixRecord(*row) for row in rows]
 
 
 def step_tasks(session: Session, ids: list[int], steps: Collection[str]) -> dict[int, list[tuple[Any, ...]]]:
@@ -89,7 +99,8 @@ def open_projects_with_responsible(session: Session) -> dict[int, str]:
     """Open project → its responsible person, for the open projects that have one."""
     return {instance_id: person for instance_id, person in session.execute(
         select(ProcessInstance.id, ProcessInstance.responsible).where(
-            ProcessInstance.status.in_(OPEN_STATUSES), ProcessInstance.responsible.is_not(None)))}
+            ProcessInstance.status.in_(OPEN_STATUSES), ProcessInstance.responsible.is_not(None)))
+        if person is not None}
 
 
 def event_reasons(session: Session, ids: list[int], kind: str) -> set[tuple[int, str | None]]:
