@@ -35,7 +35,7 @@ from engine.service.base import Service
 from engine.service.instances import InstanceService
 from engine.service.instances import may_see_instance
 from engine.service.instances import visible_instance
-from engine.service.reminders import ACTING_NOTICES as URGING_TO_ACT
+from engine.service.reminders import URGING_TO_ACT
 from engine.service.runs import Change
 from engine.uploads import UploadRefused
 from engine.uploads import check_upload

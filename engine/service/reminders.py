@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 DUE_SOON, OVERDUE, ESCALATED, REMINDER, NODE_OVERDUE = "due_soon", "overdue", "escalated", "reminder", "node_overdue"
 REMINDED = "reminded"  # the timeline event of a 人工催办
 # The notices that tell their reader to act on a task (an escalation tells others).
-ACTING_NOTICES = (DUE_SOON, OVERDUE, REMINDER)
+URGING_TO_ACT = (DUE_SOON, OVERDUE, REMINDER)
 # The notices that urge a step's holders: 人工催办 and the formal overdue notice (催办).
 URGING_NOTICES = (REMINDER, OVERDUE)
 # Timeline events of reminders: their reason or data name the people urged.

@@ -62,11 +62,11 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except InvalidSubmission as error:
             click.echo(f"错误：{translate(error.template, error.params)}", err=True)
             shown: set[str] = set()
-            for problem in error.errors:  # the first problem of each field, in Chinese like the rest
-                if problem.path not in shown:
-                    shown.add(problem.path)
-                    message = translate(problem.template, problem.params)
-                    click.echo(f"  {problem.path or '（表单）'}: {message}", err=True)
+            for field_error in error.errors:  # the first problem of each field, in Chinese like the rest
+                if field_error.path not in shown:
+                    shown.add(field_error.path)
+                    message = translate(field_error.template, field_error.params)
+                    click.echo(f"  {field_error.path or '（表单）'}: {message}", err=True)
             sys.exit(1)
         except EngineError as error:
             fail(translate(error.template, error.params))
