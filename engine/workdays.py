@@ -15,7 +15,7 @@ import chinese_calendar
 def is_workday(day: date) -> bool:
     """True when ``day`` is an official working day."""
     try:
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
         return day.weekday() < 5
 

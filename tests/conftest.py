@@ -25,8 +25,8 @@ from engine import EngineSettings
 from engine import clock
 from engine import passwords
 from engine.clock import BUSINESS_TZ
+from engine.persistence.base import all_tables
 from engine.persistence.db import is_sqlite
-from engine.persistence.models import Base
 from engine.persistence.schema import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _truncate(url: str) -> None:
     engine = create_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{table.name}"' for table in all_tables().sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -196,7 +196,7 @@ def party_snapshot(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pa
         seeded.deploy(ROOT / "workflows", actor="admin")
         with seeded.db.read() as session:
             rows = {table.name: [dict(row._mapping) for row in session.execute(select(table))]
-                    for table in Base.metadata.sorted_tables}
+                    for table in all_tables().sorted_tables}
     finally:
         seeded.db.dispose()
         clock.reset()
@@ -207,7 +207,7 @@ def _load_rows(url: str, rows: dict[str, list[dict]]) -> None:
     """Insert ``rows`` into the (empty) PostgreSQL database at ``url`` and move its id sequences past them."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
+        for table in all_tables().sorted_tables:
             if rows.get(table.name):
                 connection.execute(table.insert(), rows[table.name])
                 if "id" in table.c and table.c.id.autoincrement is not False:

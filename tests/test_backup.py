@@ -15,7 +15,7 @@ from sqlalchemy import text
 from engine import Engine
 from engine.errors import InvalidInput
 from engine.errors import InvalidState
-from engine.persistence.models import Base
+from engine.persistence.schema import all_tables
 from engine.persistence.schema import upgrade
 from web.cli import main
 from web.demo_projects import ProjectDriver
@@ -28,7 +28,7 @@ def fingerprint(url: str) -> dict[str, str]:
     engine = create_engine(url)
     digests = {}
     with engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
+        for table in all_tables().sorted_tables:
             key = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
             rows = connection.execute(text(f'SELECT * FROM "{table.name}" ORDER BY {key}')).all()
             digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()

@@ -202,8 +202,8 @@ def test_simultaneous_repeats_with_one_key_complete_once(party_engine):
 def test_the_workers_pass_deletes_keys_a_day_old(party_engine):
     from datetime import timedelta
 
+    from engine.persistence.bookkeeping import IdempotencyKey
     from engine.persistence.jobs import wall_now
-    from engine.persistence.models import IdempotencyKey
     from engine.worker import work_once
 
     with party_engine.db.write() as session:

@@ -28,9 +28,9 @@ from engine import EngineSettings
 from engine import clock
 from engine import metrics
 from engine.persistence import jobs
+from engine.persistence.bookkeeping import OutboxMessage
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Notification
-from engine.persistence.models import OutboxMessage
 from engine.persistence.models import ProcessInstance
 from engine.service.jobs import queue_notice
 
@@ -51,12 +51,11 @@ if job == "timer":  # killed inside the transaction that fires the claimed timer
     engine.services.timers._fire = die
     engine.fire_due_timers(owner="victim")
 else:  # killed after the receiver stored the notice, before the outbox row is marked delivered
-    jobs = engine.services.jobs
-    receive = jobs._receive_notification
+    receive = engine.services.jobs._receive_notification
     def send_then_die(claim):
         receive(claim)
         die()
-    jobs.outbox_channels = lambda: {{"notification": send_then_die}}
+    engine.services.jobs.outbox_channels = lambda: {{"notification": send_then_die}}
     engine.deliver_outbox(owner="victim")
 """
 

@@ -9,7 +9,7 @@ import re
 import openpyxl
 import pytest
 
-from engine.service import ledger as ledger_module
+from engine.persistence.queries import ledger as ledger_queries
 from engine.service.ledger import LedgerQuery
 from engine.service.runs import RunStore
 from tests.webhelpers import login
@@ -77,7 +77,7 @@ def test_filters_and_sort(projects):
 
 def test_pages(projects, monkeypatch):
     engine, _ids = projects
-    monkeypatch.setattr(ledger_module, "PAGE_SIZE", 2)
+    monkeypatch.setattr(ledger_queries, "PAGE_SIZE", 2)
     first = engine.ledger("supervisor", LedgerQuery(state="all", sort="title"))
     second = engine.ledger("supervisor", LedgerQuery(state="all", sort="title", page=2))
     assert (first.total, first.pages, len(first.rows), len(second.rows)) == (3, 2, 2, 1)

@@ -8,6 +8,7 @@ import io
 import docx
 import pytest
 
+from engine.service import reminders
 from engine.service.ledger import LedgerQuery
 from engine.service.runs import RunStore
 from tests.webhelpers import login
@@ -70,11 +71,11 @@ def test_a_late_quality_node_urges_the_responsible_person_once(implementing):
 
 def test_the_workers_pass_scans_only_when_something_changed_and_writes_only_to_send(implementing, monkeypatch):
     engine, _instance_id = implementing
-    engine.services.matrix._late_nodes_checked = None
+    engine.services.reminders._late_nodes_checked = None
     monkeypatch.setattr(engine.db, "write", lambda: pytest.fail("a pass with nothing to send opened a write"))
     assert engine.notify_late_quality_nodes() == 0  # scanned: every late node was urged already
-    monkeypatch.setattr(type(engine.services.matrix), "_late_quality_nodes",
-                        staticmethod(lambda *_args: pytest.fail("scanned again with nothing changed")))
+    monkeypatch.setattr(reminders, "late_quality_nodes",
+                        lambda *_args: pytest.fail("scanned again with nothing changed"))
     assert engine.notify_late_quality_nodes() == 0
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from engine.errors import DeploymentRefused
-from engine.persistence.models import Base
+from engine.persistence.schema import all_tables
 from engine.runtime.sandbox import SandboxEnvironment
 from engine.runtime.sandbox import SandboxViolation
 from engine.runtime.sandbox import ScriptTimeout
@@ -114,7 +114,7 @@ def test_malicious_diagram_reads_nothing_and_stores_no_secret(deployed, tmp_path
     view = deployed.instance("admin", instance_id)
     assert view.status == "error" and view.error_element == "steal"
     with deployed.db.read() as session:
-        for table in Base.metadata.sorted_tables:
+        for table in all_tables().sorted_tables:
             for row in session.execute(text(f'SELECT * FROM "{table.name}"')):
                 assert secret not in repr(tuple(row))
 

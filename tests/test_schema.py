@@ -7,14 +7,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy import inspect
 
-from engine.persistence.models import Base
+from engine.persistence.base import all_tables
 
 
 def test_migrations_match_the_models(database_url):
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            differences = compare_metadata(MigrationContext.configure(connection), all_tables())
             indexes = {index["name"] for index in inspect(connection).get_indexes("human_task")}
     finally:
         engine.dispose()

@@ -128,23 +128,23 @@ def test_a_user_step_whose_next_script_leaves_an_unstorable_value_errors_the_ins
 
 
 def test_a_deadline_that_fails_does_not_stop_the_others(timed, monkeypatch):
-    import engine.service.deadlines as deadlines
+    import engine.service.reminders as reminders
 
     first, second = timed.start("healthy", "city", {}), timed.start("healthy", "city", {})
     clock.advance(timedelta(days=2))
     work_once(timed)
-    original = deadlines.task_recipients
+    original = reminders.task_recipients
 
     def recipients(session, task):  # a fault while notifying the first instance's task only
         if task.instance_id == first:
             raise RuntimeError("recipient lookup failed")
         return original(session, task)
 
-    monkeypatch.setattr(deadlines, "task_recipients", recipients)
+    monkeypatch.setattr(reminders, "task_recipients", recipients)
     clock.advance(timedelta(days=6))
     assert timed.process_deadlines() >= 1
     assert overdue_notices(timed) == [second]
-    monkeypatch.setattr(deadlines, "task_recipients", original)
+    monkeypatch.setattr(reminders, "task_recipients", original)
     timed.process_deadlines()  # the next pass sends the one that failed, once
     timed.process_deadlines()
     assert overdue_notices(timed) == sorted([first, second])

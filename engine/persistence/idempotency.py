@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Insert
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import func
@@ -25,10 +26,11 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from engine.persistence.models import IdempotencyKey
-from engine.persistence.models import UTCDateTime
+from engine.persistence.base import UTCDateTime
+from engine.persistence.base import table_of
+from engine.persistence.bookkeeping import IdempotencyKey
 
-KEYS = IdempotencyKey.__table__
+KEYS = table_of(IdempotencyKey)
 # First key of the advisory locks on idempotency keys ("DK"), apart from the instance locks ("DJ").
 KEY_LOCK_NAMESPACE = 0x444B
 
@@ -55,10 +57,11 @@ def remember(session: Session, actor: str, key: str, fingerprint: str, response:
         row = select(literal(actor, String), literal(key, String), literal(fingerprint, String),
                      literal(response, Text), literal(now, UTCDateTime())) \
             .where(func.pg_try_advisory_xact_lock(KEY_LOCK_NAMESPACE, func.hashtext(key_lock_name(actor, key))))
-        statement = postgresql.insert(KEYS).from_select(list(values), row)
+        statement: Insert = postgresql.insert(KEYS).from_select(list(values), row) \
+            .on_conflict_do_nothing(index_elements=["actor", "idempotency_key"])
     else:
-        statement = sqlite.insert(KEYS).values(**values)
-    statement = statement.on_conflict_do_nothing(index_elements=["actor", "idempotency_key"])
+        statement = sqlite.insert(KEYS).values(**values) \
+            .on_conflict_do_nothing(index_elements=["actor", "idempotency_key"])
     # RETURNING, not rowcount: the driver reports no count for an INSERT … SELECT that inserted a row.
     return session.connection().execute(statement.returning(KEYS.c.actor)).first() is not None
 

@@ -31,13 +31,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from engine.persistence.base import table_of
+from engine.persistence.bookkeeping import OutboxMessage
 from engine.persistence.models import Notification
-from engine.persistence.models import OutboxMessage
 from engine.persistence.models import ProcessInstance
 
-INSTANCES = ProcessInstance.__table__
-OUTBOX = OutboxMessage.__table__
-NOTIFICATIONS = Notification.__table__
+INSTANCES = table_of(ProcessInstance)
+OUTBOX = table_of(OutboxMessage)
+NOTIFICATIONS = table_of(Notification)
 
 # First key of the two-key advisory locks this application takes ("DJ"): keeps them apart from
 # any other application's on the same server.

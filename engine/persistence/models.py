@@ -1,61 +1,28 @@
-"""Tables. The schema itself is managed by the Alembic migrations next to this module."""
+"""The tables of the organisation, the processes and their projections, and what people attach to
+tasks. The schema itself is managed by the Alembic migrations next to this module; the tables of
+delivery and sign-in bookkeeping are in :mod:`engine.persistence.bookkeeping`."""
 
 from __future__ import annotations
 
-from datetime import UTC
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
 from sqlalchemy import Boolean
-from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import LargeBinary
-from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
-from sqlalchemy import TypeDecorator
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import false
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from engine.persistence.base import Base
+from engine.persistence.base import UTCDateTime
 
 
 class Unit(Base):
@@ -114,7 +81,7 @@ class ProcessVersion(Base):
     name: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     # Deferred: only a cold model cache reads the files.
-    bundle: Mapped[dict] = mapped_column(JSON, deferred=True)
+    bundle: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     startable: Mapped[bool] = mapped_column(Boolean, default=True)
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -147,7 +114,7 @@ class ProcessInstance(Base):
     next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_element: Mapped[str | None] = mapped_column(String(128))
     error_message: Mapped[str | None] = mapped_column(Text)
-    current_steps: Mapped[list] = mapped_column(JSON, default=list)
+    current_steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     started_by: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -161,7 +128,7 @@ class ProcessInstance(Base):
     sector: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(64))
     responsible: Mapped[str | None] = mapped_column(String(64), index=True)
-    business: Mapped[dict] = mapped_column(JSON, default=dict)
+    business: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Last on purpose: SQLite keeps a row's columns in this order, so lists that scan titles and
     # statuses never read the large state stored after them (PostgreSQL stores it out of line anyway).
     serializer_version: Mapped[str] = mapped_column(String(16))
@@ -299,72 +266,6 @@ class Notification(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
-class OutboxMessage(Base):
-    """A side effect (a notice now; mail or SMS later) written in the transaction of its cause and
-    delivered at least once by a worker; ``idempotency_key`` lets the receiver drop a repeat."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "available_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(32))
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    payload: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    available_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    lease_owner: Mapped[str | None] = mapped_column(String(128))
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-
-class IdempotencyKey(Base):
-    """The outcome of an API write sent with an ``Idempotency-Key``: written in the transaction of
-    the write itself, so a retry finds either nothing done (and does it) or this row (and replays
-    it). Keys are per actor; rows older than a day are deleted by the workers."""
-
-    __tablename__ = "idempotency_key"
-    __table_args__ = (Index("ix_idempotency_key_created_at", "created_at"),)
-
-    actor: Mapped[str] = mapped_column(String(64), primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    # sha256 of the operation and its arguments: the same key with another request is refused.
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    # The use case's result as JSON, from which the API answers the first time and every replay.
-    response: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # wall clock (retries are real time)
-
-
-class ApiToken(Base):
-    """A named API token of a user; only its digest is stored. It expires, and can be revoked."""
-
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    digest: Mapped[str] = mapped_column(String(128), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class LoginThrottle(Base):
-    """Failed sign-ins of one user name from one client address, and how long that pair must wait.
-
-    Per address, so that nobody can lock an account (the administrator's included) from elsewhere.
-    """
-
-    __tablename__ = "login_throttle"
-
-    username: Mapped[str] = mapped_column(String(64), primary_key=True)
-    address: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_failure: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class ReferenceData(Base):
     """Configuration diagrams read through the ``reference(key)`` helper, e.g. a year's plan and calendar."""
 
@@ -382,7 +283,7 @@ class TaskDraft(Base):
     __tablename__ = "task_draft"
 
     human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     saved_by: Mapped[str] = mapped_column(String(64))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

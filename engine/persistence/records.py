@@ -3,29 +3,24 @@
 Every use case that moves an instance (start, complete, fire timers, admin actions) reads the
 instance row locked, then writes the state with its projections. Statements are SQLAlchemy Core,
 built once; the ORM's unit of work would double the per-step cost (see ``bench/engine_bench.py``).
-The statements of a step go straight to the driver, compiled once per dialect: each pass through
-SQLAlchemy's execution machinery costs more than the work itself. On PostgreSQL the write is a
+The statements of a step go straight to the driver, compiled once per dialect
+(:mod:`engine.persistence.driver`): each pass through SQLAlchemy's execution machinery costs more
+than the work itself. On PostgreSQL the write is a
 single statement, since each round trip costs more still. The optimistic ``lock_version`` check
 stays: an update that finds another version raises :class:`StaleInstance`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Mapping
-from contextlib import closing
 from dataclasses import dataclass
 from dataclasses import fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from psycopg.types.json import Json
-from sqlalchemy import JSON
-from sqlalchemy import Connection
-from sqlalchemy import Dialect
 from sqlalchemy import bindparam
 from sqlalchemy import insert
 from sqlalchemy import or_
@@ -34,6 +29,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
+from engine.persistence.base import table_of
+from engine.persistence.driver import changed_rows
+from engine.persistence.driver import first_row
+from engine.persistence.driver import on_postgresql
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceArchive
 from engine.persistence.models import InstanceEvent
@@ -41,12 +40,12 @@ from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import TaskDraft
 
-INSTANCES = ProcessInstance.__table__
-TASKS = HumanTask.__table__
-EVENTS = InstanceEvent.__table__
-MILESTONES = Milestone.__table__
-ARCHIVE = InstanceArchive.__table__
-DRAFTS = TaskDraft.__table__
+INSTANCES = table_of(ProcessInstance)
+TASKS = table_of(HumanTask)
+EVENTS = table_of(InstanceEvent)
+MILESTONES = table_of(Milestone)
+ARCHIVE = table_of(InstanceArchive)
+DRAFTS = table_of(TaskDraft)
 
 
 # Statements run on the session's connection: Core rows, without the ORM's per-statement work.
@@ -69,8 +68,8 @@ class InstanceRecord:
     started_by: str
     unit_code: str | None
     unit_path: str | None
-    business: dict
-    current_steps: list
+    business: dict[str, Any]
+    current_steps: list[dict[str, Any]]
     completed_at: datetime | None
     title: str
     year: int | None
@@ -118,93 +117,8 @@ _LOCK_TASK = (select(*_TASK_COLUMNS, _HAS_DRAFT, *_INSTANCE_COLUMNS)
               .where(TASKS.c.id == bindparam("task_id")).with_for_update())
 
 
-def _on_postgresql(connection: Connection) -> bool:
-    return connection.dialect.name == "postgresql"
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A prebuilt statement compiled once for one dialect, with what the driver needs around it."""
-
-    sql: str
-    names: tuple[str, ...] | None  # positional parameter order (SQLite); None for named (PostgreSQL)
-    bind: dict[str, Callable[[Any], Any]]  # SQLite: SQLAlchemy's own conversions (UTC datetimes, JSON)
-    json_names: frozenset[str]  # PostgreSQL: the parameters to wrap as JSON
-    defaults: dict[str, Any]  # values fixed in the statement (literals, LIMIT)
-    result: tuple[Callable[[Any], Any] | None, ...]  # SQLite: conversions of the columns a SELECT returns
-
-
-@lru_cache(maxsize=256)
-def _prepared(statement: Any, dialect: Dialect) -> _Prepared:
-    """Compile a prebuilt statement for ``dialect``, once.
-
-    psycopg adapts every column type of these tables as SQLAlchemy's dialect does, JSON apart;
-    sqlite3 does not, so the conversions SQLAlchemy would apply (its bind and result processors,
-    our UTC type's included) are taken from the compiled statement and applied here.
-    """
-    compiled = statement.compile(dialect=dialect)
-    json_names = frozenset(name for bind, name in compiled.bind_names.items()
-                           if isinstance(bind.type, JSON) and not bind.type.none_as_null)
-    defaults = {name: value for name, value in compiled.construct_params(_check=False).items() if value is not None}
-    if dialect.name == "postgresql":
-        return _Prepared(str(compiled), None, {}, json_names, defaults, ())
-    result = tuple(entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns)
-    return _Prepared(str(compiled), tuple(compiled.positiontup or ()), dict(compiled._bind_processors),
-                     json_names, defaults, result)
-
-
-def _driver_params(prepared: _Prepared, params: Mapping[str, Any]) -> Any:
-    if prepared.defaults:
-        params = {**prepared.defaults, **params}
-    if prepared.names is None:
-        return {name: Json(value) if name in prepared.json_names else value for name, value in params.items()}
-    bind = prepared.bind
-    return tuple(bind[name](params[name]) if name in bind else params[name] for name in prepared.names)
-
-
-def _driver_execute(connection: Connection, statement: Any, params: Mapping[str, Any] | list[Mapping[str, Any]]
-                    ) -> tuple[Any, _Prepared]:
-    """Run a prebuilt statement on the driver, in the connection's transaction, bypassing
-    SQLAlchemy's execution machinery (which costs more per statement than the work here).
-
-    ``params`` may be a list of parameter sets (executemany). None in a JSON column is stored as
-    JSON ``null``, as SQLAlchemy does. Column defaults computed in Python are not applied: rows
-    must name every column that has one. Returns the cursor (for the caller to read and close) and
-    the prepared statement.
-    """
-    prepared = _prepared(statement, connection.dialect)
-    cursor = connection.connection.cursor()
-    try:
-        if isinstance(params, list):
-            cursor.executemany(prepared.sql, [_driver_params(prepared, row) for row in params])
-        else:
-            cursor.execute(prepared.sql, _driver_params(prepared, params))
-    except BaseException:
-        cursor.close()
-        raise
-    return cursor, prepared
-
-
-def _first(session: Session, statement: Any, params: dict[str, Any]) -> Any:
-    """The first row a prebuilt SELECT returns, or None."""
-    cursor, prepared = _driver_execute(session.connection(), statement, params)
-    with closing(cursor):
-        row = cursor.fetchone()
-    if row is None or not prepared.result:
-        return row
-    return tuple(convert(value) if convert is not None else value for convert, value in zip(prepared.result, row,
-                                                                                              strict=True))
-
-
-def _rowcount(session: Session, statement: Any, params: Mapping[str, Any] | list[Mapping[str, Any]]) -> int:
-    """Run a prebuilt DML statement; the number of rows it changed."""
-    cursor, _prepared = _driver_execute(session.connection(), statement, params)
-    with closing(cursor):
-        return cursor.rowcount
-
-
 def lock_instance(session: Session, instance_id: int) -> InstanceRecord | None:
-    row = _first(session, _LOCK_INSTANCE, {"instance_id": instance_id})
+    row = first_row(session, _LOCK_INSTANCE, {"instance_id": instance_id})
     return _instance(row) if row is not None else None
 
 
@@ -214,11 +128,13 @@ def lock_task(session: Session, task_id: int) -> tuple[TaskRecord, InstanceRecor
     Both rows are locked so that PostgreSQL re-reads both after waiting for a concurrent
     completion: the loser then sees the task as already handled.
     """
-    row = _first(session, _LOCK_TASK, {"task_id": task_id})
+    row = first_row(session, _LOCK_TASK, {"task_id": task_id})
     if row is None:
         return None
     split = len(_TASK_COLUMNS) + 1
-    return TaskRecord(*row[:split - 1], has_draft=bool(row[split - 1])), _instance(row[split:])
+    task = TaskRecord(*row[:split - 1])
+    task.has_draft = bool(row[split - 1])
+    return task, _instance(row[split:])
 
 
 def due_instance(session: Session, now: datetime, exclude: Collection[int] = ()) -> InstanceRecord | None:
@@ -244,7 +160,7 @@ def idle_instance_ids(session: Session) -> list[int]:
     return [row.id for row in session.connection().execute(query) if not awaits_anything(row.current_steps)]
 
 
-def awaits_anything(current_steps: list | None) -> bool:
+def awaits_anything(current_steps: list[dict[str, Any]] | None) -> bool:
     """True when an instance's current steps include a user task, a timer or a message to wait for."""
     return any(step.get("kind") in ("user", "timer", "event") for step in current_steps or [])
 
@@ -325,33 +241,33 @@ def write_step(session: Session, record: InstanceRecord, values: dict[str, Any],
     """
     values = {**values, "lock_version": record.lock_version + 1}
     params = {**values, "row_id": record.id, "row_version": record.lock_version}
-    task_updates = list((task_updates or {}).items())
-    if _on_postgresql(session.connection()):
+    updates = list((task_updates or {}).items())
+    if on_postgresql(session.connection()):
         new_tasks, events = new_tasks or [], events or []
-        statement = _step_statement(tuple(values), tuple(tuple(changes) for _, changes in task_updates),
+        statement = _step_statement(tuple(values), tuple(tuple(changes) for _, changes in updates),
                                     _shape(new_tasks), _shape(events))
-        for index, (task_id, changes) in enumerate(task_updates):
+        for index, (task_id, changes) in enumerate(updates):
             params[f"t{index}_id"] = task_id
             params.update({f"t{index}_{key}": value for key, value in changes.items()})
         for prefix, rows in (("n", new_tasks), ("e", events)):
             for index, row in enumerate(rows):
                 params.update({f"{prefix}{index}_{key}": value for key, value in row.items()})
-        rowcount = _rowcount(session, statement, params)
+        rowcount = changed_rows(session, statement, params)
     else:
-        for task_id, changes in task_updates:
+        for task_id, changes in updates:
             update_task(session, task_id, changes)
         insert_tasks(session, new_tasks or [])
-        rowcount = _rowcount(session, _update_statement("process_instance", tuple(sorted(values)), True), params)
+        rowcount = changed_rows(session, _update_statement("process_instance", tuple(sorted(values)), True), params)
         insert_events(session, events or [])
     if rowcount != 1:
-        raise StaleInstance(record.id)
+        raise StaleInstance(instance=record.id)
     for key, value in values.items():
         if hasattr(record, key):
             setattr(record, key, value)
 
 
 def update_task(session: Session, task_id: int, values: dict[str, Any]) -> None:
-    _rowcount(session, _update_statement("human_task", tuple(sorted(values)), False), {**values, "row_id": task_id})
+    changed_rows(session, _update_statement("human_task", tuple(sorted(values)), False), {**values, "row_id": task_id})
 
 
 @lru_cache(maxsize=64)
@@ -364,7 +280,7 @@ def _insert_statement(table_name: str, keys: tuple[str, ...]) -> Any:
 def _insert(session: Session, table_name: str, rows: list[dict[str, Any]]) -> None:
     """Insert rows naming the same columns, in one statement run for every row."""
     if rows:
-        _rowcount(session, _insert_statement(table_name, _shape(rows)[1]), rows)
+        changed_rows(session, _insert_statement(table_name, _shape(rows)[1]), rows)
 
 
 def insert_tasks(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -383,7 +299,7 @@ _RUN_SEEN = (select(TASKS.c.id)
 
 def run_seen(session: Session, instance_id: int, run_key: str | None) -> bool:
     """True when the run ``run_key`` of a process already had a user task (it did not start now)."""
-    return run_key is not None and _first(session, _RUN_SEEN, {"instance_id": instance_id,
+    return run_key is not None and first_row(session, _RUN_SEEN, {"instance_id": instance_id,
                                                                "run_key": run_key}) is not None
 
 
@@ -393,8 +309,8 @@ def done_before(session: Session, instance_id: int, process: str, bpmn_id: str, 
     for every run."""
     params = {"instance_id": instance_id, "process": process, "bpmn_id": bpmn_id}
     if run_key is None:
-        return _first(session, _DONE_BEFORE, params) is not None
-    return _first(session, _DONE_IN_RUN, {**params, "run_key": run_key}) is not None
+        return first_row(session, _DONE_BEFORE, params) is not None
+    return first_row(session, _DONE_IN_RUN, {**params, "run_key": run_key}) is not None
 
 
 def cancel_open_tasks(session: Session, instance_id: int, guids: Iterable[str], now: datetime) -> None:

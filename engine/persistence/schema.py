@@ -10,7 +10,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy import MetaData
 from sqlalchemy import text
+
+from engine.persistence import bookkeeping  # noqa: F401 - declaring its tables registers them
+from engine.persistence import models  # noqa: F401 - declaring its tables registers them
+from engine.persistence.base import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,3 +51,8 @@ def current_revision(engine: Engine) -> str | None:
     """The migration the database behind ``engine`` is at (None: never migrated)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def all_tables() -> MetaData:
+    """The metadata of every table (the modules that declare them register them when imported)."""
+    return Base.metadata

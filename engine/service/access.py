@@ -1,4 +1,4 @@
-"""Who may see and act on a task: the checks every task use case shares."""
+"""Who may see and act on a task, and which projects one reads: the checks the use cases share."""
 
 from __future__ import annotations
 
@@ -12,16 +12,42 @@ from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.errors import TaskAlreadyHandled
 from engine.errors import TaskClaimedByOther
-from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import User
+from engine.persistence.queries import org
+from engine.persistence.queries.scope import ProjectScope
 from engine.roles import CITY_WIDE_ROLES
 from engine.service.actors import Actor
 
 # Who reads any step's page (and may urge its holders): the city's supervising roles.
 TASK_READERS = ("supervisor", "admin", "city_org")
+# Who reads the ledger: city-wide staff see every project, a county organisation department its subtree.
+CITY_READERS = ("supervisor", "city_org", "admin")
+LEDGER_ROLES = (*CITY_READERS, "county_org")
+
+
+def ledger_path(actor: Actor) -> str | None:
+    """The unit path whose subtree's projects ``actor`` reads in the ledger; None for the whole city.
+
+    :raises NotAllowed: when the actor holds none of ``LEDGER_ROLES``.
+    """
+    if actor.has(*CITY_READERS):
+        return None
+    if actor.has(*LEDGER_ROLES):
+        return actor.unit_path
+    raise NotAllowed(action="read the project ledger", by=actor.username)
+
+
+def project_scope(actor: Actor) -> ProjectScope:
+    """Projects ``actor`` sees in the ledger, the matrix and 卡点分析: for the ledger's readers their
+    scope; for everyone else their own projects (我的项目): those they started or are responsible
+    for, and, for a unit's staff, the unit's (the projects ``visible_instance`` lets them open)."""
+    if not actor.has(*LEDGER_ROLES):
+        # A panel member is city-wide: not every project of the city, only their own.
+        return ProjectScope(path=None if actor.city_wide else actor.unit_path, own=actor.username)
+    return ProjectScope(path=ledger_path(actor))
 
 
 def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTask, ProcessInstance]:
@@ -33,7 +59,9 @@ def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTas
     if task is None:
         raise NotFound(what="Task", key=task_id)
     instance = session.get(ProcessInstance, task.instance_id)
-    check_visible(actor, task, instance.unit_path if instance is not None else None)
+    if instance is None:  # a task outlives no project; nothing to show
+        raise NotFound(what="Task", key=task_id)
+    check_visible(actor, task, instance.unit_path)
     return task, instance
 
 
@@ -79,7 +107,7 @@ def reassign_candidates(session: Session, task: HumanTask | records.TaskRecord) 
     the active users of its assignee's unit. Never someone who holds, or has done, another instance of
     the same step in the same run (a panel member scoring the project already): nobody votes twice."""
     if task.role:
-        candidates = queries.holders_in_scope(session, task.role, task.scope_path, task.role in CITY_WIDE_ROLES)
+        candidates = org.holders_in_scope(session, task.role, task.scope_path, task.role in CITY_WIDE_ROLES)
     else:
         unit = session.scalar(select(User.unit_code).where(User.username == task.assignee)) if task.assignee else None
         if unit is None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from engine.errors import NotAllowed
-from engine.persistence import queries
 from engine.persistence.models import HumanTask
+from engine.persistence.queries import inbox
+from engine.persistence.queries import org
 from engine.persistence.records import TaskRecord
 from engine.roles import CITY_WIDE_ROLES
 
@@ -24,8 +25,8 @@ class Actor:
     roles: frozenset[str]
 
     @property
-    def viewer(self) -> queries.Viewer:
-        return queries.Viewer(self.username, self.roles, self.unit_path, CITY_WIDE_ROLES)
+    def viewer(self) -> inbox.Viewer:
+        return inbox.Viewer(self.username, self.roles, self.unit_path, CITY_WIDE_ROLES)
 
     @property
     def city_wide(self) -> bool:
@@ -59,7 +60,7 @@ def load_actor(session: Session, username: str) -> Actor:
     """
     if username == SYSTEM:
         return SYSTEM_ACTOR
-    user = queries.user_with_roles(session, username)
+    user = org.user_with_roles(session, username)
     if user is None or not user.active:
         raise NotAllowed("Unknown or inactive user %(user)s.", user=username)
     return Actor(user.username, user.display_name or user.username, user.unit_code, user.unit.path,

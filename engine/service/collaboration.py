@@ -1,5 +1,6 @@
-"""Use cases around a task: attachments, comments, extension requests (延期申请), notifications
-(催办), and the list of processes a user may start."""
+"""Use cases around a task: attachments, comments, extension requests (延期申请), the reader's
+notices, and the list of processes a user may start. Reminders (催办) are sent by
+:mod:`engine.service.reminders`."""
 
 from __future__ import annotations
 
@@ -9,10 +10,7 @@ from datetime import date
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy import func
-from sqlalchemy import select
-from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import InvalidInput
@@ -26,8 +24,7 @@ from engine.persistence.models import Comment
 from engine.persistence.models import ExtensionRequest
 from engine.persistence.models import HumanTask
 from engine.persistence.models import Notification
-from engine.persistence.models import ProcessInstance
-from engine.persistence.models import ProcessVersion
+from engine.persistence.queries import collaboration as queries
 from engine.runtime.due import end_of_day
 from engine.service.access import check_actionable
 from engine.service.access import may_view_task
@@ -35,10 +32,10 @@ from engine.service.access import visible_task
 from engine.service.actors import require_role
 from engine.service.base import Core
 from engine.service.base import Service
-from engine.service.deadlines import task_recipients
 from engine.service.instances import InstanceService
 from engine.service.instances import may_see_instance
 from engine.service.instances import visible_instance
+from engine.service.reminders import URGING_TO_ACT
 from engine.service.runs import Change
 from engine.uploads import UploadRefused
 from engine.uploads import check_upload
@@ -46,7 +43,7 @@ from engine.uploads import clean_name
 
 MAX_COMMENT = 2000
 # Notices that tell their reader to act on a task (as opposed to escalations, which tell others).
-ACTING_NOTICES = ("due_soon", "overdue", "reminder", "returned")
+ACTING_NOTICES = (*URGING_TO_ACT, "returned")
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class AttachmentInfo:
     uploaded_by: str
     uploaded_at: datetime
 
-    def reference(self) -> dict:
+    def reference(self) -> dict[str, Any]:
         """What a form's file field stores."""
         return {"id": self.id, "name": self.name, "sha256": self.sha256, "size": self.size,
                 "content_type": self.content_type}
@@ -129,8 +126,7 @@ class CollaborationService(Service):
             user = self.actor_in(session, actor)
             task, _instance = visible_task(session, user, task_id)
             check_actionable(user, task)
-            used = session.scalar(select(func.coalesce(func.sum(Attachment.size), 0))
-                                  .where(Attachment.instance_id == task.instance_id))
+            used = queries.bytes_stored(session, task.instance_id)
             quota = self.settings.upload_quota_bytes
             if used + len(data) > quota:
                 raise InvalidUpload("This project's files would exceed %(limit)s MB (%(used)s MB are used). "
@@ -164,8 +160,7 @@ class CollaborationService(Service):
             digest = row.sha256
             session.delete(row)
             session.flush()
-            if session.scalar(select(func.count()).select_from(Attachment).where(Attachment.sha256 == digest)) == 0:
-                session.execute(delete(AttachmentBlob).where(AttachmentBlob.sha256 == digest))
+            queries.drop_unused_blob(session, digest)
 
     def download(self, actor: str, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
         """A file and its contents, for users who may see its instance. :raises NotFound, NotAllowed:"""
@@ -174,7 +169,9 @@ class CollaborationService(Service):
             if row is None:
                 raise NotFound(what="Attachment", key=attachment_id)
             visible_instance(session, self.actor_in(session, actor), row.instance_id)
-            data = session.scalar(select(AttachmentBlob.data).where(AttachmentBlob.sha256 == row.sha256))
+            data = queries.blob_data(session, row.sha256)
+            if data is None:
+                raise NotFound(what="Attachment", key=attachment_id)  # its contents are gone
             return _attachment_info(row), data
 
     # -- comments ----------------------------------------------------------------------------
@@ -213,9 +210,7 @@ class CollaborationService(Service):
                 raise InvalidInput("The new due date must be later than the current one.")
             if not reason or len(reason) > MAX_COMMENT:
                 raise InvalidInput("Give the reason for the extension (up to 2000 characters).")
-            pending = session.scalar(select(func.count()).select_from(ExtensionRequest).where(
-                ExtensionRequest.human_task_id == task.id, ExtensionRequest.status == "pending"))
-            if pending:
+            if queries.pending_extensions(session, task.id):
                 raise InvalidInput("An extension request for this task is already waiting for a decision.")
             request = ExtensionRequest(human_task_id=task.id, instance_id=task.instance_id, requested_by=user.username,
                                        requested_at=now, current_due=task.due_at, requested_due=requested,
@@ -244,6 +239,8 @@ class CollaborationService(Service):
             request.status = "approved" if approve else "refused"
             request.decided_by, request.decided_at, request.decision_note = user.username, now, note or None
             task = session.get(HumanTask, request.human_task_id)
+            if task is None:
+                raise NotFound(what="Task", key=request.human_task_id)
             session.add(Notification(username=request.requested_by, kind=f"extension_{request.status}",
                                      instance_id=request.instance_id, human_task_id=task.id, message=note or "",
                                      sender=user.username, created_at=now))
@@ -254,7 +251,7 @@ class CollaborationService(Service):
             else:
                 change.write(session, request.instance_id)
 
-    def _extend(self, session: Any, task: HumanTask, new_due: datetime, change: Change) -> None:
+    def _extend(self, session: Session, task: HumanTask, new_due: datetime, change: Change) -> None:
         """Move a task's due date, and every timer on its boundary with it (grace periods, windows)."""
         instance = records.lock_instance(session, task.instance_id)
         delta = new_due - task.due_at if task.due_at is not None else None
@@ -274,43 +271,12 @@ class CollaborationService(Service):
         """Requests to decide (city organisation department) or the actor's own requests."""
         with self.db.read() as session:
             user = self.actor_in(session, actor)
-            query = (select(ExtensionRequest, HumanTask.name, ProcessInstance.title)
-                     .join(HumanTask, HumanTask.id == ExtensionRequest.human_task_id)
-                     .join(ProcessInstance, ProcessInstance.id == ExtensionRequest.instance_id)
-                     .where(ExtensionRequest.status == status).order_by(ExtensionRequest.requested_at))
-            if not user.has("city_org"):
-                query = query.where(ExtensionRequest.requested_by == user.username)
+            mine = None if user.has("city_org") else user.username
             return [ExtensionView(r.id, r.human_task_id, name, r.instance_id, title, r.requested_by, r.requested_at,
                                   r.current_due, r.requested_due, r.reason, r.status, r.decided_by, r.decision_note)
-                    for r, name, title in session.execute(query)]
+                    for r, name, title in queries.extension_requests(session, status, mine)]
 
-    # -- notifications (催办) -----------------------------------------------------------------
-
-    def send_reminder(self, actor: str, task_id: int, message: str) -> int:
-        """A supervisor (or the city organisation department) urges a task's holders (人工催办).
-
-        :raises InvalidInput: without a message (a reminder says what is expected).
-        """
-        message = (message or "").strip()[:MAX_COMMENT]
-        if not message:
-            raise InvalidInput("Write what the reminder asks for.")
-        with self.db.write() as session:
-            user = self.actor_in(session, actor)
-            require_role(user, "supervisor", "city_org")
-            task = session.get(HumanTask, task_id)
-            if task is None:
-                raise NotFound(what="Task", key=task_id)
-            if task.status != "open":
-                raise InvalidState(status=task.status)
-            recipients = task_recipients(session, task)
-            now = clock.now()
-            for username in recipients:
-                session.add(Notification(username=username, kind="reminder", instance_id=task.instance_id,
-                                         human_task_id=task.id, message=message, sender=user.username, created_at=now))
-            change = Change(user.username)
-            change.add("reminded", task=task, reason=message or None, data={"to": recipients})
-            change.write(session, task.instance_id)
-            return len(recipients)
+    # -- notices -------------------------------------------------------------------------------
 
     def notifications(self, actor: str, unread_only: bool = True, limit: int = 20,
                       offset: int = 0) -> list[NotificationView]:
@@ -320,15 +286,8 @@ class CollaborationService(Service):
         resolved included (the notices page)."""
         with self.db.read() as session:
             user = self.actor_in(session, actor)
-            query = (select(Notification, HumanTask, ProcessInstance)
-                     .outerjoin(HumanTask, HumanTask.id == Notification.human_task_id)
-                     .outerjoin(ProcessInstance, ProcessInstance.id == Notification.instance_id)
-                     .where(Notification.username == user.username)
-                     .order_by(Notification.created_at.desc(), Notification.id.desc()))
-            if unread_only:
-                query = query.where(Notification.read_at.is_(None))
             views, seen = [], set()
-            for n, task, instance in session.execute(query.limit((offset + limit) * 3 + 30)):
+            for n, task, instance in queries.notices(session, user.username, unread_only, (offset + limit) * 3 + 30):
                 name, due, status, holder = (task.name, task.due_at, task.status, task.holder) if task else (None,) * 4
                 key = (n.kind, n.human_task_id or f"n{n.id}")
                 if key in seen:
@@ -352,11 +311,7 @@ class CollaborationService(Service):
         """Mark the actor's notifications read (all of them when no ids are given)."""
         with self.db.write() as session:
             user = self.actor_in(session, actor)
-            statement = update(Notification).where(Notification.username == user.username,
-                                                   Notification.read_at.is_(None))
-            if notification_ids is not None:
-                statement = statement.where(Notification.id.in_(notification_ids))
-            session.execute(statement.values(read_at=clock.now()))
+            queries.mark_notices_read(session, user.username, notification_ids, clock.now())
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -365,14 +320,8 @@ class CollaborationService(Service):
         may start; a refusal (a quota that is full) is shown on the button before anything is written."""
         with self.db.read() as session:
             user = self.actor_in(session, actor)
-            latest = (select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
-                      .group_by(ProcessVersion.process_id).subquery())
-            is_latest = ((ProcessVersion.process_id == latest.c.process_id)
-                         & (ProcessVersion.version == latest.c.version))
-            rows = session.execute(select(ProcessVersion).join(latest, is_latest)
-                                   .where(ProcessVersion.startable.is_(True)).order_by(ProcessVersion.process_id))
             out = []
-            for (version,) in rows:
+            for version in queries.latest_startable_versions(session):
                 model = self.runs.model(session, version.id)
                 if not model.starter_roles or user.has(*model.starter_roles):
                     out.append((version.process_id, version.name, self.instances.start_refusal(session, model, user)))

@@ -13,8 +13,8 @@ from engine.errors import DeploymentRefused
 from engine.errors import FileConflict
 from engine.errors import LintProblem
 from engine.errors import NotFound
-from engine.persistence import queries
 from engine.persistence.models import ProcessVersion
+from engine.persistence.queries import versions
 from engine.runtime.bundles import ProcessBundle
 from engine.runtime.bundles import defining_file
 from engine.runtime.bundles import split_bundles
@@ -89,11 +89,12 @@ class DeployService(Service):
             if actor != SYSTEM:
                 require_role(self.actor_in(session, actor), "admin")
             for item in bundles:
-                latest = queries.latest_version(session, item.process_id)
+                latest = versions.latest_version(session, item.process_id)
                 if latest is not None and not (replace_file or shipped):  # shipped files are the product's own
                     _same_file(latest.bundle, item)
-                compared = queries.latest_version(session, item.process_id, "shipped") if shipped else latest
-                if compared is not None and compared.sha256 == item.sha256 and compared.startable == item.startable:
+                compared = versions.latest_version(session, item.process_id, "shipped") if shipped else latest
+                if latest is not None and compared is not None and compared.sha256 == item.sha256 \
+                        and compared.startable == item.startable:
                     results.append(Deployed(item.process_id, latest.name, latest.version, False))
                     continue
                 if shipped and latest is not None and latest.origin != "shipped":
@@ -108,7 +109,7 @@ class DeployService(Service):
                                          origin="shipped" if shipped else "administrator", comment=comment)
                 session.add(version)
                 session.flush()
-                queries.make_current(session, version)
+                versions.make_current(session, version)
                 results.append(Deployed(item.process_id, item.name, version.version, True))
                 log.info("deployed %s version %s", item.process_id, version.version)
         return results
@@ -120,7 +121,7 @@ class DeployService(Service):
         """
         with self.db.read() as session:
             self.actor_in(session, actor)
-            latest = queries.current_version(session, process_id)
+            latest = versions.current_version(session, process_id)
             if latest is None:
                 raise NotFound(what="Process", key=process_id)
             model = self.runs.model(session, latest.id)
@@ -142,4 +143,4 @@ class DeployService(Service):
             rows = session.execute(select(ProcessVersion.process_id, ProcessVersion.version, ProcessVersion.name,
                                           ProcessVersion.sha256)
                                    .order_by(ProcessVersion.process_id, ProcessVersion.version.desc()))
-            return [tuple(row) for row in rows]
+            return [(process_id, version, name, sha256) for process_id, version, name, sha256 in rows]

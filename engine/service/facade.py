@@ -14,7 +14,6 @@ from engine.persistence.db import Database
 from engine.persistence.schema import upgrade
 from engine.service.base import Core
 from engine.service.collaboration import CollaborationService
-from engine.service.deadlines import DeadlineService
 from engine.service.deploy import DeployService
 from engine.service.documents import DocumentService
 from engine.service.instances import InstanceService
@@ -25,6 +24,7 @@ from engine.service.matrix import MatrixService
 from engine.service.org import OrgService
 from engine.service.plans import PlanService
 from engine.service.progress_diagram import ProgressDiagramService
+from engine.service.reminders import ReminderService
 from engine.service.signin import SignInService
 from engine.service.tasks import TaskService
 from engine.service.timers import TimerService
@@ -54,7 +54,7 @@ class Services:
     ledger: LedgerService
     progress_diagram: ProgressDiagramService
     timers: TimerService
-    deadlines: DeadlineService
+    reminders: ReminderService
     org: OrgService
     signin: SignInService
     maintenance: MaintenanceService
@@ -62,13 +62,13 @@ class Services:
     @classmethod
     def build(cls, core: Core) -> Services:
         jobs, deploy, instances = JobService(core), DeployService(core), InstanceService(core)
-        matrix = MatrixService(core, jobs)
+        matrix, reminders = MatrixService(core), ReminderService(core, jobs)
         return cls(jobs=jobs, deploy=deploy, versions=VersionService(core, deploy),
                    version_changes=VersionChangeService(core), instances=instances, tasks=TaskService(core),
                    collaboration=CollaborationService(core, instances), documents=DocumentService(core),
-                   plans=PlanService(core), matrix=matrix, ledger=LedgerService(core, instances, matrix),
+                   plans=PlanService(core), matrix=matrix, ledger=LedgerService(core, instances, matrix, reminders),
                    progress_diagram=ProgressDiagramService(core), timers=TimerService(core),
-                   deadlines=DeadlineService(core, jobs), org=OrgService(core), signin=SignInService(core),
+                   reminders=reminders, org=OrgService(core), signin=SignInService(core),
                    maintenance=MaintenanceService(core))
 
 
@@ -153,7 +153,7 @@ class Engine:
     save_draft = via("tasks", TaskService.save_draft)
     complete = via("tasks", TaskService.complete)
 
-    # Attachments, comments, extensions, reminders, notifications
+    # Attachments, comments, extensions, notices
     upload = via("collaboration", CollaborationService.upload)
     delete_attachment = via("collaboration", CollaborationService.delete_attachment)
     download = via("collaboration", CollaborationService.download)
@@ -161,7 +161,6 @@ class Engine:
     request_extension = via("collaboration", CollaborationService.request_extension)
     decide_extension = via("collaboration", CollaborationService.decide_extension)
     extension_requests = via("collaboration", CollaborationService.extension_requests)
-    send_reminder = via("collaboration", CollaborationService.send_reminder)
     notifications = via("collaboration", CollaborationService.notifications)
     mark_read = via("collaboration", CollaborationService.mark_read)
     startable_processes = via("collaboration", CollaborationService.startable_processes)
@@ -184,7 +183,6 @@ class Engine:
 
     # The matrix chart
     matrix = via("matrix", MatrixService.matrix)
-    notify_late_quality_nodes = via("matrix", MatrixService.notify_late_quality_nodes)
 
     # The progress diagram
     progress_diagram = via("progress_diagram", ProgressDiagramService.progress_diagram)
@@ -195,8 +193,10 @@ class Engine:
     put_in_error = via("timers", TimerService.put_in_error)
     compact_stored = via("timers", TimerService.compact_stored)
 
-    # Deadlines
-    process_deadlines = via("deadlines", DeadlineService.process_deadlines)
+    # Reminders (临期提醒, 催办, 督办, 人工催办, 质量节点滞后催办)
+    process_deadlines = via("reminders", ReminderService.process_deadlines)
+    send_reminder = via("reminders", ReminderService.send_reminder)
+    notify_late_quality_nodes = via("reminders", ReminderService.notify_late_quality_nodes)
 
     # Jobs, outbox, leases
     outbox_channels = via("jobs", JobService.outbox_channels)

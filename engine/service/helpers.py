@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.clock import BUSINESS_TZ
 from engine.errors import Refused
-from engine.persistence import queries
 from engine.persistence.models import ReferenceData
 from engine.persistence.models import Unit
 from engine.persistence.models import User
 from engine.persistence.models import UserRole
+from engine.persistence.queries import quotas
 from engine.workdays import add_workdays
 
 # What scripts and expressions may call (docs/diagrams.md lists each; tests/test_docs.py checks it).
@@ -47,7 +47,7 @@ class DiagramHelpers:
         """Other instances of ``kind`` for the unit (with ``below``, or a unit below it) and year
         that reached ``milestone``."""
         self.session.scalars(select(Unit).where(Unit.code == unit_code).with_for_update()).first()
-        return queries.count_with_milestone(self.session, kind=kind, unit_code=unit_code, year=year,
+        return quotas.count_with_milestone(self.session, kind=kind, unit_code=unit_code, year=year,
                                             milestone=milestone, exclude_instance=self.instance_id, below=below)
 
     def quota_unit(self, unit_code: str) -> str:
@@ -59,7 +59,7 @@ class DiagramHelpers:
         """How many more applications of ``kind`` the unit may file in ``year`` (the year plan's quota
         less those filed in its quota unit, not counting withdrawn or rejected ones). Takes no lock:
         for showing."""
-        filed = queries.count_with_milestone(self.session, kind=kind, unit_code=self.quota_unit(unit_code), year=year,
+        filed = quotas.count_with_milestone(self.session, kind=kind, unit_code=self.quota_unit(unit_code), year=year,
                                              milestone="submitted", exclude_instance=self.instance_id, below=True)
         return int(self.year_plan(year)["quota"][kind]) - filed
 

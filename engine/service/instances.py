@@ -20,13 +20,14 @@ from engine.errors import InvalidState
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.errors import Refused
-from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceArchive
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Milestone
 from engine.persistence.models import ProcessInstance
+from engine.persistence.queries import inbox
+from engine.persistence.queries import versions
 from engine.runtime.history import FinishedStep
 from engine.runtime.history import finished_steps
 from engine.runtime.sandbox import evaluate_expression
@@ -38,6 +39,7 @@ from engine.service.idempotency import Keyed
 from engine.service.idempotency import keyed
 from engine.service.idempotency import once
 from engine.service.idempotency import record
+from engine.service.reminders import REMINDER_EVENTS
 from engine.service.runs import Change
 from forms import confidential
 from forms import hides_fields_from
@@ -78,7 +80,7 @@ class InstanceView:
     title: str
     year: int | None
     unit_code: str | None
-    steps: list[dict]
+    steps: list[dict[str, Any]]
     started_by: str
     started_at: datetime
     updated_at: datetime
@@ -86,13 +88,11 @@ class InstanceView:
     error_element: str | None
     error_message: str | None
     next_timer_due: datetime | None
-    business: dict
+    business: dict[str, Any]
     milestones: list[tuple[str, str, datetime]]
     events: list[EventView]
 
 
-# Events that urge a step's holders (临期提醒, 催办, 督办, 人工催办): their reason or data name the people.
-REMINDER_KINDS = frozenset({"due_soon", "overdue", "escalated", "reminded"})
 
 
 def event_view(event: InstanceEvent, form: dict[str, Any] | None, viewer: Actor) -> EventView:
@@ -101,9 +101,9 @@ def event_view(event: InstanceEvent, form: dict[str, Any] | None, viewer: Actor)
     own = event.actor == viewer.username
     data = readable(form, event.data, viewer.roles, own=own)
     withheld = (isinstance(event.data, dict) and isinstance(data, dict) and len(data) < len(event.data)) \
-        or (not own and event.kind not in REMINDER_KINDS and confidential(form, viewer.roles))
+        or (not own and event.kind not in REMINDER_EVENTS and confidential(form, viewer.roles))
     reason = event.reason
-    if event.kind in REMINDER_KINDS and hides_fields_from(form, viewer.roles):
+    if event.kind in REMINDER_EVENTS and hides_fields_from(form, viewer.roles):
         reason, data = None, None
     return EventView(event.at, event.actor, event.kind, event.step_name, event.bpmn_id, reason, data, withheld)
 
@@ -196,7 +196,7 @@ class InstanceService(Service):
             raise InvalidState("Initial data must be a JSON object.", status="")
         with self.db.write() as session:
             user = self.actor_in(session, actor)
-            version = queries.current_version(session, process_id)
+            version = versions.current_version(session, process_id)
             if version is None or not version.startable:
                 raise NotFound(what="Process", key=process_id)
             model = self.runs.model(session, version.id)
@@ -219,7 +219,7 @@ class InstanceService(Service):
             change.add("started", data=seed)
             self.runs.save(session, instance, run, change, since=since)
             log.info("started %s as instance %s by %s", process_id, instance.id, user.username)
-            task_id = queries.first_actionable_task(session, user.viewer, instance.id) if next_task else None
+            task_id = inbox.first_actionable_task(session, user.viewer, instance.id) if next_task else None
             record(session, user.username, request, {"instance_id": instance.id, "task_id": task_id})
             return Started(instance.id, task_id)
 
@@ -266,7 +266,7 @@ class InstanceService(Service):
         day_start = datetime.combine(now.astimezone(BUSINESS_TZ).date(), time_of_day(0), BUSINESS_TZ)
         started = session.scalar(select(func.count()).select_from(ProcessInstance).where(
             ProcessInstance.started_by == username, ProcessInstance.started_at >= day_start))
-        if started >= self.settings.max_starts_per_day:
+        if (started or 0) >= self.settings.max_starts_per_day:
             raise InvalidState("You have started %(count)s processes today, the most one person may start in a day. "
                                "Please continue tomorrow, or ask 市委组织部 if more are needed.",
                                count=started, status="")
@@ -295,8 +295,8 @@ class InstanceService(Service):
             instance.title, instance.year, instance.unit_code, list(instance.current_steps or []),
             instance.started_by, instance.started_at, instance.updated_at, instance.completed_at,
             instance.error_element, instance.error_message, instance.next_timer_due,
-            dict(instance.business or {}), [tuple(m) for m in milestones],
-            [event_view(e, forms.get(e.bpmn_id), viewer) for e in events])
+            dict(instance.business or {}), [(key, title, at) for key, title, at in milestones],
+            [event_view(e, forms.get(e.bpmn_id) if e.bpmn_id else None, viewer) for e in events])
 
     def workflow_history(self, actor: str, instance_id: int) -> list[FinishedStep]:
         """Every step the instance's workflow finished, archived parts included, in time order.
@@ -315,7 +315,7 @@ class InstanceService(Service):
                                               InstanceArchive.kind != MIGRATION_ARCHIVE)
                                        .order_by(InstanceArchive.id)).all()
             run = self.runs.load(session, instance)
-            return finished_steps(run.model, run.workflow, [tuple(row) for row in archived])
+            return finished_steps(run.model, run.workflow, [(process, content) for process, content in archived])
 
     def _admin_change(self, actor: str, instance_id: int, allowed: tuple[str, ...], kind: str,
                       reason: str | None, action: Any, data: Any = None) -> str:

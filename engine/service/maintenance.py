@@ -34,6 +34,16 @@ from engine.persistence.models import User
 from engine.service.base import Service
 
 
+def _sqlite_connection(driver: object) -> sqlite3.Connection:
+    """The sqlite3 connection under a pooled SQLite connection.
+
+    :raises InvalidState: when the pool holds no open sqlite3 connection.
+    """
+    if not isinstance(driver, sqlite3.Connection):
+        raise InvalidState("The database connection is not open.", status="closed")
+    return driver
+
+
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
@@ -96,7 +106,7 @@ class MaintenanceService(Service):
             source = self.db.write_engine.raw_connection()
             try:
                 with sqlite3.connect(target) as copy:
-                    source.driver_connection.backup(copy)
+                    _sqlite_connection(source.driver_connection).backup(copy)
                 copy.close()
             finally:
                 source.close()
@@ -137,7 +147,7 @@ class MaintenanceService(Service):
                     raise InvalidInput("The file %(path)s is damaged.", path=str(source))
                 target = self.db.write_engine.raw_connection()
                 try:
-                    backup.backup(target.driver_connection)
+                    backup.backup(_sqlite_connection(target.driver_connection))
                 finally:
                     target.close()
         except sqlite3.DatabaseError:

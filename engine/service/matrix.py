@@ -13,29 +13,17 @@ from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.clock import BUSINESS_TZ
 from engine.persistence.models import OPEN_STATUSES
-from engine.persistence.models import HumanTask
-from engine.persistence.models import InstanceEvent
-from engine.persistence.models import Milestone
-from engine.persistence.models import ProcessInstance
-from engine.persistence.models import ProcessVersion
-from engine.persistence.models import ReferenceData
-from engine.service.actors import SYSTEM
-from engine.service.base import Core
+from engine.persistence.queries import ledger as ledger_queries
+from engine.persistence.queries import matrix as queries
+from engine.persistence.queries import plans
+from engine.persistence.queries.ledger import LedgerFilters
+from engine.service.access import project_scope
 from engine.service.base import Service
-from engine.service.jobs import JobService
-from engine.service.jobs import queue_notice
-from engine.service.ledger import PAGE_SIZE
-from engine.service.ledger import LedgerQuery
-from engine.service.ledger import filter_clauses
-from engine.service.ledger import scope_clause
-from engine.service.runs import Change
 
 SOON = timedelta(days=3)
 
@@ -251,66 +239,45 @@ def quality_nodes(approval: dict[str, Any], reports: list[tuple[datetime, Any]],
     return found
 
 
-def _approval_and_reports(session: Session, instance_ids: list[int]) -> dict[int, tuple[Any, list, datetime | None]]:
-    """Per instance: the latest approval's submitted data, the quarterly reports (filed at, data),
-    and when it was approved; from the audit events."""
-    found: dict[int, tuple[Any, list, datetime | None]] = {}
-    rows = session.execute(select(InstanceEvent.instance_id, InstanceEvent.bpmn_id, InstanceEvent.at,
-                                  InstanceEvent.data)
-                           .where(InstanceEvent.instance_id.in_(instance_ids), InstanceEvent.kind == "task_completed",
-                                  InstanceEvent.bpmn_id.in_(("approve", "report")))
-                           .order_by(InstanceEvent.at, InstanceEvent.id))
-    for instance_id, bpmn_id, at, data in rows:
-        approval, reports, approved_at = found.get(instance_id, ({}, [], None))
-        if bpmn_id == "approve":
-            approval, approved_at = (data if isinstance(data, dict) else {}), at
-        else:
-            reports.append((at, data))
-        found[instance_id] = (approval, reports, approved_at)
-    return found
+def late_quality_nodes(session: Session, today: date) -> dict[tuple[int, str], str]:
+    """(project, node) → responsible person, for the late quality nodes of open projects that no
+    催办 (a ``node_overdue`` event) named yet."""
+    responsible = queries.open_projects_with_responsible(session)
+    if not responsible:
+        return {}
+    open_ids = list(responsible)
+    urged = queries.event_reasons(session, open_ids, "node_overdue")
+    return {(instance_id, node.name): responsible[instance_id]
+            for instance_id, (approval, reports, _at) in queries.approvals_and_reports(session, open_ids).items()
+            for node in quality_nodes(approval, reports, today)
+            if node.status == "late" and (instance_id, node.name) not in urged}
 
 
 class MatrixService(Service):
-    def __init__(self, core: Core, jobs: JobService) -> None:
-        super().__init__(core)
-        self.jobs = jobs
-        # (day, newest event id) at the last scan for late quality nodes: nothing new, no scan.
-        self._late_nodes_checked: tuple[Any, int | None] | None = None
-
-    def matrix(self, actor: str, query: LedgerQuery) -> MatrixPage:
+    def matrix(self, actor: str, query: LedgerFilters) -> MatrixPage:
         """One page of the matrix chart: the projects ``query`` selects (as the ledger does) × the
         milestone nodes, with planned and actual dates and a light per cell.
 
         :raises NotAllowed: as the ledger.
         """
         with self.db.read() as session:
-            scope = scope_clause(self.actor_in(session, actor))
-            where = [scope, *filter_clauses(session, query)]
-            total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*where)) or 0
-            pages = max(1, -(-total // PAGE_SIZE))
+            now = clock.now()
+            where = [project_scope(self.actor_in(session, actor)).clause(),
+                     *ledger_queries.filter_clauses(session, query, now)]
+            total = ledger_queries.count_projects(session, where)
+            size = ledger_queries.PAGE_SIZE
+            pages = max(1, -(-total // size))
             page = min(max(query.page, 1), pages)
-            found = session.execute(
-                select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.unit_code, ProcessVersion.name,
-                       ProcessInstance.year, ProcessInstance.status)
-                .join(ProcessVersion, ProcessVersion.id == ProcessInstance.version_id)
-                .where(*where).order_by(ProcessInstance.year.desc(), ProcessInstance.unit_path, ProcessInstance.id)
-                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-            ids = [row[0] for row in found]
-            tasks: dict[int, list[tuple[Any, ...]]] = {}
-            for row in session.execute(select(HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.status,
-                                              HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at,
-                                              HumanTask.return_note)
-                                       .where(HumanTask.instance_id.in_(ids), HumanTask.bpmn_id.in_(NODE_STEPS))):
-                tasks.setdefault(row[0], []).append(tuple(row[1:]))
-            overdue = set(session.scalars(select(HumanTask.instance_id).where(
-                HumanTask.instance_id.in_(ids), HumanTask.status == "open", HumanTask.due_at < clock.now())))
-            closed = dict(session.execute(select(Milestone.instance_id, Milestone.reached_at)
-                                          .where(Milestone.instance_id.in_(ids), Milestone.key == "closed")).all())
-            calendars = self._calendars(session, {row[4] for row in found})
-            today = clock.now().astimezone(BUSINESS_TZ).date()
-            rows = [MatrixRow(r[0], r[1] or r[3], r[2], r[3],
-                              row_cells(calendars.get(r[4], {}), tasks.get(r[0], []), closed.get(r[0]),
-                                        r[5] in OPEN_STATUSES, r[0] in overdue, today))
+            found = queries.matrix_rows(session, where, size, (page - 1) * size)
+            ids = [row.id for row in found]
+            tasks = queries.step_tasks(session, ids, NODE_STEPS)
+            overdue = queries.overdue_projects(session, ids, now)
+            closed = queries.reached(session, ids, "closed")
+            calendars = self._calendars(session, {row.year for row in found})
+            today = now.astimezone(BUSINESS_TZ).date()
+            rows = [MatrixRow(r.id, r.title or r.process_name, r.unit_code, r.process_name,
+                              row_cells(calendars.get(r.year, {}) if r.year is not None else {}, tasks.get(r.id, []),
+                                        closed.get(r.id), r.status in OPEN_STATUSES, r.id in overdue, today))
                     for r in found]
             return MatrixPage(rows, total, page, pages, tuple(node.key for node in NODES))
 
@@ -318,70 +285,15 @@ class MatrixService(Service):
     def matrix_of(session: Session, instance_id: int) -> ProjectMatrix:
         """The project's sub-items × quality nodes as approved, each node's status from the
         quarterly reports; empty before approval. The caller checks who may read it."""
-        approval, reports, approved_at = _approval_and_reports(session, [instance_id]).get(instance_id, ({}, [], None))
+        approval, reports, approved_at = queries.approvals_and_reports(session, [instance_id]).get(
+            instance_id, ({}, [], None))
         today = clock.now().astimezone(BUSINESS_TZ).date()
         sub_items = [{key: str(item.get(key) or "") for key in ("name", "owner", "description")}
                      for item in approval.get("sub_items") or [] if isinstance(item, dict)]
         return ProjectMatrix(sub_items, quality_nodes(approval, reports, today), approved_at)
 
-    def notify_late_quality_nodes(self) -> int:
-        """催办 for every quality node of an open project that has passed its planned date without a
-        quarterly report marking it done: once per node, to the project's responsible person, on
-        the timeline. Returns how many were sent.
-
-        The worker calls this every pass: the scan reads only, and is skipped while neither the day
-        nor any project's events changed since the last one; a write transaction is opened only for
-        notices to send (and checks again there that no other worker sent them meanwhile).
-        """
-        today = clock.now().astimezone(BUSINESS_TZ).date()
-        with self.db.read() as session:
-            mark = (today, session.scalar(select(func.max(InstanceEvent.id))))
-            if mark == self._late_nodes_checked:
-                return 0
-            due = self._late_quality_nodes(session, today)
-        self._late_nodes_checked = mark
-        if not due:
-            return 0
-        sent = 0
-        with self.db.write() as session:
-            now = clock.now()
-            for (instance_id, node), responsible in due.items():
-                if session.scalar(select(InstanceEvent.id).where(
-                        InstanceEvent.instance_id == instance_id, InstanceEvent.kind == "node_overdue",
-                        InstanceEvent.reason == node).limit(1)) is not None:
-                    continue
-                queue_notice(session, f"node_overdue:{instance_id}:{node}:{responsible}", username=responsible,
-                             kind="node_overdue", instance_id=instance_id, message=node, created_at=now)
-                change = Change(SYSTEM)
-                change.add("node_overdue", reason=node, step=node)
-                change.write(session, instance_id)
-                sent += 1
-        if sent:
-            self.jobs.deliver_outbox()
-        return sent
-
-    @staticmethod
-    def _late_quality_nodes(session: Session, today: Any) -> dict[tuple[int, str], str]:
-        """(project, node) → responsible person, for late quality nodes not urged yet."""
-        open_ids = list(session.scalars(select(ProcessInstance.id).where(
-            ProcessInstance.status.in_(OPEN_STATUSES), ProcessInstance.responsible.is_not(None))))
-        if not open_ids:
-            return {}
-        urged = {(i, reason) for i, reason in session.execute(
-            select(InstanceEvent.instance_id, InstanceEvent.reason)
-            .where(InstanceEvent.instance_id.in_(open_ids), InstanceEvent.kind == "node_overdue"))}
-        responsible = dict(session.execute(select(ProcessInstance.id, ProcessInstance.responsible)
-                                           .where(ProcessInstance.id.in_(open_ids))).all())
-        return {(instance_id, node.name): responsible[instance_id]
-                for instance_id, (approval, reports, _at) in _approval_and_reports(session, open_ids).items()
-                for node in quality_nodes(approval, reports, today)
-                if node.status == "late" and (instance_id, node.name) not in urged}
-
     @staticmethod
     def _calendars(session: Session, years: set[int | None]) -> dict[int, dict[str, Any]]:
-        calendars = {}
-        for year in years:
-            if year is not None:
-                plan = session.get(ReferenceData, f"year:{year}")
-                calendars[year] = dict((plan.value or {}).get("calendar") or {}) if plan is not None else {}
-        return calendars
+        """Year → the calendar of its plan (empty when unplanned)."""
+        found = plans.year_plans(session, [year for year in years if year is not None])
+        return {year: dict((found.get(year) or {}).get("calendar") or {}) for year in years if year is not None}

@@ -16,11 +16,11 @@ from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.passwords import hash_password
 from engine.passwords import random_password
-from engine.persistence import queries
 from engine.persistence.models import ReferenceData
 from engine.persistence.models import Unit
 from engine.persistence.models import User
 from engine.persistence.models import UserRole
+from engine.persistence.queries import org as org_queries
 from engine.roles import ROLE_CODES
 from engine.service.actors import Actor
 from engine.service.actors import require_role
@@ -155,7 +155,7 @@ class OrgService(Service):
         with self.db.write() as session:
             if session.get(Unit, unit) is None:
                 raise NotFound(what="Unit", key=unit)
-            if queries.user_by_name(session, username) is not None:
+            if org_queries.user_by_name(session, username) is not None:
                 raise Conflict("User %(user)s already exists.", user=username)
             user = User(username=username, display_name=display_name or username, unit_code=unit,
                         password_hash=hash_password(password), active=True,
@@ -187,7 +187,7 @@ class OrgService(Service):
             require_role(admin, "admin")
             if username == admin.username and "admin" not in roles:
                 raise NotAllowed("You cannot remove your own administrator role.")
-            user = queries.user_by_name(session, username)
+            user = org_queries.user_by_name(session, username)
             if user is None:
                 raise NotFound(what="User", key=username)
             if session.get(Unit, unit) is None:
@@ -209,7 +209,7 @@ class OrgService(Service):
 
     def user(self, username: str) -> UserInfo:
         with self.db.read() as session:
-            user = queries.user_by_name(session, username)
+            user = org_queries.user_by_name(session, username)
             if user is None:
                 raise NotFound(what="User", key=username)
             return _user_info(user)
@@ -238,6 +238,6 @@ class OrgService(Service):
 
     def set_language(self, username: str, language: str) -> None:
         with self.db.write() as session:
-            user = queries.user_by_name(session, username)
+            user = org_queries.user_by_name(session, username)
             if user is not None:
                 user.language = language

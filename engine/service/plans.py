@@ -158,14 +158,6 @@ def shifted(value: Any, years: int) -> Any:
     return value
 
 
-def reminder_numbers(plan: dict[str, Any] | None, remind_days: int, escalate_workdays: int) -> tuple[int, int]:
-    """(days before a due date for the 临期提醒, working days after a 催办 for the 督办) of a year
-    plan, else the given defaults."""
-    reminders = (plan or {}).get("reminders") or {}
-    return (int(reminders.get("remind_days_before", remind_days)),
-            int(reminders.get("escalate_workdays_after", escalate_workdays)))
-
-
 class PlanService(Service):
     def _plan_form(self) -> dict[str, Any]:
         return parse_form((self.settings.forms_dir / "year_plan.json").read_text(encoding="utf-8"))

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.jsonutil import plain_copy
-from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.models import Notification
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
+from engine.persistence.queries import org
 from engine.persistence.records import InstanceRecord
 from engine.roles import CITY_WIDE_ROLES
 from engine.runtime.compaction import compact
@@ -135,7 +135,7 @@ class RunStore:
         now = time.monotonic()
         cached = self._holders.get(key)
         if cached is None or cached[1] <= now:
-            holders = queries.holders_in_scope(session, role, scope_path, role in CITY_WIDE_ROLES)
+            holders = org.holders_in_scope(session, role, scope_path, role in CITY_WIDE_ROLES)
             cached = self._holders[key] = (holders[0] if len(holders) == 1 else None,
                                            now + self.settings.actor_cache_seconds)
         return cached[0]
@@ -147,7 +147,7 @@ class RunStore:
         if not code:
             return None
         if code not in self._unit_paths:
-            path = queries.unit_path(session, code)
+            path = org.unit_path(session, code)
             if path is None:
                 return None  # not cached: the unit may be added later
             self._unit_paths[code] = path
@@ -220,7 +220,7 @@ class RunStore:
                 continue
             role = row.get("role")
             recipients = [row["holder"]] if row.get("holder") else \
-                queries.holders_in_scope(session, role, row.get("scope_path"), role in CITY_WIDE_ROLES) if role else []
+                org.holders_in_scope(session, role, row.get("scope_path"), role in CITY_WIDE_ROLES) if role else []
             task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
                                                                 HumanTask.task_guid == row["task_guid"]))
             for username in recipients:

@@ -33,10 +33,10 @@ from engine.errors import NotFound
 from engine.passwords import check_password
 from engine.passwords import hash_password
 from engine.passwords import random_password
-from engine.persistence import queries
-from engine.persistence.models import ApiToken
-from engine.persistence.models import LoginThrottle
+from engine.persistence.bookkeeping import ApiToken
+from engine.persistence.bookkeeping import LoginThrottle
 from engine.persistence.models import User
+from engine.persistence.queries import org
 from engine.service.actors import Actor
 from engine.service.actors import require_role
 from engine.service.base import Core
@@ -78,7 +78,7 @@ def _wait_after(failures: int) -> timedelta | None:
     """How long a user name and address wait after ``failures`` failed sign-ins in a row."""
     if failures < FREE_FAILURES:
         return None
-    return min(FIRST_WAIT * 2 ** (failures - FREE_FAILURES), LONGEST_WAIT)
+    return min(FIRST_WAIT * (1 << (failures - FREE_FAILURES)), LONGEST_WAIT)
 
 
 class SignInService(Service):
@@ -100,13 +100,13 @@ class SignInService(Service):
             throttle = session.get(LoginThrottle, (username, address))
             if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
                 raise AccountLocked(until=throttle.locked_until.astimezone(clock.BUSINESS_TZ).strftime("%H:%M"))
-            user = queries.user_by_name(session, username)
-            known = user is not None and user.active
-            matches = check_password(user.password_hash if known else _DECOY_HASH, password or "")
-            if known and matches:
+            user = org.user_by_name(session, username)
+            known = user if user is not None and user.active else None
+            matches = check_password(known.password_hash if known is not None else _DECOY_HASH, password or "")
+            if known is not None and matches:
                 if throttle is not None:
                     session.delete(throttle)
-                return SignedIn(self.actor_in(session, username), user.session_version)
+                return SignedIn(self.actor_in(session, username), known.session_version)
             self._count_failure(session, throttle, username, address, now)
         raise LoginFailed()
 
@@ -139,7 +139,7 @@ class SignInService(Service):
 
     @staticmethod
     def _end_sessions(session: Session, username: str, revoke_tokens: bool) -> int:
-        user = queries.user_by_name(session, username)
+        user = org.user_by_name(session, username)
         if user is None:
             raise NotFound(what="User", key=username)
         user.session_version += 1
@@ -157,7 +157,7 @@ class SignInService(Service):
         """
         check_password_rule(new)
         with self.db.write() as session:
-            user = queries.user_by_name(session, username)
+            user = org.user_by_name(session, username)
             if user is None or not check_password(user.password_hash, old):
                 raise LoginFailed()
             user.password_hash = hash_password(new)
@@ -172,7 +172,7 @@ class SignInService(Service):
         check_password_rule(password)
         with self.db.write() as session:
             require_role(self.actor_in(session, actor), "admin")
-            user = queries.user_by_name(session, username)
+            user = org.user_by_name(session, username)
             if user is None:
                 raise NotFound(what="User", key=username)
             user.password_hash = hash_password(password)
@@ -189,7 +189,7 @@ class SignInService(Service):
             require_role(admin, "admin")
             if username == admin.username:
                 raise NotAllowed("You cannot deactivate your own account.")
-            user = queries.user_by_name(session, username)
+            user = org.user_by_name(session, username)
             if user is None:
                 raise NotFound(what="User", key=username)
             user.active = active
@@ -212,7 +212,7 @@ class SignInService(Service):
         token = secrets.token_urlsafe(32)
         now = clock.now()
         with self.db.write() as session:
-            if queries.user_by_name(session, username) is None:
+            if org.user_by_name(session, username) is None:
                 raise NotFound(what="User", key=username)
             session.add(ApiToken(username=username, name=name, digest=token_digest(token), created_at=now,
                                  expires_at=now + timedelta(days=int(days))))
@@ -250,7 +250,7 @@ class SignInService(Service):
             if actor is not None:
                 return actor
         with self.db.read() as session:
-            found = queries.user_by_token(session, digest, now)
+            found = org.user_by_token(session, digest, now)
             if found is None:
                 raise NotAuthenticated("Invalid API token.")
             username, expires_at = found

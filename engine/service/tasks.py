@@ -22,7 +22,6 @@ from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.errors import TaskAlreadyHandled
-from engine.persistence import queries
 from engine.persistence import records
 from engine.persistence.models import Attachment
 from engine.persistence.models import Comment
@@ -31,6 +30,7 @@ from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Notification
 from engine.persistence.models import TaskDraft
+from engine.persistence.queries import inbox as queries
 from engine.runtime.sandbox import evaluate_expression
 from engine.runtime.workflow import ProcessRun
 from engine.service.access import check_actionable

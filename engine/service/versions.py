@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case
 from sqlalchemy import func
@@ -21,10 +22,10 @@ from engine.errors import FileConflict
 from engine.errors import InvalidInput
 from engine.errors import LintProblem
 from engine.errors import NotFound
-from engine.persistence import queries
 from engine.persistence.models import OPEN_STATUSES
 from engine.persistence.models import ProcessInstance
 from engine.persistence.models import ProcessVersion
+from engine.persistence.queries import versions as version_queries
 from engine.runtime.bundles import defining_file
 from engine.runtime.bundles import process_ids_in
 from engine.runtime.diff import ElementChange
@@ -105,7 +106,7 @@ class VersionService(Service):
     def _version(self, session: Session, process_id: str, version: int | None) -> ProcessVersion:
         query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
         found = (session.scalars(query.where(ProcessVersion.version == version)).first() if version is not None
-                 else queries.current_version(session, process_id))
+                 else version_queries.current_version(session, process_id))
         if found is None:
             raise NotFound(what="Process version", key=f"{process_id} {version or ''}".strip())
         return found
@@ -197,7 +198,7 @@ class VersionService(Service):
             raise NotFound(what="Form", key=name)
         return text
 
-    def check_form(self, actor: str, text: str) -> tuple[dict | None, FormSchemaError | None]:
+    def check_form(self, actor: str, text: str) -> tuple[dict[str, Any] | None, FormSchemaError | None]:
         """(the parsed form, None) when ``text`` is a valid form, else (None, what is wrong).
 
         :raises NotAllowed: unless the actor is an administrator.
@@ -266,7 +267,7 @@ class VersionService(Service):
             found = self._version(session, process_id, version)
             if not found.startable:
                 raise InvalidInput("Version %(version)s cannot start projects.", version=version)
-            queries.make_current(session, found)
+            version_queries.make_current(session, found)
 
     def compare_versions(self, actor: str, process_id: str, old: int, new: int) -> list[ElementChange]:
         """The elements added, removed or changed from version ``old`` to ``new`` of the file that

@@ -2,9 +2,9 @@
 
 from alembic import context
 
-from engine.persistence.models import Base
+from engine.persistence.schema import all_tables
 
-target_metadata = Base.metadata
+target_metadata = all_tables()
 connection = context.config.attributes.get("connection")
 
 if connection is None:
