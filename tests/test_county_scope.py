@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import Refused
-from web.demo_projects import ProjectDriver
-from web.demo_projects import key_application
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import key_application
 
 COUNTY = "county1_applicant"  # 雨城区 itself: the 区委组织部's own applications
 TOWN = "town_applicant"  # 北郊镇, in 雨城区

@@ -12,10 +12,10 @@ import pytest
 from engine.service import ledger as ledger_module
 from engine.service.ledger import LedgerQuery
 from engine.service.runs import RunStore
+from party.demo.driver import ProjectDriver
 from tests.webhelpers import login
 from tests.webhelpers import post
 from tests.webhelpers import text
-from web.demo_projects import ProjectDriver
 
 COUNTY = "county1_applicant"
 DEPARTMENT = "dept1_applicant"

@@ -85,7 +85,7 @@ class LedgerQuery:
 
     year: int | None = None
     sector: str = ""
-    catalogue: str = ""  # a catalogue project's code, or "own"
+    catalogue: str = ""  # a catalogue project's code, or a code of the domain's ``extra_catalogue``
     kind: str = ""  # process id
     unit: str = ""  # a unit code: that unit and every unit below it
     step: str = ""  # the name of a step a project waits at
@@ -237,11 +237,6 @@ def wait_stats(groups: dict[str, list[tuple[int, datetime, datetime | None]]], n
     return sorted(stats, key=lambda s: (-s.projects, -s.longest_days, s.key))
 
 
-def latest_grade(business: dict[str, Any]) -> str | None:
-    """The benefit evaluation's rating once there is one, else the grade of the latest acceptance stage."""
-    return business.get("benefit_rating") or business.get("stage_grade")
-
-
 def scope_path(actor: Actor) -> str | None:
     """The unit path whose subtree's projects ``actor`` reads in the ledger; None for the whole city.
 
@@ -342,7 +337,7 @@ class LedgerService(Service):
             rows = [LedgerRow(instance_id=r[0], title=r[1] or r[3], process_id=r[2], process_name=r[3],
                               unit_code=r[4], sector=r[5], year=r[6], status=r[7],
                               stage=str((r[8] or {}).get("status_text") or ""),
-                              grade=latest_grade(r[8] or {}), started_at=r[9], completed_at=r[10],
+                              grade=self.domain.grade(r[8] or {}), started_at=r[9], completed_at=r[10],
                               error_message=r[11], steps=steps.get(r[0], []), waiting_since=r[12], due_at=r[13],
                               ever_overdue=bool(r[14]))
                     for r in found]
@@ -351,7 +346,8 @@ class LedgerService(Service):
                               counts=self._ledger_counts(session, scope), steps=self._ledger_step_names(session, scope),
                               kinds=self._ledger_kinds(session), years=years,
                               sectors=self._ledger_names(session, years, "sectors"),
-                              catalogue=self._ledger_names(session, years, "catalogue"),
+                              catalogue={**self._ledger_names(session, years, "catalogue"),
+                                         **self.domain.extra_catalogue},
                               units=self._ledger_units(session, scope))
 
     def project(self, actor: str, instance_id: int) -> ProjectView:
@@ -376,7 +372,7 @@ class LedgerService(Service):
                 .order_by(InstanceEvent.at, InstanceEvent.id)))
             return Dossier(project, submissions(self.runs.model(session, instance.version_id), events, viewer.roles,
                                                 viewer.username,
-                                                choices_of(session, instance, self.settings.script_cpu_seconds)))
+                                                choices_of(session, instance, self.runs)))
 
     def _project_in(self, session: Session, viewer: Actor, instance_id: int) -> ProjectView:
         view = self.instances.instance_view(session, viewer, instance_id)  # whoever may see the project
@@ -534,8 +530,6 @@ class LedgerService(Service):
             plan = session.get(ReferenceData, f"year:{year}")
             for item in (plan.value.get(part, []) if plan is not None else []):
                 names[item["code"]] = item["name"]
-        if part == "catalogue":
-            names["own"] = "自拟项目"
         return names
 
     @staticmethod

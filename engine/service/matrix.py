@@ -1,4 +1,4 @@
-"""The matrix chart (矩阵管理图): projects × milestone nodes across the city, and per project its
+"""The matrix chart (矩阵管理图): projects × the domain's milestone nodes across the city, and per project its
 sub-items × quality nodes as approved and as the quarterly reports record them.
 
 Read from projections only (task rows, milestones, the audit events with the submitted forms) and
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.clock import BUSINESS_TZ
+from engine.domain import MilestoneNode
 from engine.persistence.models import OPEN_STATUSES
 from engine.persistence.models import HumanTask
 from engine.persistence.models import InstanceEvent
@@ -38,44 +39,6 @@ from engine.service.ledger import scope_clause
 from engine.service.runs import Change
 
 SOON = timedelta(days=3)
-
-
-@dataclass(frozen=True)
-class MilestoneNode:
-    """A column of the matrix: the steps whose completion reaches it, and where the year plan's
-    calendar plans it (a path into ``calendar``; None: the due date of the step itself)."""
-
-    key: str
-    steps: frozenset[str]  # BPMN ids
-    plan: tuple[Any, ...] | None = None
-    window: tuple[Any, ...] | None = None  # calendar path of the date the node's window opens
-    next_window: tuple[Any, ...] | None = None  # ... and of the next one of the same steps
-
-
-def _quarter(index: int) -> MilestoneNode:
-    following = ("quarters", index + 1, "opens") if index < 3 else None
-    return MilestoneNode(f"q{index + 1}", frozenset({"report"}), ("quarters", index, "due"),
-                         ("quarters", index, "opens"), following)
-
-
-def _stage(stage: str, following: str | None) -> MilestoneNode:
-    return MilestoneNode(stage, frozenset({"score"}), ("acceptance", stage, "due"), ("acceptance", stage, "opens"),
-                         ("acceptance", following, "opens") if following else None)
-
-
-# The milestone nodes of a year's projects, in the order of the year.
-NODES: tuple[MilestoneNode, ...] = (
-    MilestoneNode("apply", frozenset({"submit_key", "submit_demo"}), ("application_close",)),
-    MilestoneNode("review", frozenset({"city_review"})),
-    MilestoneNode("argue", frozenset({"decide"}), ("argumentation_deadline",)),
-    MilestoneNode("approve", frozenset({"approve"}), ("approval_deadline",)),
-    _quarter(0), _quarter(1), _quarter(2), _quarter(3),
-    MilestoneNode("midyear", frozenset({"midyear"}), ("midyear", "due")),
-    _stage("early", "mid"), _stage("mid", "late"), _stage("late", None),
-    MilestoneNode("benefit", frozenset({"evaluate"}), ("benefit_evaluation", "due")),
-    MilestoneNode("closed", frozenset()),
-)
-NODE_STEPS = frozenset().union(*(node.steps for node in NODES))
 
 
 @dataclass(frozen=True)
@@ -198,15 +161,15 @@ def node_cell(node: MilestoneNode, calendar: dict[str, Any], tasks: list[tuple[A
     return NodeCell("pending", planned)
 
 
-def row_cells(calendar: dict[str, Any], tasks: list[tuple[Any, ...]], closed_at: datetime | None,
-              project_open: bool, step_overdue: bool, today: date) -> dict[str, NodeCell]:
+def row_cells(nodes: tuple[MilestoneNode, ...], calendar: dict[str, Any], tasks: list[tuple[Any, ...]],
+              closed_at: datetime | None, project_open: bool, step_overdue: bool, today: date) -> dict[str, NodeCell]:
     """One project's cells. Beyond the last node the project has reached, only the next one can be
     late (its planned date has passed, or the step the project waits at is overdue); the nodes after
     it, not reached because of it, wait: they are not each another 逾期."""
-    reached = [any(t[0] in node.steps for t in tasks) for node in NODES]
+    reached = [any(t[0] in node.steps for t in tasks) for node in nodes]
     frontier = max((index for index, flag in enumerate(reached) if flag), default=-1) + 1
     cells: dict[str, NodeCell] = {}
-    for index, node in enumerate(NODES):
+    for index, node in enumerate(nodes):
         cell = node_cell(node, calendar, tasks, closed_at, project_open, today)
         if index > frontier and cell.state in ("late", "soon"):
             cell = NodeCell("pending", cell.planned)
@@ -296,11 +259,13 @@ class MatrixService(Service):
                 .where(*where).order_by(ProcessInstance.year.desc(), ProcessInstance.unit_path, ProcessInstance.id)
                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
             ids = [row[0] for row in found]
+            nodes = self.domain.milestone_nodes
+            node_steps = {step for node in nodes for step in node.steps}
             tasks: dict[int, list[tuple[Any, ...]]] = {}
             for row in session.execute(select(HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.status,
                                               HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at,
                                               HumanTask.return_note)
-                                       .where(HumanTask.instance_id.in_(ids), HumanTask.bpmn_id.in_(NODE_STEPS))):
+                                       .where(HumanTask.instance_id.in_(ids), HumanTask.bpmn_id.in_(node_steps))):
                 tasks.setdefault(row[0], []).append(tuple(row[1:]))
             overdue = set(session.scalars(select(HumanTask.instance_id).where(
                 HumanTask.instance_id.in_(ids), HumanTask.status == "open", HumanTask.due_at < clock.now())))
@@ -309,10 +274,10 @@ class MatrixService(Service):
             calendars = self._calendars(session, {row[4] for row in found})
             today = clock.now().astimezone(BUSINESS_TZ).date()
             rows = [MatrixRow(r[0], r[1] or r[3], r[2], r[3],
-                              row_cells(calendars.get(r[4], {}), tasks.get(r[0], []), closed.get(r[0]),
+                              row_cells(nodes, calendars.get(r[4], {}), tasks.get(r[0], []), closed.get(r[0]),
                                         r[5] in OPEN_STATUSES, r[0] in overdue, today))
                     for r in found]
-            return MatrixPage(rows, total, page, pages, tuple(node.key for node in NODES))
+            return MatrixPage(rows, total, page, pages, tuple(node.key for node in nodes))
 
     @staticmethod
     def matrix_of(session: Session, instance_id: int) -> ProjectMatrix:
