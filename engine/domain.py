@@ -40,13 +40,24 @@ class MilestoneNode:
 @dataclass(frozen=True)
 class YearPlanSchema:
     """How a year plan (stored whole under ``year:YYYY`` in the reference data) is edited through a
-    form. The engine itself reads only the plan's ``calendar`` and ``reminders``."""
+    form. The engine itself reads only the plan's ``calendar`` (the matrix's dates, the application
+    deadline ``application_close``) and ``reminders``."""
 
     form_file: str  # the plan form, in the settings' forms folder
     to_form: Callable[[dict[str, Any]], dict[str, Any]]  # stored plan -> the form's values
     from_form: Callable[[int, dict[str, Any], dict[str, Any]], dict[str, Any]]  # (year, values, before) -> plan
     problems: Callable[[dict[str, Any]], list[FieldError]]  # what the form's schema cannot check
     with_choices: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]  # (form, plan) -> form
+
+
+@dataclass(frozen=True)
+class ExpectedApplication:
+    """Every unit in scope with an active applicant (of ``unit_kind``, if given) is expected to file
+    an application of process kind ``kind`` each year; supervision lists those that have not once
+    the year's application window closed."""
+
+    kind: str
+    unit_kind: str | None = None
 
 
 def _engine_functions() -> type[DiagramFunctions]:
@@ -79,6 +90,11 @@ class Domain:
     milestone_nodes: tuple[MilestoneNode, ...] = ()
     # The steps whose form is the project's application, as filed (printed on A4).
     application_steps: tuple[str, ...] = ()
+    # Applications supervision expects of each unit every year, in the order it lists them.
+    expected_applications: tuple[ExpectedApplication, ...] = ()
+    # The steps whose submitted forms are a project's approval (its sub-items and quality nodes) and
+    # its progress reports (each quality node's status), for the project's own matrix; None: none.
+    quality_steps: tuple[str, str] | None = None
     # Business fields holding a project's grade, the first one set wins (the ledger's grade column).
     grade_keys: tuple[str, ...] = ()
     # Choices of the ledger's catalogue filter beyond the year plans' catalogue (code -> name).

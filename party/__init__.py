@@ -7,6 +7,7 @@ its year plan, the columns of its matrix chart, its application steps and grades
 from __future__ import annotations
 
 from engine.domain import Domain
+from engine.domain import ExpectedApplication
 from party.functions import OWN_PROJECT
 from party.functions import PartyFunctions
 from party.matrix_nodes import NODES
@@ -34,6 +35,10 @@ PARTY = Domain(
     milestone_nodes=NODES,
     # The steps whose form is the application (申报书) of a key project or a demonstration project.
     application_steps=("submit_key", "submit_demo"),
+    # Every unit with an applicant files a key project a year; every county a 示范片/带 as well.
+    expected_applications=(ExpectedApplication("key_project"), ExpectedApplication("demonstration", "county")),
+    # 立项 (the approved sub-items and quality nodes) and the quarterly reports (each node's status).
+    quality_steps=("approve", "report"),
     # The benefit evaluation's rating once there is one, else the grade of the latest acceptance stage.
     grade_keys=("benefit_rating", "stage_grade"),
     extra_catalogue={"own": OWN_PROJECT},

@@ -203,9 +203,8 @@ class Supervision:
     year: int | None
     application_close: str | None  # ISO date of the year's application deadline
     window_closed: bool
-    not_applied: list[tuple[str, str]]  # (unit code, unit name) without a key-project application
-    # counties without a 示范片/带 application
-    not_applied_demonstration: list[tuple[str, str]] = field(default_factory=list)
+    # process kind -> (unit code, unit name) of the units without one, for the domain's expected applications
+    not_applied: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -417,9 +416,9 @@ class LedgerService(Service):
                     escalations.setdefault(row[2], Escalation(*row))
             close = (plan.value.get("calendar") or {}).get("application_close") if plan is not None else None
             closed = close is not None and str(close)[:10] < today.isoformat()
-            return Supervision(list(escalations.values()), escalate, year, close, closed,
-                               self._not_applied(session, path, year, "key_project") if closed else [],
-                               self._not_applied(session, path, year, "demonstration", "county") if closed else [])
+            not_applied = {expected.kind: self._not_applied(session, path, year, expected.kind, expected.unit_kind)
+                           for expected in self.domain.expected_applications} if closed else {}
+            return Supervision(list(escalations.values()), escalate, year, close, closed, not_applied)
 
     @staticmethod
     def _current_plan_year(session: Session, this_year: int) -> int | None:

@@ -214,18 +214,21 @@ def quality_nodes(approval: dict[str, Any], reports: list[tuple[datetime, Any]],
     return found
 
 
-def _approval_and_reports(session: Session, instance_ids: list[int]) -> dict[int, tuple[Any, list, datetime | None]]:
+def _approval_and_reports(session: Session, instance_ids: list[int],
+                          steps: tuple[str, str] | None) -> dict[int, tuple[Any, list, datetime | None]]:
     """Per instance: the latest approval's submitted data, the quarterly reports (filed at, data),
-    and when it was approved; from the audit events."""
+    and when it was approved; from the audit events of the (approval, report) ``steps``."""
     found: dict[int, tuple[Any, list, datetime | None]] = {}
+    if steps is None:
+        return found
     rows = session.execute(select(InstanceEvent.instance_id, InstanceEvent.bpmn_id, InstanceEvent.at,
                                   InstanceEvent.data)
                            .where(InstanceEvent.instance_id.in_(instance_ids), InstanceEvent.kind == "task_completed",
-                                  InstanceEvent.bpmn_id.in_(("approve", "report")))
+                                  InstanceEvent.bpmn_id.in_(steps))
                            .order_by(InstanceEvent.at, InstanceEvent.id))
     for instance_id, bpmn_id, at, data in rows:
         approval, reports, approved_at = found.get(instance_id, ({}, [], None))
-        if bpmn_id == "approve":
+        if bpmn_id == steps[0]:
             approval, approved_at = (data if isinstance(data, dict) else {}), at
         else:
             reports.append((at, data))
@@ -279,11 +282,11 @@ class MatrixService(Service):
                     for r in found]
             return MatrixPage(rows, total, page, pages, tuple(node.key for node in nodes))
 
-    @staticmethod
-    def matrix_of(session: Session, instance_id: int) -> ProjectMatrix:
+    def matrix_of(self, session: Session, instance_id: int) -> ProjectMatrix:
         """The project's sub-items × quality nodes as approved, each node's status from the
         quarterly reports; empty before approval. The caller checks who may read it."""
-        approval, reports, approved_at = _approval_and_reports(session, [instance_id]).get(instance_id, ({}, [], None))
+        found = _approval_and_reports(session, [instance_id], self.domain.quality_steps)
+        approval, reports, approved_at = found.get(instance_id, ({}, [], None))
         today = clock.now().astimezone(BUSINESS_TZ).date()
         sub_items = [{key: str(item.get(key) or "") for key in ("name", "owner", "description")}
                      for item in approval.get("sub_items") or [] if isinstance(item, dict)]
@@ -325,8 +328,7 @@ class MatrixService(Service):
             self.jobs.deliver_outbox()
         return sent
 
-    @staticmethod
-    def _late_quality_nodes(session: Session, today: Any) -> dict[tuple[int, str], str]:
+    def _late_quality_nodes(self, session: Session, today: Any) -> dict[tuple[int, str], str]:
         """(project, node) → responsible person, for late quality nodes not urged yet."""
         open_ids = list(session.scalars(select(ProcessInstance.id).where(
             ProcessInstance.status.in_(OPEN_STATUSES), ProcessInstance.responsible.is_not(None))))
@@ -338,7 +340,8 @@ class MatrixService(Service):
         responsible = dict(session.execute(select(ProcessInstance.id, ProcessInstance.responsible)
                                            .where(ProcessInstance.id.in_(open_ids))).all())
         return {(instance_id, node.name): responsible[instance_id]
-                for instance_id, (approval, reports, _at) in _approval_and_reports(session, open_ids).items()
+                for instance_id, (approval, reports, _at)
+                in _approval_and_reports(session, open_ids, self.domain.quality_steps).items()
                 for node in quality_nodes(approval, reports, today)
                 if node.status == "late" and (instance_id, node.name) not in urged}
 
