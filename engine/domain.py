@@ -60,12 +60,6 @@ class ExpectedApplication:
     unit_kind: str | None = None
 
 
-def _engine_functions() -> type[DiagramFunctions]:
-    from engine.service.diagram_functions import DiagramFunctions
-
-    return DiagramFunctions
-
-
 # Instance column <- process data key, for a process whose data names them as the columns do.
 GENERIC_BUSINESS_FIELDS: Mapping[str, str] = {
     "title": "title", "year": "year", "sector": "sector", "kind": "kind", "unit_code": "unit_code",
@@ -78,13 +72,14 @@ class Domain:
     """An organisation's process as the engine sees it.
 
     ``functions``: the library class of the functions diagrams may call (its ``EXPORTED`` names),
-    instantiated per use case with the transaction's session.
+    a subclass of the engine's ``DiagramFunctions`` instantiated per use case with the transaction's
+    session; None: the engine's own functions only.
     ``business_fields``: instance column <- process data key; lists and filters read the columns
     instead of deserializing workflows (columns beyond the instance's own are kept in ``business``).
     """
 
     name: str = "generic"
-    functions: type[DiagramFunctions] = field(default_factory=_engine_functions)
+    functions: type[DiagramFunctions] | None = None
     business_fields: Mapping[str, str] = field(default_factory=lambda: dict(GENERIC_BUSINESS_FIELDS))
     year_plan: YearPlanSchema | None = None
     milestone_nodes: tuple[MilestoneNode, ...] = ()

@@ -39,6 +39,7 @@ from engine.runtime.specs import ParsedModel
 from engine.runtime.workflow import ProcessRun
 from engine.runtime.workflow import ReadyTask
 from engine.runtime.workflow import Snapshot
+from engine.service.diagram_functions import DiagramFunctions
 from engine.settings import EngineSettings
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,8 @@ class RunStore:
     def functions(self, session: Session, instance_id: int | None) -> dict[str, Callable[..., Any]]:
         """The functions the domain's diagrams may call, bound to ``session`` (and the instance that
         calls them, if any)."""
-        return self.domain.functions(session, instance_id).as_dict()
+        library = self.domain.functions or DiagramFunctions
+        return library(session, instance_id).as_dict()
 
     def start(self, session: Session, instance: InstanceRecord, data: dict[str, Any]) -> ProcessRun:
         return ProcessRun.start(self.model(session, instance.version_id), data,
