@@ -30,6 +30,7 @@ from load_bench import task_diagram  # noqa: E402
 from engine import Engine  # noqa: E402
 from engine import EngineSettings  # noqa: E402
 from engine.persistence.schema import upgrade  # noqa: E402
+from party import PARTY  # noqa: E402
 from tests.bpmn_builder import Process  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -52,7 +53,7 @@ class Cluster:
         self.url, self.lease = url, lease
         self.folder = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
         upgrade(create_engine(url))
-        engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS))
+        engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS), domain=PARTY)
         engine.add_unit("511800", "雅安市", kind="city")
         (self.folder / "note.json").write_text(json.dumps(NOTE_FORM), encoding="utf-8")
         (self.folder / "load_task.bpmn").write_text(task_diagram(), encoding="utf-8")

@@ -44,10 +44,11 @@ from engine.persistence.models import ProcessInstance  # noqa: E402
 from engine.persistence.models import ProcessVersion  # noqa: E402
 from engine.persistence.models import Unit  # noqa: E402
 from engine.persistence.schema import upgrade  # noqa: E402
+from party import PARTY  # noqa: E402
+from party.demo.org import seed_organisation  # noqa: E402
+from party.demo.submissions import approval  # noqa: E402
+from party.demo.submissions import moment  # noqa: E402
 from web import create_app  # noqa: E402
-from web.demo_org import seed_organisation  # noqa: E402
-from web.demo_projects import approval  # noqa: E402
-from web.demo_projects import moment  # noqa: E402
 
 STEPS = ["填写重点项目申报书", "分管领导审批", "县(区)委组织部初审", "市委组织部审核", "专家论证评分", "立项审批",
          "填写季度推进情况", "季度报告审核", "验收评分", "综合效益评估"]
@@ -105,7 +106,7 @@ def populate(engine: Engine, projects: int, seed: int = 7) -> None:
 
 def measure(url: str, projects: int, samples: int) -> dict[str, tuple[float, float]]:
     upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url))
+    engine = Engine(EngineSettings(database_url=url), domain=PARTY)
     clock.travel_to(moment("2008-03-03 09:00"))
     seed_organisation(engine)
     engine.deploy(ROOT / "workflows", actor="admin")

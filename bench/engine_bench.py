@@ -51,6 +51,7 @@ from engine.runtime.specs import parse_model  # noqa: E402
 from engine.runtime.workflow import ProcessRun  # noqa: E402
 from engine.service.deploy import sources_in  # noqa: E402
 from forms import find_form  # noqa: E402
+from party import PARTY  # noqa: E402
 
 DIAGRAMS = ROOT / "tests" / "diagrams"
 PASSES = (1, 10, 100)
@@ -130,7 +131,7 @@ class RawWriter:
 
 def engine_for(url: str) -> Engine:
     upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS))
+    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS), domain=PARTY)
     engine.add_unit("511800", "雅安市", kind="city")
     engine.add_user("city", "511800", ["city_org"], password="password-123")
     engine.deploy(DIAGRAMS)

@@ -48,6 +48,7 @@ from engine import EngineSettings  # noqa: E402
 from engine import passwords  # noqa: E402
 from engine.persistence.models import HumanTask  # noqa: E402
 from engine.persistence.schema import upgrade  # noqa: E402
+from party import PARTY  # noqa: E402
 
 DIAGRAMS = ROOT / "tests" / "diagrams"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -121,7 +122,7 @@ class Client:
 def prepare(url: str, open_tasks: tuple[int, ...], samples: int) -> tuple[Engine, dict[str, str]]:
     """The organisation, the test diagrams, claimed tasks for the readers; API tokens by user."""
     upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS))
+    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS), domain=PARTY)
     engine.add_unit("511800", "雅安市", kind="city")
     users = ["worker", "inprocess", *(f"reader{count}" for count in open_tasks)]
     for username in users:

@@ -36,11 +36,12 @@ from engine import passwords  # noqa: E402
 from engine.persistence.models import HumanTask  # noqa: E402
 from engine.persistence.models import ProcessInstance  # noqa: E402
 from engine.persistence.schema import upgrade  # noqa: E402
+from party import PARTY  # noqa: E402
+from party.demo.driver import ProjectDriver  # noqa: E402
+from party.demo.org import demo_users  # noqa: E402
+from party.demo.org import seed_organisation  # noqa: E402
+from party.demo.submissions import moment  # noqa: E402
 from web import create_app  # noqa: E402
-from web.demo_org import demo_users  # noqa: E402
-from web.demo_org import seed_organisation  # noqa: E402
-from web.demo_projects import ProjectDriver  # noqa: E402
-from web.demo_projects import moment  # noqa: E402
 
 APPLICANTS = [u.username for u in demo_users() if u.username.endswith("_applicant")]
 
@@ -150,7 +151,7 @@ def main() -> None:
     passwords.SCRYPT_N = 2**8
     clock.travel_to(moment("2008-03-05 10:00"))
     upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS))
+    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS), domain=PARTY)
     started = time.perf_counter()
     seed_organisation(engine)
     engine.deploy(ROOT / "workflows", actor="admin")

@@ -48,8 +48,9 @@ from engine.runtime.workflow import ProcessRun  # noqa: E402
 from engine.service.runs import RunStore  # noqa: E402
 from engine.service.tasks import TaskRow  # noqa: E402
 from engine.service.tasks import TaskService  # noqa: E402
-from web.demo_org import seed_organisation  # noqa: E402
-from web.demo_projects import ProjectDriver  # noqa: E402
+from party import PARTY  # noqa: E402
+from party.demo.driver import ProjectDriver  # noqa: E402
+from party.demo.org import seed_organisation  # noqa: E402
 
 PARTS = ("load", "run", "save", "projections", "commit")
 
@@ -161,7 +162,7 @@ def one_life(url: str, life: Callable[[ProjectDriver], None], meter: StepClock) 
     """Run ``life`` on a new database; (labels, per-step parts, sizes, final size)."""
     upgrade(create_engine(url))
     engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS, workflows_dir=ROOT / "workflows",
-                                   forms_dir=ROOT / "forms" / "schemas"))
+                                   forms_dir=ROOT / "forms" / "schemas"), domain=PARTY)
     try:
         seed_organisation(engine)
         engine.deploy(ROOT / "workflows", actor="admin")

@@ -47,6 +47,7 @@ from engine import Engine  # noqa: E402
 from engine import EngineSettings  # noqa: E402
 from engine import passwords  # noqa: E402
 from engine.persistence.schema import upgrade  # noqa: E402
+from party import PARTY  # noqa: E402
 from tests.bpmn_builder import Process  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -82,7 +83,7 @@ class Setup:
     def __init__(self, url: str, users: int) -> None:
         self.url = url
         upgrade(create_engine(url))
-        engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS))
+        engine = Engine(EngineSettings(database_url=url, max_starts_per_day=BENCH_STARTS), domain=PARTY)
         engine.add_unit("511800", "雅安市", kind="city")
         folder = Path(tempfile.mkdtemp())
         (folder / "note.json").write_text(json.dumps(NOTE_FORM), encoding="utf-8")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from engine.service import Engine
     from engine.settings import EngineSettings
 
-__all__ = ["Engine", "EngineError", "EngineSettings", "build_engine"]
+__all__ = ["Engine", "EngineError", "EngineSettings"]
 
 
 def __getattr__(name: str) -> Any:
@@ -32,10 +32,3 @@ def __getattr__(name: str) -> Any:
         return EngineError
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
-
-def build_engine(settings: EngineSettings | None = None) -> Engine:
-    """An engine for ``settings`` (defaults: the SQLite file under instance/)."""
-    from engine.service import Engine
-    from engine.settings import EngineSettings
-
-    return Engine(settings or EngineSettings())

@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from dataclasses import field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'dangjian.db'}"
-
-# Instance column <- process data key. Lists read these instead of deserializing workflows.
-DEFAULT_BUSINESS_FIELDS = {
-    "title": "title",
-    "year": "year",
-    "sector": "sector",
-    "kind": "application_kind",
-    "unit_code": "applicant_unit",
-    "responsible": "responsible_person",
-    "status_text": "status_text",
-    "catalogue": "catalogue_project",
-    "stage_grade": "stage_grade",
-    "benefit_rating": "benefit_rating",
-}
-
 
 @dataclass(frozen=True)
 class EngineSettings:
@@ -33,7 +17,6 @@ class EngineSettings:
     # Run scripts (and expressions that are not plain) in evaluator processes under OS limits on
     # memory and CPU (engine.runtime.isolation); off, they run in the server process.
     isolate_scripts: bool = True
-    business_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BUSINESS_FIELDS))
     # A task whose date has passed when it starts gets this many working days instead of being
     # born overdue.
     late_start_workdays: int = 5

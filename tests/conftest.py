@@ -28,6 +28,7 @@ from engine.clock import BUSINESS_TZ
 from engine.persistence.base import all_tables
 from engine.persistence.db import is_sqlite
 from engine.persistence.schema import upgrade
+from party import PARTY
 
 ROOT = Path(__file__).resolve().parent.parent
 DIAGRAMS = ROOT / "tests" / "diagrams"
@@ -113,7 +114,7 @@ def _backend(request: pytest.FixtureRequest) -> str | None:
 def cold_steps(request: pytest.FixtureRequest) -> Iterator[None]:
     """Drivers complete every step in a fresh engine (an empty model cache, as another server
     process would) on the backends named by ``COLD_STEPS`` (default ``sqlite``; ``all``, ``none``)."""
-    from web.demo_projects import ProjectDriver
+    from party.demo.driver import ProjectDriver
 
     wanted = os.environ.get("COLD_STEPS", "sqlite")
     backend = _backend(request)
@@ -134,7 +135,7 @@ def frozen_clock() -> Iterator[None]:
 @pytest.fixture
 def engine(database_url: str, frozen_clock: None) -> Iterator[Engine]:
     """An engine on an empty database, with the clock frozen at 2008-03-03 09:00 Beijing."""
-    service = Engine(_settings(database_url))
+    service = Engine(_settings(database_url), domain=PARTY)
     yield service
     service.db.dispose()
 
@@ -185,12 +186,12 @@ def _settings(url: str) -> EngineSettings:
 def party_snapshot(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> PartySnapshot:
     """Seeding the organisation and deploying every workflow costs more than most tests: do it once
     (at the tests' start time) and copy the result into each test's database."""
-    from web.demo_org import seed_organisation
+    from party.demo.org import seed_organisation
 
     path = tmp_path_factory.mktemp("party") / "party.db"
     shutil.copy(sqlite_template, path)
     clock.travel_to(START)
-    seeded = Engine(_settings(f"sqlite:///{path}"))
+    seeded = Engine(_settings(f"sqlite:///{path}"), domain=PARTY)
     try:
         seed_organisation(seeded)
         seeded.deploy(ROOT / "workflows", actor="admin")
@@ -223,7 +224,7 @@ def party_engine(database_url: str, frozen_clock: None, party_snapshot: PartySna
         shutil.copy(party_snapshot.sqlite_file, make_url(database_url).database)
     else:
         _load_rows(database_url, party_snapshot.rows)
-    service = Engine(_settings(database_url))
+    service = Engine(_settings(database_url), domain=PARTY)
     yield service
     service.db.dispose()
 
@@ -231,7 +232,7 @@ def party_engine(database_url: str, frozen_clock: None, party_snapshot: PartySna
 @pytest.fixture
 def party(party_engine: Engine):  # type: ignore[no-untyped-def]
     """A driver of the shipped workflows on the demo organisation, at 2008-03-03."""
-    from web.demo_projects import ProjectDriver
+    from party.demo.driver import ProjectDriver
 
     driver = ProjectDriver(party_engine)
     driver.at("2008-03-03")
@@ -245,7 +246,7 @@ def app(party_engine: Engine):
 
     from web import create_app
 
-    web_engine = Engine(replace(party_engine.settings, max_upload_bytes=1024 * 1024))
+    web_engine = Engine(replace(party_engine.settings, max_upload_bytes=1024 * 1024), domain=PARTY)
     application = create_app({"ENGINE": web_engine, "TESTING": True, "SECRET_KEY": "test-secret",
                               "MAX_CONTENT_LENGTH": 3 * 1024 * 1024})
     yield application

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.demo_projects import key_application
+from party.demo.submissions import key_application
 
 APPLICANT = "county1_applicant"
 

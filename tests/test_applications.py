@@ -8,11 +8,11 @@ import pytest
 from engine.errors import InvalidState
 from engine.errors import NotAllowed
 from engine.errors import Refused
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import key_application
 from tests.webhelpers import login
 from tests.webhelpers import post
 from tests.webhelpers import text
-from web.demo_projects import ProjectDriver
-from web.demo_projects import key_application
 
 APPLICANT = "county1_applicant"
 

@@ -17,8 +17,9 @@ from engine.errors import InvalidInput
 from engine.errors import InvalidState
 from engine.persistence.schema import all_tables
 from engine.persistence.schema import upgrade
+from party import PARTY
+from party.demo.driver import ProjectDriver
 from web.cli import main
-from web.demo_projects import ProjectDriver
 
 PDF = b"%PDF-1.4\n%backup test\n" + os.urandom(2048)
 
@@ -68,7 +69,7 @@ def test_restore_into_an_empty_database_gives_back_everything(party_engine, empt
     with pytest.raises(InvalidInput):
         party_engine.backup(info.path)  # never overwrites an earlier backup
 
-    restored = Engine(replace(party_engine.settings, database_url=empty_database))
+    restored = Engine(replace(party_engine.settings, database_url=empty_database), domain=PARTY)
     try:
         if empty_database.startswith("sqlite"):
             upgrade(create_engine(empty_database))  # an empty database with the schema: still empty

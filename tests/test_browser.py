@@ -20,10 +20,11 @@ from engine import Engine
 from engine import EngineSettings
 from engine import clock
 from engine.persistence.schema import upgrade
+from party import PARTY
+from party.demo.org import seed_organisation
+from party.demo.submissions import moment
 from tests.conftest import ROOT
 from web import create_app
-from web.demo_org import seed_organisation
-from web.demo_projects import moment
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -76,7 +77,7 @@ def server(tmp_path) -> Iterator[str]:
     """The application with the demo organisation and workflows, served on 127.0.0.1."""
     url = f"sqlite:///{tmp_path}/browser.db"
     upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url))
+    engine = Engine(EngineSettings(database_url=url), domain=PARTY)
     clock.travel_to(moment("2008-03-03 10:00"))
     seed_organisation(engine)
     engine.deploy(ROOT / "workflows", actor="admin")

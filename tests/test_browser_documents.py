@@ -7,11 +7,11 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from party.demo.submissions import APPLICATION_DETAILS
 from tests.test_browser import ARTIFACTS
 from tests.test_browser import User
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
-from web.demo_projects import APPLICATION_DETAILS
 
 pytestmark = pytest.mark.browser
 

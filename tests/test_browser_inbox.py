@@ -14,13 +14,14 @@ from engine import Engine
 from engine import EngineSettings
 from engine import clock
 from engine.persistence.schema import upgrade
+from party import PARTY
+from party.demo.driver import ProjectDriver
+from party.demo.org import seed_organisation
+from party.demo.submissions import moment
 from tests.conftest import ROOT
 from tests.test_browser import User
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 from web import create_app
-from web.demo_org import seed_organisation
-from web.demo_projects import ProjectDriver
-from web.demo_projects import moment
 
 pytestmark = pytest.mark.browser
 APPLICANT = "county1_applicant"
@@ -31,7 +32,7 @@ def site(tmp_path) -> Iterator[tuple[str, ProjectDriver]]:
     """The application on the demo organisation, and a driver to set the scene through the engine."""
     url = f"sqlite:///{tmp_path}/browser.db"
     upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=100))
+    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=100), domain=PARTY)
     clock.travel_to(moment("2008-03-03 10:00"))
     seed_organisation(engine)
     engine.deploy(ROOT / "workflows", actor="admin")

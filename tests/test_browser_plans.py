@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from party.demo.submissions import IMPLEMENTATION_DATES
 from tests.test_browser import User
 from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
 from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
-from web.demo_projects import IMPLEMENTATION_DATES
 
 pytestmark = pytest.mark.browser
 

@@ -19,10 +19,11 @@ from engine import Engine
 from engine.errors import NotAllowed
 from engine.persistence.models import InstanceArchive
 from engine.persistence.models import ProcessInstance
+from party import PARTY
+from party.demo.driver import ProjectDriver
+from party.demo.org import seed_organisation
+from party.demo.submissions import IMPLEMENTATION_DATES
 from tests.conftest import ROOT
-from web.demo_org import seed_organisation
-from web.demo_projects import IMPLEMENTATION_DATES
-from web.demo_projects import ProjectDriver
 
 APPLICANT = "county1_applicant"
 
@@ -122,7 +123,7 @@ def test_process_data_holds_no_reference_data(party):
 
 
 def test_an_instance_stored_before_compaction_is_compacted_by_the_upgrade_and_continues(party):
-    legacy = Engine(replace(party.settings, compact_state=False))
+    legacy = Engine(replace(party.settings, compact_state=False), domain=PARTY)
     try:
         driver = ProjectDriver(legacy)
         instance_id = approved(driver)
@@ -147,7 +148,7 @@ def test_the_cli_upgrade_compacts_stored_instances(party, database_url, monkeypa
 
     from web.cli import main
 
-    legacy = Engine(replace(party.settings, compact_state=False))
+    legacy = Engine(replace(party.settings, compact_state=False), domain=PARTY)
     try:
         instance_id = approved(ProjectDriver(legacy))
     finally:

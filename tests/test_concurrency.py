@@ -15,6 +15,7 @@ from engine.persistence import records
 from engine.persistence.models import HumanTask
 from engine.persistence.records import StaleInstance
 from engine.service.runs import Change
+from party import PARTY
 from tests.helpers import task_named
 
 APPLICATION = {"title": "并发测试项目", "plan": "五大体系完整的实施方案"}
@@ -24,7 +25,7 @@ def test_simultaneous_completion_applies_once(deployed):
     instance_id = deployed.start("approval", "app1", {"applicant_unit": "511802", "year": 2008})
     row = task_named(deployed, "app1", "submit")
     # Two engines: separate connection pools, as two web processes would have.
-    contenders = [("app1", Engine(deployed.settings)), ("app1b", Engine(deployed.settings))]
+    contenders = [("app1", Engine(deployed.settings, domain=PARTY)), ("app1b", Engine(deployed.settings, domain=PARTY))]
     barrier = threading.Barrier(len(contenders))
     outcomes: dict[str, object] = {}
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import Refused
-from web.demo_projects import ProjectDriver
-from web.demo_projects import key_application
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import key_application
 
 COUNTY = "county1_applicant"  # 雨城区 itself: the 区委组织部's own applications
 TOWN = "town_applicant"  # 北郊镇, in 雨城区
@@ -52,8 +52,8 @@ def test_the_not_applied_list_tells_key_projects_from_demonstrations_and_ignores
     party.apply("county3_applicant", "荥经县示范带", kind="demonstration_project")
     party.at("2008-04-10")  # the application window has closed
     found = party.engine.supervision("supervisor")
-    key = [name for _code, name in found.not_applied]
-    demo = [name for _code, name in found.not_applied_demonstration]
+    key = [name for _code, name in found.not_applied["key_project"]]
+    demo = [name for _code, name in found.not_applied["demonstration"]]
     assert "雨城区" not in key and "名山县" in key and "荥经县" in key
     assert "雨城区" in demo and "名山县" in demo and "荥经县" not in demo
     assert all(name in ("雨城区", "名山县", "荥经县", "汉源县") for name in demo)  # only counties
@@ -62,5 +62,5 @@ def test_the_not_applied_list_tells_key_projects_from_demonstrations_and_ignores
 def test_demonstration_drafts_do_not_count_either(party):
     instance_id = party.start("county4_applicant", "demonstration_project")
     party.at("2008-04-10")
-    assert "汉源县" in [name for _code, name in party.engine.supervision("supervisor").not_applied_demonstration]
+    assert "汉源县" in [name for _code, name in party.engine.supervision("supervisor").not_applied["demonstration"]]
     assert party.steps(instance_id) == ["submit_demo"]

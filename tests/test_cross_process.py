@@ -14,12 +14,12 @@ from engine.runtime.serialization import dump_state
 from engine.runtime.serialization import load_state
 from engine.runtime.specs import parse_model
 from engine.runtime.workflow import ProcessRun
+from party.demo.driver import ProjectDriver
+from party.demo.driver import fresh_engine
+from party.demo.submissions import GOOD_SCORE
+from party.demo.submissions import score_sheet
 from tests.test_workflows import APPLICANT
 from tests.test_workflows import approved_project
-from web.demo_projects import GOOD_SCORE
-from web.demo_projects import ProjectDriver
-from web.demo_projects import fresh_engine
-from web.demo_projects import score_sheet
 
 LOOPS = {
     "parallel": '<bpmn:multiInstanceLoopCharacteristics><bpmn:loopDataInputRef>panel</bpmn:loopDataInputRef>'

@@ -11,7 +11,7 @@ from datetime import date
 
 from engine.clock import BUSINESS_TZ
 from engine.workdays import add_workdays
-from web.demo_projects import ProjectDriver
+from party.demo.driver import ProjectDriver
 
 APPLICANT = "county1_applicant"
 

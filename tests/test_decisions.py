@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import InvalidSubmission
-from web.demo_projects import ProjectDriver
-from web.demo_projects import key_application
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import key_application
 
 APPLICANT = "county1_applicant"
 

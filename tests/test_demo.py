@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from web.demo import PLANS
-from web.demo import seed_demo
-from web.demo_org import demo_users
+from party.demo.org import demo_users
+from party.demo.seed import PLANS
+from party.demo.seed import seed_demo
 
 
 def test_demo_creates_projects_at_every_stage_once(engine):
@@ -32,8 +32,8 @@ def test_on_the_demos_today_every_working_role_has_something_in_my_inbox(engine)
     departments, experts and collaborating units each find work on 2008-12-22 (administrators and
     supervisors have no steps of their own)."""
     from engine import clock
-    from web.demo import DEMO_TODAY
-    from web.demo_projects import moment
+    from party.demo.seed import DEMO_TODAY
+    from party.demo.submissions import moment
 
     seed_demo(engine)
     clock.travel_to(moment(DEMO_TODAY))
@@ -46,12 +46,12 @@ def test_every_open_scoring_step_of_the_demo_can_be_finished_by_another_process(
     """The demo is seeded in one process and served by others: each expert's open score sheet,
     submitted through a fresh engine, moves its project on (no stall, no error)."""
     from engine import clock
-    from web.demo import DEMO_TODAY
-    from web.demo_projects import GOOD_SCORE
-    from web.demo_projects import ProjectDriver
-    from web.demo_projects import fresh_engine
-    from web.demo_projects import moment
-    from web.demo_projects import score_sheet
+    from party.demo.driver import ProjectDriver
+    from party.demo.driver import fresh_engine
+    from party.demo.seed import DEMO_TODAY
+    from party.demo.submissions import GOOD_SCORE
+    from party.demo.submissions import moment
+    from party.demo.submissions import score_sheet
 
     ProjectDriver.cold = False  # seeded in this engine only, as ``dangjian demo`` does
     seed_demo(engine)
@@ -81,8 +81,8 @@ def test_every_open_scoring_step_of_the_demo_can_be_finished_by_another_process(
 def test_demo_projects_read_like_ya_an_in_2008(engine):
     """Each key project in its own catalogue entry (or a unit's own), several sectors, the unit's
     own people in each 申报书, whose 项目责任人 is the person later held responsible."""
-    from web.demo import PLANS
-    from web.demo_org import PEOPLE
+    from party.demo.org import PEOPLE
+    from party.demo.seed import PLANS
 
     seed_demo(engine)
     key = [plan for plan in PLANS if plan.kind == "key_project"]

@@ -4,9 +4,9 @@ score sheets then read; the acceptance grade table declares its hit policy."""
 
 from __future__ import annotations
 
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import approval
 from tests.conftest import ROOT
-from web.demo_projects import ProjectDriver
-from web.demo_projects import approval
 
 APPLICANT = "county1_applicant"  # applies for catalogue P03, 党员党性定期分析试点
 

@@ -18,8 +18,8 @@ import pytest
 from bench._support import free_port
 from bench._support import wait_until_up
 from engine import clock
+from party.demo.driver import ProjectDriver
 from tests.test_workflows import APPLICANT
-from web.demo_projects import ProjectDriver
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")

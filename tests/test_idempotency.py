@@ -18,7 +18,8 @@ from engine.persistence import idempotency
 from engine.persistence.db import is_sqlite
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import ProcessInstance
-from web.demo_projects import key_application
+from party import PARTY
+from party.demo.submissions import key_application
 
 APPLICANT = "county1_applicant"
 
@@ -176,7 +177,7 @@ def test_simultaneous_repeats_with_one_key_complete_once(party_engine):
     instance_id = party_engine.start("key_project", APPLICANT, {})
     task_id = party_engine.my_task_in(APPLICANT, instance_id)
     data = key_application("同时重复提交的项目")
-    hosts = [Engine(party_engine.settings) for _copy in range(4)]
+    hosts = [Engine(party_engine.settings, domain=PARTY) for _copy in range(4)]
     barrier = threading.Barrier(len(hosts))
     answers: list = []
 

@@ -33,6 +33,7 @@ from engine.persistence.models import InstanceEvent
 from engine.persistence.models import Notification
 from engine.persistence.models import ProcessInstance
 from engine.service.jobs import queue_notice
+from party import PARTY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,10 +42,11 @@ VICTIM = """
 import os, signal, sys
 from datetime import datetime
 from engine import Engine, EngineSettings, clock
+from party import PARTY
 url, now, job = sys.argv[1], sys.argv[2], sys.argv[3]
 clock.travel_to(datetime.fromisoformat(now))
 engine = Engine(EngineSettings(database_url=url, lease_seconds=4, workflows_dir={workflows!r},
-                               forms_dir={forms!r}))
+                               forms_dir={forms!r}), domain=PARTY)
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 if job == "timer":  # killed inside the transaction that fires the claimed timer
@@ -110,7 +112,7 @@ def test_an_expired_lease_row_is_taken_over_and_a_live_one_is_not(deployed):
 
 
 def test_a_heartbeat_keeps_the_lease_and_claims_are_bounded(deployed):
-    engine = Engine(replace(deployed.settings, job_batch=3), database=deployed.db)
+    engine = Engine(replace(deployed.settings, job_batch=3), domain=PARTY, database=deployed.db)
     for _ in range(5):
         engine.start("timers", "city", {"deadline": "2008-04-30T00:00:00+08:00"})
     clock.advance(timedelta(days=7, seconds=1))
@@ -129,7 +131,7 @@ def test_a_heartbeat_keeps_the_lease_and_claims_are_bounded(deployed):
 def test_two_workers_racing_for_one_instance_never_both_step_it(deployed):
     ids = [deployed.start("timers", "city", {"deadline": "2009-01-01T00:00:00+08:00"}) for _ in range(3)]
     clock.advance(timedelta(days=7, seconds=1))
-    workers = [Engine(deployed.settings) for _ in range(4)]
+    workers = [Engine(deployed.settings, domain=PARTY) for _ in range(4)]
     barrier = threading.Barrier(len(workers))
     counts: list[int] = []
 
@@ -152,7 +154,7 @@ def test_the_instance_lock_keeps_a_second_host_out(deployed, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite: the write transaction itself excludes every other writer")
     instance_id = deployed.start("timers", "city", {"deadline": "2009-01-01T00:00:00+08:00"})
-    other = Engine(deployed.settings)
+    other = Engine(deployed.settings, domain=PARTY)
     try:
         with deployed.db.write() as session:
             jobs.lock_instance_steps(session, instance_id)
@@ -245,7 +247,7 @@ def test_an_idle_worker_is_woken_by_notify_and_stops_on_sigterm(org, database_ur
 
 def test_readiness_names_a_database_behind_its_migrations(engine, tmp_path):
     assert engine.readiness() == []
-    stale = Engine(EngineSettings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+    stale = Engine(EngineSettings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"), domain=PARTY)
     try:
         assert "dangjian db upgrade" in stale.readiness()[0]
     finally:

@@ -12,10 +12,10 @@ import pytest
 from engine.persistence.queries import ledger as ledger_queries
 from engine.service.ledger import LedgerQuery
 from engine.service.runs import RunStore
+from party.demo.driver import ProjectDriver
 from tests.webhelpers import login
 from tests.webhelpers import post
 from tests.webhelpers import text
-from web.demo_projects import ProjectDriver
 
 COUNTY = "county1_applicant"
 DEPARTMENT = "dept1_applicant"
@@ -281,9 +281,9 @@ def test_supervision_lists_urged_steps_and_units_that_have_not_applied(party_eng
 
     party.at("2008-04-10")  # the application window has closed
     found = party_engine.supervision("supervisor")
-    names = [name for _code, name in found.not_applied]
+    names = [name for _code, name in found.not_applied["key_project"]]
     assert found.window_closed and "雨城区" not in names and "名山县" in names
-    assert [name for _code, name in party_engine.supervision("county2_org").not_applied] == ["名山县"]
+    assert [name for _code, name in party_engine.supervision("county2_org").not_applied["key_project"]] == ["名山县"]
 
     login(client, "supervisor")
     page = client.get("/projects/supervision").get_data(as_text=True)

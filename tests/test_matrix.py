@@ -11,9 +11,9 @@ import pytest
 from engine.service import reminders
 from engine.service.ledger import LedgerQuery
 from engine.service.runs import RunStore
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import IMPLEMENTATION_DATES
 from tests.webhelpers import login
-from web.demo_projects import IMPLEMENTATION_DATES
-from web.demo_projects import ProjectDriver
 
 APPLICANT = "county1_applicant"
 

@@ -69,8 +69,8 @@ def test_new_diagram_page(app, client):
 
 
 def test_migration_pages_move_and_undo(app, client):
+    from party.demo.driver import ProjectDriver
     from tests.test_version_changes import with_archive_step
-    from web.demo_projects import ProjectDriver
 
     engine = app.config["ENGINE"]
     running = ProjectDriver(engine).apply("county1_applicant", "网页迁移的项目")

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
+from party.demo.driver import ProjectDriver
+from party.demo.org import demo_users
+from party.demo.submissions import key_application
 from tests.webhelpers import login
-from web.demo_org import demo_users
-from web.demo_projects import ProjectDriver
-from web.demo_projects import key_application
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
@@ -76,8 +76,8 @@ def test_documents_lists_plans_checks_and_the_cli_name_things_as_people_read_the
                                                                                    database_url, monkeypatch):
     from click.testing import CliRunner
 
+    from party.demo.driver import ProjectDriver
     from web.cli import main
-    from web.demo_projects import ProjectDriver
 
     usernames = {user.username for user in demo_users()}
     process_ids = {name for name in ("key_project", "demonstration_project", "application_review", "argumentation",

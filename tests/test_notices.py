@@ -18,7 +18,7 @@ def open_application(engine) -> tuple[int, int]:
 
 
 def test_a_completed_tasks_reminder_leaves_its_holders_list_but_stays_on_the_notices_page(app, party_engine):
-    from web.demo_projects import key_application
+    from party.demo.submissions import key_application
 
     _instance_id, task_id = open_application(party_engine)
     party_engine.send_reminder("supervisor", task_id, "请尽快提交申报书")
@@ -66,8 +66,8 @@ def test_reminders_of_a_panels_steps_name_the_step_not_the_expert(app, party_eng
 
     from docx import Document
 
+    from party.demo.driver import ProjectDriver
     from tests.webhelpers import post
-    from web.demo_projects import ProjectDriver
 
     party = ProjectDriver(party_engine)
     instance_id = party.apply(APPLICANT, "保密催办项目")

@@ -81,8 +81,8 @@ def test_reassigning_a_scoring_step_never_gives_one_expert_two_sheets(client, pa
 
 
 def test_a_step_repeated_in_a_new_run_is_not_returned_and_starts_clean(party, party_engine):
-    from web.demo_projects import GOOD_SCORE
-    from web.demo_projects import node_report
+    from party.demo.submissions import GOOD_SCORE
+    from party.demo.submissions import node_report
 
     instance_id = party.apply(APPLICANT, "重复步骤项目")
     party.pass_review(APPLICANT, instance_id)
@@ -252,7 +252,7 @@ def test_a_resubmitted_application_is_not_reached_late_on_its_revision_date(part
     party.at("2008-04-02")  # after the application window closed (2008-03-31)
     again = party.task(APPLICANT, "submit_key", instance_id)
     assert again.return_note is not None
-    from web.demo_projects import key_application
+    from party.demo.submissions import key_application
 
     party.complete(APPLICANT, again, key_application("退回重报项目"))
     cells = next(row.cells for row in party_engine.matrix("supervisor", LedgerQuery(state="all")).rows
@@ -290,7 +290,7 @@ def test_every_figure_of_the_summary_pages_equals_the_rows_it_counts(party, part
 def test_the_applicant_does_not_learn_who_leads_the_panel(app, party, party_engine):
     """The 组长's steps (综合论证意见, each stage's 综合意见) name nobody to the applicant: neither as
     the holder of the open step nor as who did it."""
-    from web.demo_org import demo_users
+    from party.demo.org import demo_users
 
     names = {user.username: user.name for user in demo_users()}
     instance_id = party.apply(APPLICANT, "组长保密项目")

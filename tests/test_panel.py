@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import Refused
-from web.demo_projects import GOOD_SCORE
-from web.demo_projects import IMPLEMENTATION_DATES
-from web.demo_projects import ProjectDriver
-from web.demo_projects import score_sheet
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import GOOD_SCORE
+from party.demo.submissions import IMPLEMENTATION_DATES
+from party.demo.submissions import score_sheet
 
 APPLICANT = "county1_applicant"
 RECUSED = {"recuse": True, "recuse_reason": "本人曾在项目实施单位任职"}

@@ -7,12 +7,12 @@ import pytest
 from engine.errors import Conflict
 from engine.errors import InvalidSubmission
 from engine.errors import NotAllowed
-from engine.service.plans import form_to_plan
-from engine.service.plans import plan_to_form
+from party.demo.org import year_plan
+from party.year_plan import form_to_plan
+from party.year_plan import plan_to_form
 from tests.webhelpers import login
 from tests.webhelpers import post
 from tests.webhelpers import text
-from web.demo_org import year_plan
 
 
 def flat(values: dict, prefix: str = "") -> dict:
@@ -81,12 +81,12 @@ def test_the_plan_page_saves_a_new_template_and_reminder_numbers(app, client):
 
 
 def test_a_script_that_changes_the_plan_it_read_changes_nothing_stored(party_engine):
-    from engine.service.helpers import DiagramHelpers
+    from party.functions import PartyFunctions
 
     with party_engine.db.write() as session:
-        helpers = DiagramHelpers(session, None)
+        helpers = PartyFunctions(session, None)
         helpers.year_plan(2008).pop("quota")  # what an in-server script may do with what it read
         assert "quota" not in helpers.year_plan(2008)  # this use case's copy
-        assert "quota" in DiagramHelpers(session, None).year_plan(2008)
+        assert "quota" in PartyFunctions(session, None).year_plan(2008)
     with party_engine.db.read() as session:
-        assert "quota" in DiagramHelpers(session, None).year_plan(2008)
+        assert "quota" in PartyFunctions(session, None).year_plan(2008)

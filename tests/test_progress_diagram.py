@@ -7,8 +7,8 @@ import pytest
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.service.runs import RunStore
+from party.demo.driver import ProjectDriver
 from tests.webhelpers import login
-from web.demo_projects import ProjectDriver
 
 COUNTY = "county1_applicant"
 

@@ -7,9 +7,9 @@ two steps share by name (``opinion``, ``decision``) never carries one step's inp
 
 from __future__ import annotations
 
-from web.demo_projects import GOOD_SCORE
-from web.demo_projects import ProjectDriver
-from web.demo_projects import key_application
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import GOOD_SCORE
+from party.demo.submissions import key_application
 
 APPLICANT = "county1_applicant"
 

@@ -14,6 +14,7 @@ from engine import clock
 from engine.errors import AccountLocked
 from engine.errors import LoginFailed
 from engine.errors import NotAllowed
+from party import PARTY
 from tests.webhelpers import csrf
 from tests.webhelpers import login
 from tests.webhelpers import post
@@ -164,7 +165,7 @@ def test_a_remembered_token_stops_working_when_revoked_here_at_once_and_elsewher
 
     token = party_engine.issue_api_token(APPLICANT, "另一进程吊销")
     assert party_engine.actor_by_token(token).username == APPLICANT
-    other_process = Engine(EngineSettings(database_url=party_engine.settings.database_url))
+    other_process = Engine(EngineSettings(database_url=party_engine.settings.database_url), domain=PARTY)
     other_process.revoke_api_token(APPLICANT, other_process.api_tokens(APPLICANT)[0].id)
     other_process.db.dispose()
     assert party_engine.actor_by_token(token).username == APPLICANT  # still remembered here

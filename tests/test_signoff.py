@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import Refused
-from web.demo_projects import POOR_SCORE
-from web.demo_projects import SIGNING_LEADER
-from web.demo_projects import ProjectDriver
-from web.demo_projects import approval
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import POOR_SCORE
+from party.demo.submissions import SIGNING_LEADER
+from party.demo.submissions import approval
 
 APPLICANT = "county1_applicant"
 CASE = {"facts": "前期验收两次评定为不合格，经核实属实。", "basis": "立项批复和年度考核办法"}

@@ -14,10 +14,10 @@ from engine.persistence.models import ProcessInstance
 from engine.runtime import specs
 from engine.service.ledger import LedgerQuery
 from engine.worker import work_once
+from party.demo.driver import ProjectDriver
+from party.demo.driver import fresh_engine
 from tests.bpmn_builder import Process
 from tests.test_workflows import APPLICANT
-from web.demo_projects import ProjectDriver
-from web.demo_projects import fresh_engine
 
 SCORE = {"recuse": False, "score": 85, "opinion": "方案可行，建议立项。"}
 

@@ -19,10 +19,11 @@ from engine.errors import NotFound
 from engine.persistence.models import Attachment
 from engine.persistence.models import AttachmentBlob
 from engine.persistence.models import TaskDraft
+from party import PARTY
+from party.demo.submissions import key_application
 from tests.webhelpers import login
 from tests.webhelpers import post
 from tests.webhelpers import text
-from web.demo_projects import key_application
 
 APPLICANT = "county1_applicant"
 PDF = b"%PDF-1.4\n" + b"0" * (600 * 1024)
@@ -56,7 +57,7 @@ def test_an_oversized_draft_gets_a_chinese_message_on_the_page(client, party_eng
 
 @pytest.fixture
 def small_quota(party_engine) -> Engine:
-    engine = Engine(replace(party_engine.settings, upload_quota_bytes=1024 * 1024))
+    engine = Engine(replace(party_engine.settings, upload_quota_bytes=1024 * 1024), domain=PARTY)
     yield engine
     engine.db.dispose()
 
@@ -92,7 +93,7 @@ def test_deleting_a_file_from_the_task_page(client, party_engine):
 
 
 def test_processes_started_per_day_are_limited(party_engine):
-    limited = Engine(replace(party_engine.settings, max_starts_per_day=2))
+    limited = Engine(replace(party_engine.settings, max_starts_per_day=2), domain=PARTY)
     try:
         limited.start("key_project", APPLICANT, {})
         limited.start("key_project", APPLICANT, {})
@@ -106,7 +107,7 @@ def test_processes_started_per_day_are_limited(party_engine):
 
 
 def test_the_start_limit_message_is_chinese_on_the_inbox(app, party_engine):
-    limited_app_engine = Engine(replace(party_engine.settings, max_starts_per_day=1))
+    limited_app_engine = Engine(replace(party_engine.settings, max_starts_per_day=1), domain=PARTY)
     from web import create_app
 
     limited = create_app({"ENGINE": limited_app_engine, "TESTING": True, "SECRET_KEY": "test"})

@@ -15,6 +15,7 @@ from engine.persistence.models import InstanceArchive
 from engine.persistence.models import InstanceEvent
 from engine.persistence.models import ProcessInstance
 from engine.worker import work_once
+from party import PARTY
 from tests.helpers import do
 from tests.helpers import steps
 
@@ -88,7 +89,7 @@ def test_interrupting_boundary_cancels_the_task_and_escalates(deployed):
 def test_two_workers_never_fire_one_timer_twice(deployed, database_url):
     ids = [deployed.start("timers", "city", {"deadline": "2009-01-01T00:00:00+08:00"}) for _ in range(12)]
     clock.advance(timedelta(days=7, seconds=1))
-    workers = [Engine(deployed.settings) for _ in range(2)]
+    workers = [Engine(deployed.settings, domain=PARTY) for _ in range(2)]
     barrier = threading.Barrier(2)
     counts = []
 

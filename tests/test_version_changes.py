@@ -7,7 +7,7 @@ import pytest
 from engine.errors import InvalidInput
 from engine.errors import InvalidState
 from engine.errors import NotAllowed
-from web.demo_projects import ProjectDriver
+from party.demo.driver import ProjectDriver
 
 APPLICANT = "county1_applicant"
 

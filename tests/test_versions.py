@@ -8,7 +8,7 @@ import pytest
 from engine.errors import DeploymentRefused
 from engine.errors import InvalidInput
 from engine.errors import NotAllowed
-from web.demo_projects import ProjectDriver
+from party.demo.driver import ProjectDriver
 
 APPLICANT = "county1_applicant"
 ORPHAN_TASK = ('<bpmn:userTask id="orphan_check" name="补充材料核查">'

@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
+from party.demo.submissions import FIVE_SYSTEMS
 from tests.webhelpers import csrf
 from tests.webhelpers import login
 from tests.webhelpers import post
 from tests.webhelpers import text
-from web.demo_projects import FIVE_SYSTEMS
 
 APPLICANT = "county1_applicant"
 
@@ -139,7 +139,7 @@ def test_other_units_task_completed_task_and_claimed_task(client, app, party_eng
     assert response.status_code == 409 and f"已被 {holder}" in text(response)
     assert f"已被 {APPLICANT}" not in text(response)
     # completed: a clear message saying by whom and when
-    from web.demo_projects import key_application
+    from party.demo.submissions import key_application
 
     party_engine.complete(APPLICANT, task_id, key_application("已办项目"))
     login(client, APPLICANT)
@@ -206,7 +206,7 @@ def test_office_files_are_checked_inside(client, party_engine):
 
 
 def test_earlier_steps_comments_and_reviewer_opinion(client, app, party_engine):
-    from web.demo_projects import key_application
+    from party.demo.submissions import key_application
 
     instance_id = party_engine.start("key_project", APPLICANT, {})
     task_id = party_engine.my_task_in(APPLICANT, instance_id)
@@ -286,7 +286,7 @@ def test_extension_after_the_due_date_is_refused(client, party_engine):
 
 
 def test_quota_message_when_starting_a_third_application(client, party_engine):
-    from web.demo_projects import key_application
+    from party.demo.submissions import key_application
 
     drafts = [party_engine.start("key_project", APPLICANT, {}) for _ in range(3)]  # while the quota was free
     for instance_id, title in zip(drafts, ("第一个项目", "第二个项目"), strict=False):

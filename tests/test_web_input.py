@@ -139,7 +139,7 @@ ODD_JSON = [
 @pytest.mark.parametrize(("odd", "code"), ODD_JSON)
 def test_odd_json_is_a_chinese_400_and_stores_nothing(app, party_engine, odd, code):
     """Lone surrogates and non-finite numbers in any JSON body: 400 in Chinese, nothing stored."""
-    from web.demo_projects import key_application
+    from party.demo.submissions import key_application
 
     client = app.test_client()
     instance_id = party_engine.start("key_project", "county1_applicant", {})

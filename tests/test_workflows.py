@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from engine.errors import Refused
 from engine.persistence.models import Notification
-from web.demo_projects import GOOD_SCORE
-from web.demo_projects import IMPLEMENTATION_DATES
-from web.demo_projects import POOR_SCORE
-from web.demo_projects import ProjectDriver
-from web.demo_projects import key_application
+from party.demo.driver import ProjectDriver
+from party.demo.submissions import GOOD_SCORE
+from party.demo.submissions import IMPLEMENTATION_DATES
+from party.demo.submissions import POOR_SCORE
+from party.demo.submissions import key_application
 
 APPLICANT = "county1_applicant"
 

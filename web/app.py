@@ -21,7 +21,7 @@ from engine import clock
 from web import formatting
 from web import input_guard
 from web import observability
-from web.config import engine_settings
+from web.config import build_engine
 from web.config import load_config
 from web.errors import register_error_handlers
 from web.i18n import DEFAULT_LOCALE
@@ -54,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     if app.config["DANGJIAN_CLOCK"]:
         clock.start_ticking_from(app.config["DANGJIAN_CLOCK"])
-    engine = app.config.get("ENGINE") or Engine(engine_settings(app.config))
+    engine = app.config.get("ENGINE") or build_engine(app.config)
     app.extensions["engine"] = engine
 
     if app.config["PROXY_HOPS"]:

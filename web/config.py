@@ -9,11 +9,15 @@ import os
 import secrets
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from engine.settings import DEFAULT_DATABASE_URL
 from engine.settings import ROOT
 from engine.settings import EngineSettings
+
+if TYPE_CHECKING:
+    from engine import Engine
 
 # key: (default, help)
 SETTINGS: dict[str, tuple[Any, str]] = {
@@ -62,6 +66,15 @@ def engine_settings(config: dict[str, Any] | None = None) -> EngineSettings:
     return EngineSettings(database_url=config["DATABASE_URL"], max_upload_bytes=config["MAX_UPLOAD_BYTES"],
                           upload_quota_bytes=config["UPLOAD_QUOTA_BYTES"],
                           max_starts_per_day=config["MAX_STARTS_PER_DAY"])
+
+
+def build_engine(config: dict[str, Any] | None = None) -> Engine:
+    """The engine of the web application and the command line: the party-building process on the
+    settings of ``config`` (see :func:`engine_settings`); the one place either builds one."""
+    from engine import Engine  # here: ``dangjian --help`` reads this module and must not load the engine
+    from party import PARTY
+
+    return Engine(engine_settings(config), domain=PARTY)
 
 
 def kept_secret(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""What every service shares: settings, the database, the model cache, the run store, the actors."""
+"""What every service shares: settings, the domain, the database, the model cache, the run store, the actors."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from engine.domain import Domain
 from engine.persistence.db import Database
 from engine.runtime.specs import ModelCache
 from engine.service.actors import Actor
@@ -79,20 +80,21 @@ class Core:
     """The parts every service is built on; one per engine."""
 
     settings: EngineSettings
+    domain: Domain
     db: Database
     models: ModelCache
     runs: RunStore
     actors: ActorCache
 
     @classmethod
-    def open(cls, settings: EngineSettings, database: Database | None = None) -> Core:
-        """A core on ``database`` (another engine's connection pools, for tests that play a second
-        server process) or, by default, on pools of its own."""
+    def open(cls, settings: EngineSettings, domain: Domain, database: Database | None = None) -> Core:
+        """A core for ``domain`` on ``database`` (another engine's connection pools, for tests that
+        play a second server process) or, by default, on pools of its own."""
         models = ModelCache()
-        runs = RunStore(settings, models)
+        runs = RunStore(settings, models, domain)
         actors = ActorCache(settings.actor_cache_seconds)
         actors.when_forgotten(runs.forget_holders)
-        return cls(settings, database or Database(settings.database_url), models, runs, actors)
+        return cls(settings, domain, database or Database(settings.database_url), models, runs, actors)
 
 
 class Service:
@@ -101,6 +103,7 @@ class Service:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.settings = core.settings
+        self.domain = core.domain
         self.db = core.db
         self.models = core.models
         self.runs = core.runs

@@ -1,4 +1,5 @@
-"""Formal documents of a project, as filed: the application (申报书) for printing on A4."""
+"""Formal documents of a project, as filed: the application (the forms of the domain's application
+steps) for printing on A4."""
 
 from __future__ import annotations
 
@@ -14,9 +15,6 @@ from engine.service.base import Service
 from engine.service.instances import visible_instance
 from engine.service.tasks import choices_of
 from engine.service.tasks import submissions
-
-# The steps whose form is the application (申报书) of a key project or a demonstration project.
-APPLICATION_STEPS = ("submit_key", "submit_demo")
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,8 @@ class FiledDocument:
 
 class DocumentService(Service):
     def application_document(self, actor: str, instance_id: int) -> FiledDocument:
-        """The project's application (申报书) as last filed, for anyone who may see the project.
+        """The project's application as last filed (the latest of the domain's ``application_steps``),
+        for anyone who may see the project.
 
         :raises NotFound: when the project has none (yet). :raises NotAllowed: out of scope.
         """
@@ -47,12 +46,12 @@ class DocumentService(Service):
             instance = visible_instance(session, viewer, instance_id)
             events = list(session.scalars(select(InstanceEvent).where(
                 InstanceEvent.instance_id == instance_id, InstanceEvent.kind == "task_completed",
-                InstanceEvent.bpmn_id.in_(APPLICATION_STEPS)).order_by(InstanceEvent.at, InstanceEvent.id)))
+                InstanceEvent.bpmn_id.in_(self.domain.application_steps)).order_by(InstanceEvent.at, InstanceEvent.id)))
             if not events:
                 raise NotFound(what="Application", key=instance_id)
             model = self.runs.model(session, instance.version_id)
             shown = submissions(model, events[-1:], viewer.roles, viewer.username,
-                                choices_of(session, instance, self.settings.script_cpu_seconds))
+                                choices_of(session, instance, self.runs))
             if not shown:
                 raise NotFound(what="Application", key=instance_id)
             filed = shown[-1]

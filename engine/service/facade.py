@@ -10,6 +10,8 @@ from typing import Generic
 from typing import ParamSpec
 from typing import TypeVar
 
+from engine.domain import GENERIC
+from engine.domain import Domain
 from engine.persistence.db import Database
 from engine.persistence.schema import upgrade
 from engine.service.base import Core
@@ -90,11 +92,13 @@ class via(Generic[S, P, R]):
 class Engine:
     """Everything the web layer and the CLI may ask of the engine."""
 
-    def __init__(self, settings: EngineSettings, database: Database | None = None) -> None:
-        """``database`` shares another engine's connection pools (tests that play a second server
-        process); by default the engine opens its own."""
-        self.core = Core.open(settings, database)
+    def __init__(self, settings: EngineSettings, domain: Domain = GENERIC, database: Database | None = None) -> None:
+        """An engine running the process of ``domain`` (the generic one: no domain functions, no
+        year plan form, no matrix columns). ``database`` shares another engine's connection pools
+        (tests that play a second server process); by default the engine opens its own."""
+        self.core = Core.open(settings, domain, database)
         self.settings = settings
+        self.domain = domain
         self.db = self.core.db
         self.models = self.core.models
         self.runs = self.core.runs

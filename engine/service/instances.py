@@ -34,7 +34,6 @@ from engine.runtime.sandbox import evaluate_expression
 from engine.service.actors import Actor
 from engine.service.actors import require_role
 from engine.service.base import Service
-from engine.service.helpers import diagram_helpers
 from engine.service.idempotency import Keyed
 from engine.service.idempotency import keyed
 from engine.service.idempotency import once
@@ -234,7 +233,7 @@ class InstanceService(Service):
             return None
         context = {"initiator": user.username, "initiator_unit": user.unit_code}
         try:
-            reason = evaluate_expression(expression, context, diagram_helpers(session, None),
+            reason = evaluate_expression(expression, context, self.runs.functions(session, None),
                                          self.settings.script_cpu_seconds)
         except Refused as refused:
             return refused.params.get("reason") or str(refused)

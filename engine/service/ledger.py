@@ -53,7 +53,7 @@ class LedgerQuery:
 
     year: int | None = None
     sector: str = ""
-    catalogue: str = ""  # a catalogue project's code, or "own"
+    catalogue: str = ""  # a catalogue project's code, or a code of the domain's ``extra_catalogue``
     kind: str = ""  # process id
     unit: str = ""  # a unit code: that unit and every unit below it
     step: str = ""  # the name of a step a project waits at
@@ -171,9 +171,8 @@ class Supervision:
     year: int | None
     application_close: str | None  # ISO date of the year's application deadline
     window_closed: bool
-    not_applied: list[tuple[str, str]]  # (unit code, unit name) without a key-project application
-    # counties without a 示范片/带 application
-    not_applied_demonstration: list[tuple[str, str]] = field(default_factory=list)
+    # process kind -> (unit code, unit name) of the units without one, for the domain's expected applications
+    not_applied: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -203,11 +202,6 @@ def wait_stats(groups: dict[str, list[tuple[int, datetime, datetime | None]]], n
         stats.append(WaitStats(key, len({instance for instance, _s, _d in tasks}), len(late),
                                int(median(waits)), int(max(waits))))  # whole days, as people count
     return sorted(stats, key=lambda s: (-s.projects, -s.longest_days, s.key))
-
-
-def latest_grade(business: dict[str, Any]) -> str | None:
-    """The benefit evaluation's rating once there is one, else the grade of the latest acceptance stage."""
-    return business.get("benefit_rating") or business.get("stage_grade")
 
 
 class LedgerService(Service):
@@ -240,14 +234,13 @@ class LedgerService(Service):
             rows = [LedgerRow(instance_id=r.id, title=r.title or r.process_name, process_id=r.process_id,
                               process_name=r.process_name, unit_code=r.unit_code, sector=r.sector, year=r.year,
                               status=r.status, stage=str((r.business or {}).get("status_text") or ""),
-                              grade=latest_grade(r.business or {}), started_at=r.started_at,
+                              grade=self.domain.grade(r.business or {}), started_at=r.started_at,
                               completed_at=r.completed_at, error_message=r.error_message, steps=steps.get(r.id, []),
                               waiting_since=r.waiting_since, due_at=r.due_at, ever_overdue=bool(r.ever_overdue))
                     for r in found]
             return self._page(session, scope, rows, total, page, pages, now)
 
-    @staticmethod
-    def _page(session: Session, scope: ProjectScope, rows: list[LedgerRow], total: int, page: int, pages: int,
+    def _page(self, session: Session, scope: ProjectScope, rows: list[LedgerRow], total: int, page: int, pages: int,
               now: datetime) -> LedgerPage:
         """The ledger page of ``rows`` with the counts and the filters' choices of ``scope``."""
         years = queries.project_years(session, scope)
@@ -255,7 +248,8 @@ class LedgerService(Service):
         return LedgerPage(rows=rows, total=total, page=page, pages=pages,
                           counts=queries.state_counts(session, scope, now), steps=queries.step_names(session, scope),
                           kinds=queries.startable_kinds(session), years=years,
-                          sectors=plan_names(year_plans, "sectors"), catalogue=plan_names(year_plans, "catalogue"),
+                          sectors=plan_names(year_plans, "sectors"),
+                          catalogue={**plan_names(year_plans, "catalogue"), **self.domain.extra_catalogue},
                           units=queries.project_units(session, scope))
 
     def project(self, actor: str, instance_id: int) -> ProjectView:
@@ -278,7 +272,7 @@ class LedgerService(Service):
             events = queries.completed_steps(session, instance_id)
             return Dossier(project, submissions(self.runs.model(session, instance.version_id), events, viewer.roles,
                                                 viewer.username,
-                                                choices_of(session, instance, self.settings.script_cpu_seconds)))
+                                                choices_of(session, instance, self.runs)))
 
     def _project_in(self, session: Session, viewer: Actor, instance_id: int) -> ProjectView:
         view = self.instances.instance_view(session, viewer, instance_id)  # whoever may see the project
@@ -313,10 +307,10 @@ class LedgerService(Service):
                     escalations.setdefault(step.task_id, Escalation(*step[:-1]))
             close = (plan.get("calendar") or {}).get("application_close") if plan is not None else None
             closed = close is not None and str(close)[:10] < today.isoformat()
-            return Supervision(
-                list(escalations.values()), escalate, year, close, closed,
-                supervision_queries.units_not_applied(session, path, year, "key_project") if closed else [],
-                supervision_queries.units_not_applied(session, path, year, "demonstration", "county") if closed else [])
+            not_applied = {expected.kind: supervision_queries.units_not_applied(session, path, year, expected.kind,
+                                                                                 expected.unit_kind)
+                           for expected in self.domain.expected_applications} if closed else {}
+            return Supervision(list(escalations.values()), escalate, year, close, closed, not_applied)
 
     def bottlenecks(self, actor: str, query: LedgerQuery) -> Bottlenecks:
         """Where the projects ``query`` selects are waiting (卡点分析): per step and per unit, the projects
@@ -362,6 +356,4 @@ def plan_names(year_plans: dict[int, dict[str, Any]], part: str) -> dict[str, st
     for _year, plan in sorted(year_plans.items()):
         for item in plan.get(part, []):
             names[item["code"]] = item["name"]
-    if part == "catalogue":
-        names["own"] = "自拟项目"
     return names

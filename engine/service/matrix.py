@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.clock import BUSINESS_TZ
+from engine.domain import MilestoneNode
 from engine.persistence.models import OPEN_STATUSES
 from engine.persistence.queries import ledger as ledger_queries
 from engine.persistence.queries import matrix as queries
@@ -26,44 +27,6 @@ from engine.service.access import project_scope
 from engine.service.base import Service
 
 SOON = timedelta(days=3)
-
-
-@dataclass(frozen=True)
-class MilestoneNode:
-    """A column of the matrix: the steps whose completion reaches it, and where the year plan's
-    calendar plans it (a path into ``calendar``; None: the due date of the step itself)."""
-
-    key: str
-    steps: frozenset[str]  # BPMN ids
-    plan: tuple[Any, ...] | None = None
-    window: tuple[Any, ...] | None = None  # calendar path of the date the node's window opens
-    next_window: tuple[Any, ...] | None = None  # ... and of the next one of the same steps
-
-
-def _quarter(index: int) -> MilestoneNode:
-    following = ("quarters", index + 1, "opens") if index < 3 else None
-    return MilestoneNode(f"q{index + 1}", frozenset({"report"}), ("quarters", index, "due"),
-                         ("quarters", index, "opens"), following)
-
-
-def _stage(stage: str, following: str | None) -> MilestoneNode:
-    return MilestoneNode(stage, frozenset({"score"}), ("acceptance", stage, "due"), ("acceptance", stage, "opens"),
-                         ("acceptance", following, "opens") if following else None)
-
-
-# The milestone nodes of a year's projects, in the order of the year.
-NODES: tuple[MilestoneNode, ...] = (
-    MilestoneNode("apply", frozenset({"submit_key", "submit_demo"}), ("application_close",)),
-    MilestoneNode("review", frozenset({"city_review"})),
-    MilestoneNode("argue", frozenset({"decide"}), ("argumentation_deadline",)),
-    MilestoneNode("approve", frozenset({"approve"}), ("approval_deadline",)),
-    _quarter(0), _quarter(1), _quarter(2), _quarter(3),
-    MilestoneNode("midyear", frozenset({"midyear"}), ("midyear", "due")),
-    _stage("early", "mid"), _stage("mid", "late"), _stage("late", None),
-    MilestoneNode("benefit", frozenset({"evaluate"}), ("benefit_evaluation", "due")),
-    MilestoneNode("closed", frozenset()),
-)
-NODE_STEPS = frozenset().union(*(node.steps for node in NODES))
 
 
 @dataclass(frozen=True)
@@ -186,15 +149,15 @@ def node_cell(node: MilestoneNode, calendar: dict[str, Any], tasks: list[tuple[A
     return NodeCell("pending", planned)
 
 
-def row_cells(calendar: dict[str, Any], tasks: list[tuple[Any, ...]], closed_at: datetime | None,
-              project_open: bool, step_overdue: bool, today: date) -> dict[str, NodeCell]:
+def row_cells(nodes: tuple[MilestoneNode, ...], calendar: dict[str, Any], tasks: list[tuple[Any, ...]],
+              closed_at: datetime | None, project_open: bool, step_overdue: bool, today: date) -> dict[str, NodeCell]:
     """One project's cells. Beyond the last node the project has reached, only the next one can be
     late (its planned date has passed, or the step the project waits at is overdue); the nodes after
     it, not reached because of it, wait: they are not each another 逾期."""
-    reached = [any(t[0] in node.steps for t in tasks) for node in NODES]
+    reached = [any(t[0] in node.steps for t in tasks) for node in nodes]
     frontier = max((index for index, flag in enumerate(reached) if flag), default=-1) + 1
     cells: dict[str, NodeCell] = {}
-    for index, node in enumerate(NODES):
+    for index, node in enumerate(nodes):
         cell = node_cell(node, calendar, tasks, closed_at, project_open, today)
         if index > frontier and cell.state in ("late", "soon"):
             cell = NodeCell("pending", cell.planned)
@@ -239,16 +202,16 @@ def quality_nodes(approval: dict[str, Any], reports: list[tuple[datetime, Any]],
     return found
 
 
-def late_quality_nodes(session: Session, today: date) -> dict[tuple[int, str], str]:
+def late_quality_nodes(session: Session, steps: tuple[str, str] | None, today: date) -> dict[tuple[int, str], str]:
     """(project, node) → responsible person, for the late quality nodes of open projects that no
     催办 (a ``node_overdue`` event) named yet."""
     responsible = queries.open_projects_with_responsible(session)
-    if not responsible:
+    if not responsible or steps is None:
         return {}
     open_ids = list(responsible)
     urged = queries.event_reasons(session, open_ids, "node_overdue")
     return {(instance_id, node.name): responsible[instance_id]
-            for instance_id, (approval, reports, _at) in queries.approvals_and_reports(session, open_ids).items()
+            for instance_id, (approval, reports, _at) in queries.approvals_and_reports(session, open_ids, steps).items()
             for node in quality_nodes(approval, reports, today)
             if node.status == "late" and (instance_id, node.name) not in urged}
 
@@ -270,23 +233,24 @@ class MatrixService(Service):
             page = min(max(query.page, 1), pages)
             found = queries.matrix_rows(session, where, size, (page - 1) * size)
             ids = [row.id for row in found]
-            tasks = queries.step_tasks(session, ids, NODE_STEPS)
+            nodes = self.domain.milestone_nodes
+            tasks = queries.step_tasks(session, ids, frozenset().union(*(node.steps for node in nodes)))
             overdue = queries.overdue_projects(session, ids, now)
             closed = queries.reached(session, ids, "closed")
             calendars = self._calendars(session, {row.year for row in found})
             today = now.astimezone(BUSINESS_TZ).date()
             rows = [MatrixRow(r.id, r.title or r.process_name, r.unit_code, r.process_name,
-                              row_cells(calendars.get(r.year, {}) if r.year is not None else {}, tasks.get(r.id, []),
+                              row_cells(nodes, calendars.get(r.year, {}) if r.year is not None else {},
+                                        tasks.get(r.id, []),
                                         closed.get(r.id), r.status in OPEN_STATUSES, r.id in overdue, today))
                     for r in found]
-            return MatrixPage(rows, total, page, pages, tuple(node.key for node in NODES))
+            return MatrixPage(rows, total, page, pages, tuple(node.key for node in nodes))
 
-    @staticmethod
-    def matrix_of(session: Session, instance_id: int) -> ProjectMatrix:
+    def matrix_of(self, session: Session, instance_id: int) -> ProjectMatrix:
         """The project's sub-items × quality nodes as approved, each node's status from the
         quarterly reports; empty before approval. The caller checks who may read it."""
-        approval, reports, approved_at = queries.approvals_and_reports(session, [instance_id]).get(
-            instance_id, ({}, [], None))
+        found = queries.approvals_and_reports(session, [instance_id], self.domain.quality_steps)
+        approval, reports, approved_at = found.get(instance_id, ({}, [], None))
         today = clock.now().astimezone(BUSINESS_TZ).date()
         sub_items = [{key: str(item.get(key) or "") for key in ("name", "owner", "description")}
                      for item in approval.get("sub_items") or [] if isinstance(item, dict)]

@@ -217,7 +217,7 @@ class ReminderService(Service):
             mark = (today, matrix_queries.newest_event_id(session))
             if mark == self._late_nodes_checked:
                 return 0
-            due = late_quality_nodes(session, today)
+            due = late_quality_nodes(session, self.domain.quality_steps, today)
         self._late_nodes_checked = mark
         if not due:
             return 0

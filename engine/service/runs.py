@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.domain import Domain
 from engine.jsonutil import plain_copy
 from engine.persistence import records
 from engine.persistence.models import HumanTask
@@ -38,7 +39,7 @@ from engine.runtime.snapshot import Snapshot
 from engine.runtime.specs import ModelCache
 from engine.runtime.specs import ParsedModel
 from engine.runtime.workflow import ProcessRun
-from engine.service.helpers import diagram_helpers
+from engine.service.diagram_functions import DiagramFunctions
 from engine.settings import EngineSettings
 
 log = logging.getLogger(__name__)
@@ -87,9 +88,10 @@ class Change:
 class RunStore:
     """Loads instances into runs and saves runs with their projections."""
 
-    def __init__(self, settings: EngineSettings, models: ModelCache) -> None:
+    def __init__(self, settings: EngineSettings, models: ModelCache, domain: Domain) -> None:
         self.settings = settings
         self.models = models
+        self.domain = domain
         # Versions and unit paths never change once written: cache them for the process's life.
         self._versions: dict[int, tuple[str, str, int]] = {}
         self._unit_paths: dict[str, str | None] = {}
@@ -153,15 +155,21 @@ class RunStore:
             self._unit_paths[code] = path
         return self._unit_paths[code]
 
+    def functions(self, session: Session, instance_id: int | None) -> dict[str, Callable[..., Any]]:
+        """The functions the domain's diagrams may call, bound to ``session`` (and the instance that
+        calls them, if any)."""
+        library = self.domain.functions or DiagramFunctions
+        return library(session, instance_id).as_dict()
+
     def start(self, session: Session, instance: InstanceRecord, data: dict[str, Any]) -> ProcessRun:
         return ProcessRun.start(self.model(session, instance.version_id), data,
-                                helpers=diagram_helpers(session, instance.id),
+                                helpers=self.functions(session, instance.id),
                                 cpu_seconds=self.settings.script_cpu_seconds, isolated=self.settings.isolate_scripts)
 
     def load(self, session: Session, instance: InstanceRecord | ProcessInstance) -> ProcessRun:
         model = self.model(session, instance.version_id)
         workflow = load_state(instance.state, model.spec, model.subprocess_specs)
-        return ProcessRun(model, workflow, helpers=diagram_helpers(session, instance.id),
+        return ProcessRun(model, workflow, helpers=self.functions(session, instance.id),
                           cpu_seconds=self.settings.script_cpu_seconds, isolated=self.settings.isolate_scripts)
 
     # -- saving ------------------------------------------------------------------------------
@@ -242,7 +250,7 @@ class RunStore:
     def _business_fields(self, session: Session, instance: InstanceRecord, data: dict[str, Any]) -> dict[str, Any]:
         business = dict(instance.business or {})
         values: dict[str, Any] = {}
-        for column, key in self.settings.business_fields.items():
+        for column, key in self.domain.business_fields.items():
             value = data.get(key)
             if value is None or value == "":
                 continue

@@ -40,7 +40,6 @@ from engine.service.access import stamp
 from engine.service.access import visible_task
 from engine.service.actors import require_role
 from engine.service.base import Service
-from engine.service.helpers import diagram_helpers
 from engine.service.idempotency import Keyed
 from engine.service.idempotency import keyed
 from engine.service.idempotency import once
@@ -50,6 +49,7 @@ from engine.service.instances import may_see_instance
 from engine.service.instances import may_withdraw
 from engine.service.instances import required_reason
 from engine.service.runs import Change
+from engine.service.runs import RunStore
 from forms import FieldError
 from forms import fill_fixed_rows
 from forms import needs_options
@@ -185,7 +185,7 @@ class TaskService(Service):
                     values = step_values(form, ready.data, task.bpmn_id, events, user.username if per_person else None,
                                          returned=task.return_note is not None)
             history = submissions(model, events, user.roles, user.username,
-                                  choices_of(session, instance, self.settings.script_cpu_seconds))
+                                  choices_of(session, instance, self.runs))
             may_act = task.status == "open" and (user.may_act_on(task) or task.claimed_by == user.username) \
                 and task.claimed_by in (None, user.username)
             may_claim = may_act and task.holder is None
@@ -405,15 +405,16 @@ def _form_of(model: Any, bpmn_id: str | None) -> dict | None:
     return model.forms.get(meta.form) if meta and meta.form else None
 
 
-def choices_of(session: Session, instance: Any, cpu_seconds: float) -> Callable[[str], Any]:
+def choices_of(session: Session, instance: Any, runs: RunStore) -> Callable[[str], Any]:
     """Evaluates a form's ``x-enum-from`` expression against the reference data and the project
     (its year and unit) without loading its workflow, so that stored codes (catalogue, sector,
     brand) are shown with their names. Each expression is evaluated once.
 
     :raises SandboxViolation: (from the returned function) for an expression that needs the workflow.
     """
-    helpers = diagram_helpers(session, instance.id)
-    context = {"year": instance.year, "applicant_unit": instance.unit_code}
+    helpers = runs.functions(session, instance.id)
+    context = runs.domain.process_data(year=instance.year, unit_code=instance.unit_code)
+    cpu_seconds = runs.settings.script_cpu_seconds
     found: dict[str, Any] = {}
 
     def resolve(expression: str) -> Any:

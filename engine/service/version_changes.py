@@ -23,7 +23,6 @@ from engine.runtime import version_change
 from engine.runtime.workflow import ProcessRun
 from engine.service.actors import require_role
 from engine.service.base import Service
-from engine.service.helpers import diagram_helpers
 from engine.service.instances import MIGRATION_ARCHIVE
 from engine.service.instances import lock_instance
 from engine.service.instances import required_reason
@@ -84,7 +83,7 @@ class VersionChangeService(Service):
         if refusals:
             return plan, None
         version_change.change_version(run.workflow, model)
-        moved = ProcessRun(model, run.workflow, helpers=diagram_helpers(session, instance.id),
+        moved = ProcessRun(model, run.workflow, helpers=self.runs.functions(session, instance.id),
                            cpu_seconds=self.settings.script_cpu_seconds, isolated=self.settings.isolate_scripts)
         moved.advance()
         if moved.error is not None:

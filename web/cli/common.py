@@ -32,10 +32,9 @@ def make_engine() -> Engine:
     context = click.get_current_context()
     engine = context.meta.get("dangjian.engine")
     if engine is None:
-        from engine import Engine  # here, not at the top: ``dangjian --help`` must not load the engine
-        from web.config import engine_settings
+        from web.config import build_engine  # here, not at the top: ``dangjian --help`` must not load the engine
 
-        engine = Engine(engine_settings())
+        engine = build_engine()
         context.meta["dangjian.engine"] = engine
         context.call_on_close(engine.db.dispose)
     return engine

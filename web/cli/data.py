@@ -64,15 +64,15 @@ def restore(source: Path, replace: bool) -> None:
 @reports_errors
 def demo() -> None:
     """Seed the demonstration data (idempotent): organisation, 2008 plan, workflows, ~20 projects."""
-    from web.demo import DEMO_TODAY
-    from web.demo import seed_demo
+    from party.demo.seed import DEMO_TODAY
+    from party.demo.seed import seed_demo
 
     click.echo("正在生成演示数据（约半分钟）……")
     created = seed_demo(make_engine())
     click.echo("演示数据已生成。" if created else "演示数据已存在，未作改动。")
     click.echo(f"演示日期：{DEMO_TODAY}（运行时请设置 DANGJIAN_CLOCK，bin/run 已自动设置）")
-    from web.demo_org import DEMO_PASSWORD
-    from web.demo_org import demo_users
+    from party.demo.org import DEMO_PASSWORD
+    from party.demo.org import demo_users
 
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for user in demo_users():

@@ -71,18 +71,21 @@ def reached(session: Session, ids: list[int], milestone: str) -> dict[int, datet
 ApprovalAndReports = tuple[dict[str, Any], list[tuple[datetime, Any]], datetime | None]
 
 
-def approvals_and_reports(session: Session, instance_ids: list[int]) -> dict[int, ApprovalAndReports]:
+def approvals_and_reports(session: Session, instance_ids: list[int],
+                          steps: tuple[str, str] | None) -> dict[int, ApprovalAndReports]:
     """Per instance: the latest approval's submitted data, the quarterly reports (filed at, data),
-    and when it was approved; from the audit events."""
+    and when it was approved; from the audit events of the (approval, report) ``steps``."""
     found: dict[int, ApprovalAndReports] = {}
+    if steps is None:
+        return found
     rows = session.execute(select(InstanceEvent.instance_id, InstanceEvent.bpmn_id, InstanceEvent.at,
                                   InstanceEvent.data)
                            .where(InstanceEvent.instance_id.in_(instance_ids), InstanceEvent.kind == "task_completed",
-                                  InstanceEvent.bpmn_id.in_(("approve", "report")))
+                                  InstanceEvent.bpmn_id.in_(steps))
                            .order_by(InstanceEvent.at, InstanceEvent.id))
     for instance_id, bpmn_id, at, data in rows:
         approval, reports, approved_at = found.get(instance_id, ({}, [], None))
-        if bpmn_id == "approve":
+        if bpmn_id == steps[0]:
             approval, approved_at = (data if isinstance(data, dict) else {}), at
         else:
             reports.append((at, data))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine import Engine
 from engine.errors import Conflict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 YEAR_PLAN = ROOT / "workflows" / "reference" / "year-2008.json"
 DEMO_PASSWORD = "demo-password"
 CITY = "511800"
@@ -58,7 +59,7 @@ class DemoUser:
 
 def demo_units() -> list[tuple[str, str, str | None, str]]:
     """(code, name, parent, kind) of every demo unit, parents first."""
-    units = [(CITY, "雅安市", None, "city")]
+    units: list[tuple[str, str, str | None, str]] = [(CITY, "雅安市", None, "city")]
     for code, name, townships in COUNTIES:
         units.append((code, name, CITY, "county"))
         for t_index, (township, villages) in enumerate(townships, start=1):
@@ -104,8 +105,10 @@ def demo_users() -> list[DemoUser]:
     return users
 
 
-def year_plan() -> dict:
-    return json.loads(YEAR_PLAN.read_text(encoding="utf-8"))
+def year_plan() -> dict[str, Any]:
+    """The demo's 2008 year plan, as shipped in ``workflows/reference``."""
+    plan: dict[str, Any] = json.loads(YEAR_PLAN.read_text(encoding="utf-8"))
+    return plan
 
 
 def seed_organisation(engine: Engine) -> None:

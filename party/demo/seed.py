@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 
 from engine import Engine
-from web.demo_org import applicant_people
-from web.demo_org import seed_organisation
-from web.demo_projects import GOOD_SCORE
-from web.demo_projects import POOR_SCORE
-from web.demo_projects import ProjectDriver
-from web.demo_projects import demonstration_application
-from web.demo_projects import key_application
+from party.demo.driver import ProjectDriver
+from party.demo.org import applicant_people
+from party.demo.org import seed_organisation
+from party.demo.submissions import GOOD_SCORE
+from party.demo.submissions import POOR_SCORE
+from party.demo.submissions import demonstration_application
+from party.demo.submissions import key_application
 
 DEMO_TODAY = "2008-12-22 10:00"
 SEEDED_KEY = "demo:seeded"
@@ -230,7 +231,7 @@ class DemoBuilder:
             self.party.benefit(plan.instance_id, plan.applicant, rating=plan.rating, collaborator=collaborator)
 
 
-def seed_demo(engine: Engine, workflows_dir=None) -> bool:  # type: ignore[no-untyped-def]
+def seed_demo(engine: Engine, workflows_dir: Path | None = None) -> bool:
     """Seed the organisation, deploy the workflows and create the demo projects once.
 
     Returns False when the demo data was already there. The clock is left at the demo's today.
