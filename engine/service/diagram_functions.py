@@ -82,6 +82,7 @@ class DiagramFunctions:
         numbers = [float(v) for v in values if v is not None]
         return round(sum(numbers) / len(numbers), 2) if numbers else None
 
+    @staticmethod
     def _options(users: list[User]) -> list[dict[str, str]]:
         return [{"value": u.username, "label": f"{u.display_name}（{u.unit.name}）"} for u in users if u.active]
 
