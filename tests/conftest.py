@@ -25,8 +25,8 @@ from engine import EngineSettings
 from engine import clock
 from engine import passwords
 from engine.clock import BUSINESS_TZ
-from engine.persistence.base import all_tables
 from engine.persistence.db import is_sqlite
+from engine.persistence.schema import all_tables
 from engine.persistence.schema import upgrade
 from party import PARTY
 

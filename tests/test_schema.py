@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy import inspect
 
-from engine.persistence.base import all_tables
+from engine.persistence.schema import all_tables
 
 
 def test_migrations_match_the_models(database_url):
