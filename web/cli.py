@@ -69,11 +69,11 @@ def reports_errors(command: Callable) -> Callable:
         except InvalidSubmission as error:
             click.echo(f"错误：{translate(error.template, error.params)}", err=True)
             shown: set[str] = set()
-            for problem in error.errors:  # the first problem of each field, in Chinese like the rest
-                if problem.path not in shown:
-                    shown.add(problem.path)
-                    message = translate(problem.template, problem.params)
-                    click.echo(f"  {problem.path or '（表单）'}: {message}", err=True)
+            for invalid in error.errors:  # the first problem of each field, in Chinese like the rest
+                if invalid.path not in shown:
+                    shown.add(invalid.path)
+                    message = translate(invalid.template, invalid.params)
+                    click.echo(f"  {invalid.path or '（表单）'}: {message}", err=True)
             sys.exit(1)
         except EngineError as error:
             fail(translate(error.template, error.params))

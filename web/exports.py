@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from typing import cast
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -17,6 +18,8 @@ from openpyxl.styles import Font
 from openpyxl.styles import PatternFill
 from openpyxl.styles import Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from engine import clock
 from engine.service.ledger import LedgerPage
@@ -26,6 +29,7 @@ from web.formatting import fmt_date
 from web.formatting import held_by
 from web.formatting import unit_name
 from web.spreadsheet import FORMULA_STARTS
+from web.spreadsheet import CellValue
 from web.spreadsheet import append_row
 from web.spreadsheet import put
 
@@ -40,7 +44,7 @@ def light_of(row: LedgerRow) -> str:
     return due_light(row.due_at) if row.steps else ""
 
 
-def columns(page: LedgerPage) -> list[tuple[str, str, Callable[[LedgerRow], object], int]]:
+def columns(page: LedgerPage) -> list[tuple[str, str, Callable[[LedgerRow], CellValue], int]]:
     """(group, header, value, width) of every column, in order."""
     lights = {"green": _("On time"), "yellow": _("Due within 3 days"), "red": _("Overdue"), "": ""}
     basics, progress = _("Project information"), _("Progress")
@@ -66,7 +70,7 @@ def ledger_workbook(page: LedgerPage, organisation: str, unit: str) -> bytes:
     lights as fills, frozen headers, A4 landscape."""
     cols = columns(page)
     book = Workbook()
-    sheet = book.active
+    sheet = cast(Worksheet, book.active)  # a new workbook's one sheet, never a chart sheet
     sheet.title = _("Project ledger")
     last = get_column_letter(len(cols))
     thin = Side(style="thin", color="999999")
@@ -109,7 +113,7 @@ def ledger_workbook(page: LedgerPage, organisation: str, unit: str) -> bytes:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

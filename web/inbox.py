@@ -10,6 +10,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import EngineError
@@ -25,7 +26,7 @@ bp = Blueprint("inbox", __name__)
 
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     tab = request.args.get("tab", "mine")
     if tab not in TABS:
         abort(404)
@@ -43,7 +44,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/start/<process_id>")
 @login_required
-def start(process_id: str):  # type: ignore[no-untyped-def]
+def start(process_id: str) -> ResponseReturnValue:
     """Start a new case (an application) and go straight to its first task."""
     try:
         instance_id = engine().start(process_id, g.actor.username, {})
@@ -57,7 +58,7 @@ def start(process_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/notifications")
 @login_required
-def notices():  # type: ignore[no-untyped-def]
+def notices() -> ResponseReturnValue:
     """Every notice, read and dealt-with ones included, newest first, 50 a page."""
     page = page_number(request.args.get("page"))
     shown = engine().notifications(g.actor.username, unread_only=False, limit=51, offset=(page - 1) * 50)
@@ -66,14 +67,14 @@ def notices():  # type: ignore[no-untyped-def]
 
 @bp.post("/notifications/read")
 @login_required
-def read_notifications():  # type: ignore[no-untyped-def]
+def read_notifications() -> ResponseReturnValue:
     engine().mark_read(g.actor.username)
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
 
 
 @bp.post("/extensions/<int:request_id>")
 @login_required
-def decide_extension(request_id: int):  # type: ignore[no-untyped-def]
+def decide_extension(request_id: int) -> ResponseReturnValue:
     approve = request.form.get("decision") == "approve"
     engine().decide_extension(g.actor.username, request_id, approve, request.form.get("note", "")[:2000])
     flash(_("The extension has been granted.") if approve else _("The extension has been refused."), "success")

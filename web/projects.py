@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint
@@ -15,6 +16,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import EngineError
@@ -53,10 +55,16 @@ def ledger_query() -> LedgerQuery:
         sector=args.get("sector", "")[:64], catalogue=args.get("catalogue", "")[:64],
         kind=args.get("kind", "")[:128], unit=args.get("unit", "")[:32],
         step=args.get("step", "")[:200], overdue=args.get("overdue") == "1",
-        state=args.get("state") if args.get("state") in STATES else "open",
+        state=args.get("state", "open") if args.get("state") in STATES else "open",
         search=args.get("q", "").strip()[:100],
-        sort=args.get("sort") if args.get("sort") in SORTS else "due", descending=args.get("dir") == "desc",
+        sort=args.get("sort", "due") if args.get("sort") in SORTS else "due", descending=args.get("dir") == "desc",
         page=page_number(args.get("page")))
+
+
+def ledger_url(filters: dict[str, str]) -> str:
+    """The ledger's address with ``filters`` in its query string."""
+    values: dict[str, Any] = dict(filters)  # url_for's keywords also take its own options (_external…)
+    return url_for("projects.ledger", **values)
 
 
 def kept_filters() -> dict[str, str]:
@@ -66,7 +74,7 @@ def kept_filters() -> dict[str, str]:
 
 @bp.get("/")
 @login_required
-def ledger():  # type: ignore[no-untyped-def]
+def ledger() -> ResponseReturnValue:
     query = ledger_query()
     result = engine().ledger(g.actor.username, query)
     kept = kept_filters()
@@ -75,7 +83,7 @@ def ledger():  # type: ignore[no-untyped-def]
 
 @bp.get("/bottlenecks")
 @login_required
-def bottlenecks():  # type: ignore[no-untyped-def]
+def bottlenecks() -> ResponseReturnValue:
     """卡点分析: where the projects the filters select are waiting, per step and per unit."""
     query = ledger_query()
     found = engine().bottlenecks(g.actor.username, query)
@@ -83,8 +91,8 @@ def bottlenecks():  # type: ignore[no-untyped-def]
     chart = {"steps": [[s.key, s.projects, s.overdue] for s in found.by_step],
              "units": [[unit_name(s.key), s.projects, s.overdue] for s in found.by_unit],
              "labels": {"waiting": _("Projects waiting"), "overdue": _("Overdue")}}
-    links = {"step": {s.key: url_for("projects.ledger", **{**kept, "step": s.key}) for s in found.by_step},
-             "unit": {s.key: url_for("projects.ledger", **{**kept, "unit": s.key}) for s in found.by_unit}}
+    links = {"step": {s.key: ledger_url({**kept, "step": s.key}) for s in found.by_step},
+             "unit": {s.key: ledger_url({**kept, "unit": s.key}) for s in found.by_unit}}
     response = Response(render_template("projects/bottlenecks.html", found=found, kept=kept, chart=chart,
                                         links=links))
     response.headers["Content-Security-Policy"] = DRAWING_CSP
@@ -93,7 +101,7 @@ def bottlenecks():  # type: ignore[no-untyped-def]
 
 @bp.get("/matrix")
 @login_required
-def matrix():  # type: ignore[no-untyped-def]
+def matrix() -> ResponseReturnValue:
     """矩阵管理图: the projects the ledger's filters select × the year's milestone nodes."""
     return render_template("projects/matrix.html", page=engine().matrix(g.actor.username, ledger_query()),
                            kept=kept_filters())
@@ -101,7 +109,7 @@ def matrix():  # type: ignore[no-untyped-def]
 
 @bp.get("/supervision")
 @login_required
-def supervision():  # type: ignore[no-untyped-def]
+def supervision() -> ResponseReturnValue:
     """督查督办: urged steps still open after the escalation time; units that have not applied."""
     year = request.args.get("year", "")
     found = engine().supervision(g.actor.username, int(year) if year.isdigit() and len(year) == 4 else None)
@@ -110,7 +118,7 @@ def supervision():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:instance_id>")
 @login_required
-def project(instance_id: int):  # type: ignore[no-untyped-def]
+def project(instance_id: int) -> ResponseReturnValue:
     """项目档案: where the project stands, who holds it, and its history as the viewer may read it."""
     response = Response(render_template("projects/project.html",
                                         view=engine().project(g.actor.username, instance_id)))
@@ -120,7 +128,7 @@ def project(instance_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:instance_id>/application")
 @login_required
-def application(instance_id: int):  # type: ignore[no-untyped-def]
+def application(instance_id: int) -> ResponseReturnValue:
     """The application (申报书) as filed, laid out to print on A4, for anyone who may see the project."""
     return render_template("projects/application.html", doc=engine().application_document(g.actor.username,
                                                                                              instance_id),
@@ -129,7 +137,7 @@ def application(instance_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:instance_id>/dossier")
 @login_required
-def dossier(instance_id: int):  # type: ignore[no-untyped-def]
+def dossier(instance_id: int) -> ResponseReturnValue:
     """The project dossier laid out for printing on A4: documents filed, matrix, timeline."""
     return render_template("projects/dossier.html", dossier=engine().dossier(g.actor.username, instance_id),
                            organisation=organisation_name(), today=clock.now())
@@ -160,7 +168,7 @@ REPAIRS = ("suspend", "resume", "terminate", "retry")
 
 @bp.post("/<int:instance_id>/repair")
 @login_required
-def repair(instance_id: int):  # type: ignore[no-untyped-def]
+def repair(instance_id: int) -> ResponseReturnValue:
     """Suspend, resume, terminate or retry a project, with the reason (city_org and administrators)."""
     action = request.form.get("action", "")
     if action not in REPAIRS:
@@ -176,7 +184,7 @@ def repair(instance_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:instance_id>/tasks/<int:task_id>/reassign")
 @login_required
-def reassign(instance_id: int, task_id: int):  # type: ignore[no-untyped-def]
+def reassign(instance_id: int, task_id: int) -> ResponseReturnValue:
     """Hand an open step to another holder of its role, with the reason (city_org and administrators)."""
     try:
         engine().reassign(g.actor.username, task_id, request.form.get("to", "")[:64], request.form.get("reason", ""))
