@@ -18,8 +18,8 @@ from flask.typing import ResponseReturnValue
 
 from engine.errors import InvalidSubmission
 from engine.errors import NotAuthenticated
-from engine.service.tasks import TABS
-from engine.service.tasks import TaskRow
+from engine.service import TABS
+from engine.service import TaskRow
 from web.input_guard import page_number
 from web.openapi import OPENAPI
 from web.services import engine

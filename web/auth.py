@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 
 from engine import EngineError
 from engine.errors import NotAllowed
-from engine.service.signin import FIRST_WAIT
-from engine.service.signin import FREE_FAILURES
-from engine.service.signin import LONGEST_WAIT
+from engine.service import FIRST_WAIT
+from engine.service import FREE_FAILURES
+from engine.service import LONGEST_WAIT
 from web.errors import message_of
 from web.i18n import LOCALES
 from web.input_guard import safe_next

@@ -15,7 +15,7 @@ from docx.shared import Mm
 from docx.shared import Pt
 from flask_babel import gettext as _
 
-from engine.service.ledger import Dossier
+from engine.service import Dossier
 from web.formatting import event_note
 from web.formatting import event_what
 from web.formatting import fmt_date

@@ -22,8 +22,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine import clock
-from engine.service.ledger import LedgerPage
-from engine.service.ledger import LedgerRow
+from engine.service import LedgerPage
+from engine.service import LedgerRow
 from web.formatting import due_light
 from web.formatting import fmt_date
 from web.formatting import held_by

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import EngineError
-from engine.service.tasks import TABS
+from engine.service import TABS
 from web.auth import login_required
 from web.errors import message_of
 from web.input_guard import page_number

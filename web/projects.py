@@ -21,9 +21,9 @@ from flask_babel import gettext as _
 
 from engine import EngineError
 from engine import clock
-from engine.service.ledger import SORTS
-from engine.service.ledger import STATES
-from engine.service.ledger import LedgerQuery
+from engine.service import SORTS
+from engine.service import STATES
+from engine.service import LedgerQuery
 from web.auth import login_required
 from web.dossier_docx import dossier_docx
 from web.errors import message_of
