@@ -25,6 +25,7 @@ from engine.errors import NotFound
 from web.formatting import error_message
 from web.input_guard import JSONTooLarge
 from web.input_guard import RefusedJSON
+from web.names import names
 
 STATUS = [(NotFound, 404), (NotAuthenticated, 401), (NotAllowed, 403), (Conflict, 409), (InvalidState, 409),
           (IdempotencyKeyReused, 422)]
@@ -56,7 +57,8 @@ def status_of(error: EngineError) -> int:
 
 
 def message_of(error: EngineError) -> str:
-    return error_message(error)
+    """``error`` in the reader's language, people in it by name."""
+    return error_message(names(), error)
 
 
 def wants_json() -> bool:
@@ -90,7 +92,8 @@ def register_error_handlers(app: Flask) -> None:
     def engine_error(error: EngineError) -> ResponseReturnValue:
         fields = None
         if isinstance(error, InvalidSubmission):
-            fields = {err.path: error_message(err) for err in error.errors}
+            directory = names()
+            fields = {err.path: error_message(directory, err) for err in error.errors}
         body, status = respond(status_of(error), message_of(error), error.code, fields)
         if isinstance(error, NotAuthenticated):  # RFC 6750: say how to authenticate
             given = request.headers.get("Authorization", "").startswith("Bearer ")

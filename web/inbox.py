@@ -19,6 +19,7 @@ from web.auth import login_required
 from web.errors import message_of
 from web.input_guard import page_number
 from web.input_guard import safe_next
+from web.names import names
 from web.services import engine
 
 bp = Blueprint("inbox", __name__)
@@ -39,7 +40,8 @@ def index() -> ResponseReturnValue:
         "inbox/index.html", page=result, search=search, sort=sort,
         notices=service.notifications(g.actor.username),
         startable=service.startable_processes(g.actor.username),
-        extensions=service.extension_requests(g.actor.username) if g.actor.has("city_org") else [])
+        extensions=service.extension_requests(g.actor.username) if g.actor.has("city_org") else [],
+        names=names())
 
 
 @bp.post("/start/<process_id>")
@@ -62,7 +64,8 @@ def notices() -> ResponseReturnValue:
     """Every notice, read and dealt-with ones included, newest first, 50 a page."""
     page = page_number(request.args.get("page"))
     shown = engine().notifications(g.actor.username, unread_only=False, limit=51, offset=(page - 1) * 50)
-    return render_template("inbox/notices.html", notices=shown[:50], page=page, more=len(shown) > 50)
+    return render_template("inbox/notices.html", notices=shown[:50], page=page, more=len(shown) > 50,
+                           names=names())
 
 
 @bp.post("/notifications/read")

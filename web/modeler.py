@@ -28,6 +28,7 @@ from web.auth import restrict
 from web.errors import message_of
 from web.errors import status_of
 from web.formatting import error_message
+from web.names import names
 from web.processes import DRAWING_CSP
 from web.services import engine
 
@@ -70,7 +71,7 @@ def index() -> ResponseReturnValue:
 def versions(process_id: str) -> ResponseReturnValue:
     """Every version of a process: who deployed it, when, why, and the projects running on it."""
     return render_template("admin/versions.html", process_id=process_id,
-                           versions=engine().process_versions(g.actor.username, process_id))
+                           versions=engine().process_versions(g.actor.username, process_id), names=names())
 
 
 @bp.get("/<process_id>/versions/<int:version>.bpmn")
@@ -108,7 +109,7 @@ def version_change_preview(process_id: str, version: int) -> ResponseReturnValue
     """The open projects on other versions: where each stands and what it will do next on ``version``."""
     plans = engine().version_change_preview(g.actor.username, process_id, version)
     return render_template("admin/version_change.html", process_id=process_id, version=version, plans=plans,
-                           refusal_text=refusal_text)
+                           refusal_text=refusal_text, names=names())
 
 
 @bp.post("/<process_id>/versions/<int:version>/move")
@@ -196,14 +197,15 @@ def form_preview() -> Response:
         abort(400)
     schema, problem = engine().check_form(g.actor.username, body["text"])
     if schema is None:
-        return jsonify({"problem": error_message(problem), "html": ""})
+        return jsonify({"problem": error_message(names(), problem), "html": ""})
     fields = build_fields(with_options(schema, lambda _expression: []), {}, [])
-    return jsonify({"problem": None, "html": render_template("admin/_form_preview.html", fields=fields)})
+    html = render_template("admin/_form_preview.html", fields=fields, names=names())
+    return jsonify({"problem": None, "html": html})
 
 
 def problem_json(problem: LintProblem, kinds: dict[str, str]) -> dict[str, Any]:
     return {"file": problem.file, "line": problem.line, "element": problem.element, "code": problem.code,
-            "kind": kinds.get(problem.code, problem.code), "message": error_message(problem)}
+            "kind": kinds.get(problem.code, problem.code), "message": error_message(names(), problem)}
 
 
 def edited() -> tuple[str, str]:

@@ -21,6 +21,7 @@ from forms.fields import build_fields
 from forms.fields import form_errors
 from web.auth import restrict
 from web.errors import message_of
+from web.names import names
 from web.services import engine
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -38,7 +39,7 @@ def render_plan(year: int, form: dict[str, Any], values: dict[str, Any], errors:
                 status: int = 200) -> ResponseReturnValue:
     fields = build_fields(form, values, errors or [])
     return render_template("plans/edit.html", year=year, fields=fields, top_errors=form_errors(errors or [], fields),
-                           error_count=len(errors or [])), status
+                           error_count=len(errors or []), names=names()), status
 
 
 @bp.get("/<int:year>")

@@ -29,8 +29,9 @@ from web.dossier_docx import dossier_docx
 from web.errors import message_of
 from web.exports import ledger_csv
 from web.exports import ledger_workbook
-from web.formatting import unit_name
 from web.input_guard import page_number
+from web.names import names
+from web.names import unit_name
 from web.processes import DRAWING_CSP
 from web.progress_diagram import progress_json
 from web.services import engine
@@ -78,7 +79,7 @@ def ledger() -> ResponseReturnValue:
     query = ledger_query()
     result = engine().ledger(g.actor.username, query)
     kept = kept_filters()
-    return render_template("projects/ledger.html", page=result, query=query, kept=kept)
+    return render_template("projects/ledger.html", page=result, query=query, kept=kept, names=names())
 
 
 @bp.get("/bottlenecks")
@@ -88,13 +89,14 @@ def bottlenecks() -> ResponseReturnValue:
     query = ledger_query()
     found = engine().bottlenecks(g.actor.username, query)
     kept = kept_filters()
+    directory = names()
     chart = {"steps": [[s.key, s.projects, s.overdue] for s in found.by_step],
-             "units": [[unit_name(s.key), s.projects, s.overdue] for s in found.by_unit],
+             "units": [[unit_name(directory, s.key), s.projects, s.overdue] for s in found.by_unit],
              "labels": {"waiting": _("Projects waiting"), "overdue": _("Overdue")}}
     links = {"step": {s.key: ledger_url({**kept, "step": s.key}) for s in found.by_step},
              "unit": {s.key: ledger_url({**kept, "unit": s.key}) for s in found.by_unit}}
     response = Response(render_template("projects/bottlenecks.html", found=found, kept=kept, chart=chart,
-                                        links=links))
+                                        links=links, names=directory))
     response.headers["Content-Security-Policy"] = DRAWING_CSP
     return response
 
@@ -104,7 +106,7 @@ def bottlenecks() -> ResponseReturnValue:
 def matrix() -> ResponseReturnValue:
     """矩阵管理图: the projects the ledger's filters select × the year's milestone nodes."""
     return render_template("projects/matrix.html", page=engine().matrix(g.actor.username, ledger_query()),
-                           kept=kept_filters())
+                           kept=kept_filters(), names=names())
 
 
 @bp.get("/supervision")
@@ -113,7 +115,7 @@ def supervision() -> ResponseReturnValue:
     """督查督办: urged steps still open after the escalation time; units that have not applied."""
     year = request.args.get("year", "")
     found = engine().supervision(g.actor.username, int(year) if year.isdigit() and len(year) == 4 else None)
-    return render_template("projects/supervision.html", found=found)
+    return render_template("projects/supervision.html", found=found, names=names())
 
 
 @bp.get("/<int:instance_id>")
@@ -121,7 +123,7 @@ def supervision() -> ResponseReturnValue:
 def project(instance_id: int) -> ResponseReturnValue:
     """项目档案: where the project stands, who holds it, and its history as the viewer may read it."""
     response = Response(render_template("projects/project.html",
-                                        view=engine().project(g.actor.username, instance_id)))
+                                        view=engine().project(g.actor.username, instance_id), names=names()))
     response.headers["Content-Security-Policy"] = DRAWING_CSP
     return response
 
@@ -132,7 +134,7 @@ def application(instance_id: int) -> ResponseReturnValue:
     """The application (申报书) as filed, laid out to print on A4, for anyone who may see the project."""
     return render_template("projects/application.html", doc=engine().application_document(g.actor.username,
                                                                                              instance_id),
-                           organisation=organisation_name())
+                           organisation=organisation_name(), names=names())
 
 
 @bp.get("/<int:instance_id>/dossier")
@@ -140,7 +142,7 @@ def application(instance_id: int) -> ResponseReturnValue:
 def dossier(instance_id: int) -> ResponseReturnValue:
     """The project dossier laid out for printing on A4: documents filed, matrix, timeline."""
     return render_template("projects/dossier.html", dossier=engine().dossier(g.actor.username, instance_id),
-                           organisation=organisation_name(), today=clock.now())
+                           organisation=organisation_name(), today=clock.now(), names=names())
 
 
 @bp.get("/<int:instance_id>/dossier.docx")
@@ -148,7 +150,8 @@ def dossier(instance_id: int) -> ResponseReturnValue:
 def dossier_docx_file(instance_id: int) -> Response:
     """The project dossier as a Word document."""
     found = engine().dossier(g.actor.username, instance_id)
-    content = dossier_docx(found, organisation_name(), g.actor.display_name or g.actor.username, clock.now())
+    content = dossier_docx(found, names(), organisation_name(), g.actor.display_name or g.actor.username,
+                           clock.now())
     title = found.project.instance.title or found.project.instance.process_name
     return download(content, f"{_('Project dossier')}-{title}.docx",
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -206,8 +209,8 @@ def download(content: bytes, filename: str, mimetype: str) -> Response:
 def ledger_xlsx() -> Response:
     """Every project the filters select, as the Excel 台账."""
     page = engine().ledger(g.actor.username, ledger_query(), everything=True)
-    content = ledger_workbook(page, organisation_name(),
-                              unit_name(g.actor.unit_code))
+    directory = names()
+    content = ledger_workbook(page, directory, organisation_name(), unit_name(directory, g.actor.unit_code))
     return download(content, _("Project ledger") + ".xlsx",
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -217,4 +220,4 @@ def ledger_xlsx() -> Response:
 def ledger_csv_file() -> Response:
     """Every project the filters select, as CSV."""
     page = engine().ledger(g.actor.username, ledger_query(), everything=True)
-    return download(ledger_csv(page), _("Project ledger") + ".csv", "text/csv")
+    return download(ledger_csv(page, names()), _("Project ledger") + ".csv", "text/csv")
