@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from engine.errors import LintProblem
 from engine.linting import lint_paths
 from tests.webhelpers import csrf
 from tests.webhelpers import login
@@ -49,7 +50,7 @@ IN_CHINESE = {"reserved": "保留", "Data stores": "不支持数据存储", "cal
               "plain language": "自然语言", "holds no decision": "没有决策"}
 
 
-def found(problems) -> set[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
+def found(problems: list[LintProblem]) -> set[tuple[str | None, str]]:
     return {(p.element, p.message) for p in problems}
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import case
@@ -119,7 +120,8 @@ def first_actionable_task(session: Session, viewer: Viewer, instance_id: int) ->
     return session.connection().execute(_FIRST_ACTIONABLE, params).scalar()
 
 
-def search_clause(search: str):  # type: ignore[no-untyped-def]
+def search_clause(search: str) -> ColumnElement[bool]:
+    """Projects whose title, or tasks whose name, contain ``search``."""
     pattern = f"%{search}%"
     return or_(ProcessInstance.title.like(pattern), HumanTask.name.like(pattern))
 
