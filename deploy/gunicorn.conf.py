@@ -5,9 +5,16 @@ process, and the engine's caches (parsed diagrams, actors) are shared by a proce
 Everything can be overridden by the environment variables named below.
 """
 
+from __future__ import annotations
+
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 bind = os.environ.get("DANGJIAN_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("WEB_WORKERS", "2"))
@@ -40,7 +47,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def on_starting(server):  # type: ignore[no-untyped-def]
+def on_starting(server: Arbiter) -> None:
     """Create the metrics folder and drop the files of processes that no longer run."""
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     for path in METRICS_DIR.glob("*.db"):
@@ -49,7 +56,7 @@ def on_starting(server):  # type: ignore[no-untyped-def]
             path.unlink(missing_ok=True)
 
 
-def child_exit(server, worker):  # type: ignore[no-untyped-def]
+def child_exit(server: Arbiter, worker: Worker) -> None:
     """A gunicorn worker ended: its live gauges no longer count."""
     from prometheus_client import multiprocess
 

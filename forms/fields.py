@@ -54,7 +54,7 @@ def _choices(schema: dict[str, Any]) -> list[tuple[str, str]]:
 def _widget(schema: dict[str, Any]) -> str:
     declared = schema.get("x-widget")
     if declared:
-        return declared
+        return str(declared)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")

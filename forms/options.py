@@ -147,4 +147,5 @@ def with_options(schema: dict[str, Any], resolve: Resolver) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - a broken expression must not hide the whole form
             return []
 
-    return _resolve(schema, safely)
+    resolved: dict[str, Any] = _resolve(schema, safely)  # a dict maps to a dict
+    return resolved

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -72,30 +73,33 @@ def _path(parts: Any) -> str:
 
 
 def _to_field_errors(error: ValidationError) -> list[FieldError]:
-    keyword = error.validator
+    # jsonschema types these as "unset or value"; an error raised by validation always has them set
+    keyword: str = str(error.validator)
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    instance: Any = error.instance
+    limit: Any = error.validator_value
     path = _path(error.absolute_path)
     if keyword == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         return [FieldError(_path([*error.absolute_path, missing]), "required", MESSAGES["required"])]
     if keyword == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
         return [FieldError(path, "additionalProperties", MESSAGES["additionalProperties"],
                            {"fields": ", ".join(extra)})]
     params: dict[str, Any] = {}
-    if keyword == "type" and error.validator_value in ("integer", "number"):
-        return [FieldError(path, "type", MESSAGES[error.validator_value])]
-    if keyword in ("minItems", "maxItems") and (error.schema.get("items") or {}).get("type") != "object":
+    if keyword == "type" and limit in ("integer", "number"):
+        return [FieldError(path, "type", MESSAGES[limit])]
+    if keyword in ("minItems", "maxItems") and (schema.get("items") or {}).get("type") != "object":
         # a list of choices (checkboxes), not a table: choose, not add rows
         choose = "minChoices" if keyword == "minItems" else "maxChoices"
-        return [FieldError(path, keyword, MESSAGES[choose], {"limit": error.validator_value})]
+        return [FieldError(path, keyword, MESSAGES[choose], {"limit": limit})]
     if keyword == "type":
-        expected = error.validator_value
-        names = expected if isinstance(expected, list) else [expected]
+        names: list[str] = limit if isinstance(limit, list) else [limit]
         params["expected"] = " / ".join(_TYPE_NAMES.get(name, name) for name in names)
     elif keyword == "format":
-        params["format"] = error.validator_value
-    elif isinstance(error.validator_value, int | float):
-        params["limit"] = error.validator_value
+        params["format"] = limit
+    elif isinstance(limit, int | float):
+        params["limit"] = limit
     template = MESSAGES.get(keyword, MESSAGES["unknown"])
     return [FieldError(path, keyword if keyword in MESSAGES else "unknown", template, params)]
 

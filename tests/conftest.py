@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine
@@ -29,6 +30,9 @@ from engine.persistence.db import is_sqlite
 from engine.persistence.schema import all_tables
 from engine.persistence.schema import upgrade
 from party import PARTY
+
+if TYPE_CHECKING:
+    from web.demo_projects import ProjectDriver
 
 ROOT = Path(__file__).resolve().parent.parent
 DIAGRAMS = ROOT / "tests" / "diagrams"
@@ -230,7 +234,7 @@ def party_engine(database_url: str, frozen_clock: None, party_snapshot: PartySna
 
 
 @pytest.fixture
-def party(party_engine: Engine):  # type: ignore[no-untyped-def]
+def party(party_engine: Engine) -> ProjectDriver:
     """A driver of the shipped workflows on the demo organisation, at 2008-03-03."""
     from party.demo.driver import ProjectDriver
 

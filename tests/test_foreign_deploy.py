@@ -5,9 +5,12 @@ modeler); the modeler's check and deploy answer every foreign file with located 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from engine.errors import FileConflict
 from tests.webhelpers import csrf
@@ -63,7 +66,7 @@ def test_the_command_line_asks_for_replace_file(database_url, frozen_clock, monk
     assert replaced.exit_code == 0 and "第 2 版\t新版本" in replaced.output
 
 
-def post_json(client, url: str, body: dict):  # type: ignore[no-untyped-def]
+def post_json(client: FlaskClient, url: str, body: dict[str, Any]) -> TestResponse:
     return client.post(url, json=body, headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from engine.errors import LintProblem
 from engine.runtime.lint import Source
 from engine.runtime.lint import lint
 from engine.runtime.lint import lint_paths
@@ -52,7 +53,7 @@ IN_CHINESE = {"reserved": "保留", "Data stores": "不支持数据存储", "cal
               "plain language": "自然语言", "holds no decision": "没有决策"}
 
 
-def found(problems) -> set[tuple[str | None, str]]:  # type: ignore[no-untyped-def]
+def found(problems: list[LintProblem]) -> set[tuple[str | None, str]]:
     return {(p.element, p.message) for p in problems}
 
 

@@ -9,8 +9,11 @@ import re
 import openpyxl
 import pytest
 
+from engine import Engine
 from engine.persistence.queries import ledger as ledger_queries
+from engine.service.ledger import LedgerPage
 from engine.service.ledger import LedgerQuery
+from engine.service.ledger import LedgerRow
 from engine.service.runs import RunStore
 from party.demo.driver import ProjectDriver
 from tests.webhelpers import login
@@ -22,7 +25,7 @@ DEPARTMENT = "dept1_applicant"
 
 
 @pytest.fixture
-def projects(party_engine):  # type: ignore[no-untyped-def]
+def projects(party_engine: Engine) -> tuple[Engine, dict[str, int]]:
     """Three applications: one at its county leader's, one past the city's review, one withdrawn."""
     party = ProjectDriver(party_engine)
     county = party.apply(COUNTY, "雨城区台账项目")
@@ -34,7 +37,7 @@ def projects(party_engine):  # type: ignore[no-untyped-def]
     return party_engine, {"county": county, "department": department, "withdrawn": withdrawn}
 
 
-def titles(page) -> list[str]:  # type: ignore[no-untyped-def]
+def titles(page: LedgerPage) -> list[str]:
     return [row.title for row in page.rows]
 
 
@@ -140,7 +143,7 @@ def test_excel_ledger_matches_the_database(projects, app, client):
     assert red.endswith("FFC7CE")
 
 
-def ids_of(rows, title: str) -> int:  # type: ignore[no-untyped-def]
+def ids_of(rows: list[LedgerRow], title: str) -> int:
     return next(row.instance_id for row in rows if row.title == title)
 
 

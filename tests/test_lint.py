@@ -129,12 +129,13 @@ def test_missing_and_invalid_forms(tmp_path):
     p.chain("start", "missing", "invalid", "noform", "end")
     found = problems(tmp_path, {"forms.bpmn": p.to_xml(), "invalid.json": json.dumps(invalid)})
     assert {(f.element, f.code) for f in found} == {("missing", "form"), ("invalid", "form"), ("noform", "form")}
+    from engine.service import Directory
     from web import create_app
     from web.formatting import error_message
 
     app = create_app({"SECRET_KEY": "lint", "DATABASE_URL": f"sqlite:///{tmp_path}/web.db"})
     with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):  # as the modeler shows them
-        shown = {f.element: error_message(f) for f in found}
+        shown = {f.element: error_message(Directory(people={}, units={}), f) for f in found}
     assert shown["missing"] == "未找到表单文件“nowhere.json”"
     assert shown["invalid"].startswith("表单文件“invalid.json”：不是有效的 JSON Schema（位置 properties/x/type）")
     assert shown["noform"] == "用户任务没有 formJsonSchemaFilename 属性"

@@ -8,6 +8,7 @@ import io
 import docx
 import pytest
 
+from engine import Engine
 from engine.service import reminders
 from engine.service.ledger import LedgerQuery
 from engine.service.runs import RunStore
@@ -19,7 +20,7 @@ APPLICANT = "county1_applicant"
 
 
 @pytest.fixture
-def implementing(party_engine):  # type: ignore[no-untyped-def]
+def implementing(party_engine: Engine) -> tuple[Engine, int]:
     """A key project approved on 10 April 2008, its Q1 report and early acceptance done, seen on 5 August."""
     party = ProjectDriver(party_engine)
     instance_id = party.apply(APPLICANT, "矩阵管理项目")

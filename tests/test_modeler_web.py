@@ -3,6 +3,11 @@ roll back, check and deploy from the modeler; nobody else reaches them."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
 from tests.test_versions import ORPHAN_TASK
 from tests.test_versions import renamed_review
 from tests.webhelpers import csrf
@@ -11,7 +16,7 @@ from tests.webhelpers import post
 from tests.webhelpers import text
 
 
-def post_json(client, url: str, body: dict):  # type: ignore[no-untyped-def]
+def post_json(client: FlaskClient, url: str, body: dict[str, Any]) -> TestResponse:
     return client.post(url, json=body, headers={"X-CSRFToken": csrf(client, "/admin/processes/")})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine import Engine
 from engine.errors import NotAllowed
 from engine.errors import NotFound
 from engine.service.runs import RunStore
@@ -14,7 +15,7 @@ COUNTY = "county1_applicant"
 
 
 @pytest.fixture
-def waiting(party_engine):  # type: ignore[no-untyped-def]
+def waiting(party_engine: Engine) -> tuple[Engine, int]:
     """A key project waiting at its county leader's approval, overdue by 10 April 2008."""
     party = ProjectDriver(party_engine)
     instance_id = party.apply(COUNTY, "生命周期项目")

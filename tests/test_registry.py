@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_long_loop_does_not_silently_complete(deployed):
     assert deployed.instance("admin", instance_id).status == "completed"
 
 
-def edited_copy(tmp_path, name: str, new_step_name: str):  # type: ignore[no-untyped-def]
+def edited_copy(tmp_path: Path, name: str, new_step_name: str) -> Path:
     """A copy of the test diagrams whose child step is renamed."""
     folder = tmp_path / name
     shutil.copytree(DIAGRAMS, folder)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from engine import Engine
 from engine.errors import InvalidInput
 from engine.errors import InvalidState
 from engine.errors import NotAllowed
+from engine.service.versions import ModelFile
 from party.demo.driver import ProjectDriver
 
 APPLICANT = "county1_applicant"
@@ -40,7 +42,7 @@ def leader_step_as_manual_task(xml: str) -> str:
 
 
 @pytest.fixture
-def two_versions(party_engine):  # type: ignore[no-untyped-def]
+def two_versions(party_engine: Engine) -> tuple[ProjectDriver, int, ModelFile]:
     """A key project waiting at its leader's approval on version 1; version 2 adds 立项材料归档."""
     party = ProjectDriver(party_engine)
     running = party.apply(APPLICANT, "迁移前的项目")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from babel.messages.pofile import write_po
@@ -56,7 +57,8 @@ def engine_messages() -> set[str]:
                 texts = [_literal(arg) for arg in node.args] + [
                     _literal(kw.value) for kw in node.keywords if kw.arg in ("template", "reason")]
                 found.update(t for t in texts if t and (" " in t or "%(" in t) and t[0].isupper())
-                found.update(_literal(kw.value) for kw in node.keywords if kw.arg == "what" and _literal(kw.value))
+                whats = [_literal(kw.value) for kw in node.keywords if kw.arg == "what"]
+                found.update(what for what in whats if what)
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "phrase" and node.args:
                 found.add(_literal(node.args[0]) or "")
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "found":  # lint problems
@@ -73,15 +75,15 @@ def all_messages() -> set[str]:
     return web_messages() | engine_messages()
 
 
-def load_catalog():  # type: ignore[no-untyped-def]
+def load_catalog() -> Catalog:
     with CATALOG.open("rb") as handle:
         return read_po(handle, locale="zh")
 
 
-def missing(catalog=None) -> list[str]:  # type: ignore[no-untyped-def]
+def missing(catalog: Catalog | None = None) -> list[str]:
     """Messages without a Chinese translation."""
     catalog = catalog or load_catalog()
-    return sorted(m for m in all_messages() if not (catalog.get(m) and catalog.get(m).string))
+    return sorted(m for m in all_messages() if not ((message := catalog.get(m)) and message.string))
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import EngineError
@@ -24,13 +25,13 @@ restrict(bp, "admin")
 
 
 @bp.get("/users")
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     return render_template("admin/users.html", users=engine().users(g.actor.username), units=engine().units(),
                            roles=ROLES, form={}, selected_roles=[])
 
 
 @bp.post("/users")
-def create_user():  # type: ignore[no-untyped-def]
+def create_user() -> ResponseReturnValue:
     form = request.form
     try:
         info, generated = engine().add_user(form.get("username", "").strip(), form.get("unit", ""),
@@ -47,12 +48,12 @@ def create_user():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/users/<username>")
-def edit_user(username: str):  # type: ignore[no-untyped-def]
+def edit_user(username: str) -> ResponseReturnValue:
     return render_template("admin/user.html", user=engine().user(username), units=engine().units(), roles=ROLES)
 
 
 @bp.post("/users/<username>")
-def update_user(username: str):  # type: ignore[no-untyped-def]
+def update_user(username: str) -> ResponseReturnValue:
     form = request.form
     try:
         engine().update_user(g.actor.username, username, form.get("display_name", ""), form.get("unit", ""),
@@ -65,14 +66,14 @@ def update_user(username: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/users/<username>/password")
-def reset_password(username: str):  # type: ignore[no-untyped-def]
+def reset_password(username: str) -> ResponseReturnValue:
     password = engine().reset_password(g.actor.username, username)
     flash(_("New password for %(user)s (shown once): %(password)s", user=username, password=password), "info")
     return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<username>/active")
-def set_active(username: str):  # type: ignore[no-untyped-def]
+def set_active(username: str) -> ResponseReturnValue:
     active = request.form.get("active") == "1"
     engine().set_active(g.actor.username, username, active)
     flash(_("User %(user)s reactivated.", user=username) if active else

@@ -14,11 +14,12 @@ from flask import Blueprint
 from flask import g
 from flask import jsonify
 from flask import request
+from flask.typing import ResponseReturnValue
 
 from engine.errors import InvalidSubmission
 from engine.errors import NotAuthenticated
-from engine.service.tasks import TABS
-from engine.service.tasks import TaskRow
+from engine.service import TABS
+from engine.service import TaskRow
 from web.input_guard import page_number
 from web.openapi import OPENAPI
 from web.services import engine
@@ -44,7 +45,7 @@ def _row(row: TaskRow) -> dict[str, Any]:
 
 
 @bp.before_request
-def authenticate():  # type: ignore[no-untyped-def]
+def authenticate() -> None:
     if request.endpoint == "api.openapi":
         return None
     header = request.headers.get("Authorization", "")
@@ -66,12 +67,12 @@ def idempotency_key() -> str | None:
 
 
 @bp.get("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     return jsonify(OPENAPI)
 
 
 @bp.get("/tasks")
-def list_tasks():  # type: ignore[no-untyped-def]
+def list_tasks() -> ResponseReturnValue:
     tab = request.args.get("tab", "mine")
     if tab not in TABS:
         tab = "mine"
@@ -83,7 +84,7 @@ def list_tasks():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/tasks/<int:task_id>")
-def get_task(task_id: int):  # type: ignore[no-untyped-def]
+def get_task(task_id: int) -> ResponseReturnValue:
     detail = engine().task(g.api_actor.username, task_id)
     return jsonify({"task": _row(detail.row), "process_name": detail.process_name,
                     "instructions": detail.documentation, "form": detail.form, "values": _plain(detail.values),
@@ -93,7 +94,7 @@ def get_task(task_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/tasks/<int:task_id>/complete")
-def complete(task_id: int):  # type: ignore[no-untyped-def]
+def complete(task_id: int) -> ResponseReturnValue:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise InvalidSubmission([])
@@ -103,18 +104,18 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/tasks/<int:task_id>/claim")
-def claim(task_id: int):  # type: ignore[no-untyped-def]
+def claim(task_id: int) -> ResponseReturnValue:
     engine().claim(g.api_actor.username, task_id, idempotency_key=idempotency_key())
     return "", 204
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
-def unclaim(task_id: int):  # type: ignore[no-untyped-def]
+def unclaim(task_id: int) -> ResponseReturnValue:
     engine().unclaim(g.api_actor.username, task_id, idempotency_key=idempotency_key())
     return "", 204
 
 
 @bp.post("/processes/<process_id>/start")
-def start(process_id: str):  # type: ignore[no-untyped-def]
+def start(process_id: str) -> ResponseReturnValue:
     started = engine().launch(process_id, g.api_actor.username, {}, idempotency_key=idempotency_key())
     return jsonify({"instance_id": started.instance_id, "task_id": started.task_id}), 201

@@ -15,13 +15,14 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import EngineError
 from engine.errors import NotAllowed
-from engine.service.signin import FIRST_WAIT
-from engine.service.signin import FREE_FAILURES
-from engine.service.signin import LONGEST_WAIT
+from engine.service import FIRST_WAIT
+from engine.service import FREE_FAILURES
+from engine.service import LONGEST_WAIT
 from web.errors import message_of
 from web.i18n import LOCALES
 from web.input_guard import safe_next
@@ -68,7 +69,7 @@ def restrict(blueprint: Blueprint, *roles: str) -> None:
 
     @blueprint.before_request
     @login_required
-    def only_roles():  # type: ignore[no-untyped-def]
+    def only_roles() -> None:
         if not g.actor.has(*roles):
             abort(403)
         return None
@@ -79,7 +80,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Sign in; repeated failures lock the account for a while (the engine counts them)."""
     if request.method == "POST":
         username = request.form.get("username", "").strip()
@@ -101,7 +102,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """Sign out: this and every other session of the user end (a copied cookie stops working)."""
     if g.actor is not None:
         engine().end_sessions(g.actor.username)
@@ -115,7 +116,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def password():  # type: ignore[no-untyped-def]
+def password() -> ResponseReturnValue:
     if request.method == "POST":
         new = request.form.get("new", "")
         if new != request.form.get("confirm", ""):
@@ -132,7 +133,7 @@ def password():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/language")
-def language():  # type: ignore[no-untyped-def]
+def language() -> ResponseReturnValue:
     """Switch the interface language; remembered in the session and on the user."""
     chosen = request.form.get("lang", "")
     if chosen in LOCALES:
@@ -144,7 +145,7 @@ def language():  # type: ignore[no-untyped-def]
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():  # type: ignore[no-untyped-def]
+def tokens() -> ResponseReturnValue:
     """The signed-in user's API tokens; a new one is shown once."""
     issued = None
     if request.method == "POST":
@@ -162,7 +163,7 @@ def tokens():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: int) -> ResponseReturnValue:
     engine().revoke_api_token(g.actor.username, token_id)
     flash(_("The token has been revoked."), "success")
     return redirect(url_for("auth.tokens"))

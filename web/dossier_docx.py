@@ -15,19 +15,20 @@ from docx.shared import Mm
 from docx.shared import Pt
 from flask_babel import gettext as _
 
-from engine.service.ledger import Dossier
+from engine.service import Directory
+from engine.service import Dossier
 from web.formatting import event_note
 from web.formatting import event_what
 from web.formatting import fmt_date
 from web.formatting import fmt_datetime
-from web.formatting import person_name
 from web.formatting import shown
-from web.formatting import unit_name
+from web.names import person_name
+from web.names import unit_name
 
 FONT = "SimSun"  # 宋体, the usual body face of official documents
 
 
-def _text(value: Any) -> str:
+def _text(names: Directory, value: Any) -> str:
     """A submitted value as one line of text (lists joined, rows as label：value pairs)."""
     if value is True:
         return _("Yes")
@@ -37,11 +38,11 @@ def _text(value: Any) -> str:
         parts = []
         for item in value:
             if isinstance(item, list | tuple) and all(isinstance(pair, tuple) and len(pair) == 2 for pair in item):
-                parts.append("；".join(f"{label}：{_text(shown(v))}" for label, v in item))
+                parts.append("；".join(f"{label}：{_text(names, shown(names, v))}" for label, v in item))
             else:
-                parts.append(_text(shown(item)))
+                parts.append(_text(names, shown(names, item)))
         return "\n".join(parts)
-    return str(shown(value))
+    return str(shown(names, value))
 
 
 def _table(document: Any, header: list[str] | None, rows: Iterable[list[str]]) -> None:
@@ -62,7 +63,7 @@ def _fields(document: Any, pairs: list[tuple[str, str]]) -> None:
     _table(document, None, [[label, value] for label, value in pairs] or [["—", "—"]])
 
 
-def dossier_docx(dossier: Dossier, organisation: str, printed_by: str, today: Any) -> bytes:
+def dossier_docx(dossier: Dossier, names: Directory, organisation: str, printed_by: str, today: Any) -> bytes:
     """The dossier as .docx bytes: A4 portrait, the organisation's name on top, then the project,
     the documents filed, the quality matrix and the timeline (without what the viewer may not read)."""
     view = dossier.project
@@ -80,15 +81,16 @@ def dossier_docx(dossier: Dossier, organisation: str, printed_by: str, today: An
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_heading(f"{_('Project dossier')}：{project.title or project.process_name}", level=0)
     _fields(document, [
-        (_("Unit"), unit_name(project.unit_code)), (_("Kind"), project.process_name),
-        (_("Responsible person"), person_name(view.responsible) if view.responsible else "—"),
+        (_("Unit"), unit_name(names, project.unit_code)), (_("Kind"), project.process_name),
+        (_("Responsible person"), person_name(names, view.responsible) if view.responsible else "—"),
         (_("Stage"), str(project.business.get("status_text") or "—")), (_("Started"), fmt_date(project.started_at)),
         (_("Printed on"), f"{fmt_date(today)} · {printed_by}")])
 
     document.add_heading(_("Documents filed"), level=1)
     for step in dossier.submissions:
-        document.add_heading(f"{step.step_name or ''}（{person_name(step.actor)}，{fmt_datetime(step.at)}）", level=2)
-        _fields(document, [(label, _text(value)) for label, value in step.shown])
+        who = person_name(names, step.actor)
+        document.add_heading(f"{step.step_name or ''}（{who}，{fmt_datetime(step.at)}）", level=2)
+        _fields(document, [(label, _text(names, value)) for label, value in step.shown])
 
     matrix = view.matrix
     if matrix.nodes:
@@ -105,7 +107,7 @@ def dossier_docx(dossier: Dossier, organisation: str, printed_by: str, today: An
 
     document.add_heading(_("Timeline"), level=1)
     _table(document, [_("When"), _("Who"), _("What"), _("Opinion or reason")],
-           [[fmt_datetime(e.at), person_name(e.actor), event_what(e), event_note(e)]
+           [[fmt_datetime(e.at), person_name(names, e.actor), event_what(e), event_note(names, e)]
             for e in project.events if not e.withheld and e.kind not in ("timer_fired", "milestone")])
     out = io.BytesIO()
     document.save(out)

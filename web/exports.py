@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from typing import cast
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -17,42 +18,47 @@ from openpyxl.styles import Font
 from openpyxl.styles import PatternFill
 from openpyxl.styles import Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from engine import clock
-from engine.service.ledger import LedgerPage
-from engine.service.ledger import LedgerRow
+from engine.service import Directory
+from engine.service import LedgerPage
+from engine.service import LedgerRow
 from web.formatting import due_light
 from web.formatting import fmt_date
 from web.formatting import held_by
-from web.formatting import unit_name
+from web.names import unit_name
 from web.spreadsheet import FORMULA_STARTS
+from web.spreadsheet import CellValue
 from web.spreadsheet import append_row
 from web.spreadsheet import put
 
 FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
 
 
-def holders(row: LedgerRow) -> str:
-    return "；".join(held_by(step) for step in row.steps)
+def holders(names: Directory, row: LedgerRow) -> str:
+    """Who holds the project's open steps, by name."""
+    return "；".join(held_by(names, step) for step in row.steps)
 
 
 def light_of(row: LedgerRow) -> str:
     return due_light(row.due_at) if row.steps else ""
 
 
-def columns(page: LedgerPage) -> list[tuple[str, str, Callable[[LedgerRow], object], int]]:
+def columns(page: LedgerPage, names: Directory) -> list[tuple[str, str, Callable[[LedgerRow], CellValue], int]]:
     """(group, header, value, width) of every column, in order."""
     lights = {"green": _("On time"), "yellow": _("Due within 3 days"), "red": _("Overdue"), "": ""}
     basics, progress = _("Project information"), _("Progress")
     return [
         (basics, _("Project"), lambda r: r.title, 36),
-        (basics, _("Unit"), lambda r: unit_name(r.unit_code), 22),
+        (basics, _("Unit"), lambda r: unit_name(names, r.unit_code), 22),
         (basics, _("Sector"), lambda r: page.sectors.get(r.sector or "", r.sector or ""), 22),
         (basics, _("Kind"), lambda r: r.process_name, 20),
         (basics, _("Grade"), lambda r: r.grade or "", 10),
         (progress, _("Stage"), lambda r: r.stage, 18),
         (progress, _("Current step"), lambda r: "；".join(step.name for step in r.steps), 24),
-        (progress, _("Held by"), holders, 30),
+        (progress, _("Held by"), lambda r: holders(names, r), 30),
         (progress, _("Waiting since"), lambda r: fmt_date(r.waiting_since), 16),
         (progress, _("Due"), lambda r: fmt_date(r.due_at), 16),
         (progress, _("Days overdue"), lambda r: r.days_overdue or "", 10),
@@ -61,12 +67,12 @@ def columns(page: LedgerPage) -> list[tuple[str, str, Callable[[LedgerRow], obje
     ]
 
 
-def ledger_workbook(page: LedgerPage, organisation: str, unit: str) -> bytes:
+def ledger_workbook(page: LedgerPage, names: Directory, organisation: str, unit: str) -> bytes:
     """The ledger as an .xlsx: title, 填报单位 and date rows, two-level headers, one row per project,
     lights as fills, frozen headers, A4 landscape."""
-    cols = columns(page)
+    cols = columns(page, names)
     book = Workbook()
-    sheet = book.active
+    sheet = cast(Worksheet, book.active)  # a new workbook's one sheet, never a chart sheet
     sheet.title = _("Project ledger")
     last = get_column_letter(len(cols))
     thin = Side(style="thin", color="999999")
@@ -109,7 +115,7 @@ def ledger_workbook(page: LedgerPage, organisation: str, unit: str) -> bytes:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -121,9 +127,9 @@ def neutralised(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def ledger_csv(page: LedgerPage) -> bytes:
+def ledger_csv(page: LedgerPage, names: Directory) -> bytes:
     """The ledger as UTF-8 CSV (with a byte-order mark, so that Excel reads the Chinese)."""
-    cols = columns(page)
+    cols = columns(page, names)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([header for _group, header, _value, _width in cols])

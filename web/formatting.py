@@ -1,27 +1,40 @@
-"""Template filters: dates as 2008年3月1日, due lights, Markdown instructions made safe."""
+"""Template filters: dates as 2008年3月1日, due lights, Markdown instructions made safe, and people and
+units by name from the names the view passed (see :mod:`web.names`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from functools import wraps
 from typing import Any
+from typing import Concatenate
+from typing import ParamSpec
+from typing import TypeVar
 
 import markdown
 import nh3
 from babel.dates import format_date
 from babel.dates import format_datetime
 from flask import Flask
-from flask import current_app
 from flask import g
 from flask_babel import get_locale
 from flask_babel import gettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from engine import clock
 from engine.clock import BUSINESS_TZ
 from engine.roles import role_named
+from engine.service import Directory
+from web.names import person
+from web.names import person_name
+from web.names import unit_name
 
+P = ParamSpec("P")
+R = TypeVar("R")
 SOON = timedelta(days=3)
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4",
                 "table", "thead", "tbody", "tr", "th", "td"}
@@ -97,37 +110,6 @@ def file_size(size: int | None) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def _directory() -> Any:
-    """Names of people and units, fetched once per request (the engine keeps them a few seconds)."""
-    directory = g.get("_directory")
-    if directory is None:
-        directory = g._directory = current_app.extensions["engine"].directory()
-    return directory
-
-
-def person(username: str | None) -> str:
-    """王芳（雨城区委组织部） for ``wangfang``; the name itself when nobody has it (系统, a removed user)."""
-    if not username:
-        return ""
-    found = _directory().people.get(username)
-    if found is None:
-        return gettext("System") if username == "system" else username
-    name, unit = found
-    return f"{name}（{unit}）" if unit else name
-
-
-def person_name(username: str | None) -> str:
-    """The display name alone (where the unit is obvious)."""
-    if not username:
-        return ""
-    found = _directory().people.get(username)
-    return found[0] if found else (gettext("System") if username == "system" else username)
-
-
-def unit_name(code: str | None) -> str:
-    return _directory().units.get(code or "", code or "")
-
-
 def role_title(code: str | None) -> str:
     """市委组织部 for ``city_org`` (in the reader's language); the code itself when no role has it."""
     role = role_named(code)
@@ -136,12 +118,12 @@ def role_title(code: str | None) -> str:
     return role.title_zh if _locale().startswith("zh") else role.title_en
 
 
-def held_by(step: Any) -> str:
+def held_by(names: Directory, step: Any) -> str:
     """Who holds an open step (anything with ``holder``, ``role``, ``scope_unit``): the person, or the
     role and unit that may take it (分管领导（雨城区）)."""
     if step.holder:
-        return person(step.holder)
-    return role_title(step.role) + (f"（{unit_name(step.scope_unit)}）" if step.scope_unit else "")
+        return person(names, step.holder)
+    return role_title(step.role) + (f"（{unit_name(names, step.scope_unit)}）" if step.scope_unit else "")
 
 
 def event_label(kind: str) -> str:
@@ -166,15 +148,15 @@ def event_what(event: Any) -> str:
     return event_label(event.kind) + (f"：{event.step_name}" if event.step_name else "")
 
 
-def event_note(event: Any) -> str:
+def event_note(names: Directory, event: Any) -> str:
     """The 意见或理由 of a timeline event as people read it: for a 催办 or 督办 whom it was sent to
     (by name), for a reassignment from whom to whom and why, else the reason or the opinion given."""
     if event.kind in ("overdue", "escalated"):
-        names = [person(username) for username in (event.reason or "").split(", ") if username]
-        return gettext("Sent to") + "：" + "、".join(names) if names else ""  # none: not the reader's to know
+        sent_to = [person(names, username) for username in (event.reason or "").split(", ") if username]
+        return gettext("Sent to") + "：" + "、".join(sent_to) if sent_to else ""  # none: not the reader's to know
     data = event.data if isinstance(event.data, dict) else {}
     if event.kind == "reassigned" and data:
-        return f"{person(data.get('from')) or '—'} → {person(data.get('to'))}：{event.reason or ''}"
+        return f"{person(names, data.get('from')) or '—'} → {person(names, data.get('to'))}：{event.reason or ''}"
     if event.kind == "milestone":
         return ""
     return str(event.reason or data.get("opinion") or "")
@@ -184,7 +166,7 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
-def shown(value: Any) -> Any:
+def shown(names: Directory, value: Any) -> Any:
     """A stored value as a person reads it: dates as 2008年3月1日, user names and unit codes as names."""
     if isinstance(value, datetime):
         return fmt_datetime(value)
@@ -198,11 +180,10 @@ def shown(value: Any) -> Any:
                 return fmt_datetime(datetime.fromisoformat(value))
             except ValueError:
                 return value
-        directory = _directory()
-        if value in directory.people:
-            return person(value)
-        if value in directory.units:
-            return directory.units[value]
+        if value in names.people:
+            return person(names, value)
+        if value in names.units:
+            return names.units[value]
     return value
 
 
@@ -245,7 +226,7 @@ def code_error(text: str) -> str:
     return "；".join(parts)
 
 
-def error_message(error: Any) -> str:
+def error_message(names: Directory, error: Any) -> str:
     """A field error (or any engine error) in the current language; word parameters translated too,
     people named, moments written as people read them."""
     if not error.params:
@@ -253,11 +234,11 @@ def error_message(error: Any) -> str:
     params = {}
     for key, value in error.params.items():
         if key in ("by", "user"):
-            params[key] = person(value)
+            params[key] = person(names, value)
         elif isinstance(value, datetime):
             params[key] = fmt_datetime(value)
         elif hasattr(value, "template") and hasattr(value, "params"):  # a nested error, in its words
-            params[key] = error_message(value)
+            params[key] = error_message(names, value)
         elif key == "error" and isinstance(value, str) and ("Line " in value or "SyntaxError" in value):
             params[key] = code_error(value)
         else:
@@ -273,10 +254,35 @@ def project_title(title: str | None, kind: str | None = None) -> str:
     return f"{kind}{untitled}" if kind else untitled
 
 
+def names_in(context: Context) -> Directory:
+    """The names the view passed to its template (``names=names()``).
+
+    Raises:
+        LookupError: the page shows people or units but its view passed no names.
+    """
+    names = context.get("names")
+    if not isinstance(names, Directory):
+        raise LookupError(f"{context.name} shows names, but its view passed none (names=names())")
+    return names
+
+
+def with_names(function: Callable[Concatenate[Directory, P], R]) -> Callable[Concatenate[Context, P], R]:
+    """``function`` as a template filter: its names come from the template, which had them from the view."""
+
+    @pass_context
+    @wraps(function)
+    def template_filter(context: Context, *args: P.args, **kwargs: P.kwargs) -> R:
+        return function(names_in(context), *args, **kwargs)
+
+    return template_filter
+
+
 def init_app(app: Flask) -> None:
+    """Register the filters (``{{ due|date }}``, ``{{ username|person }}`` …) and ``errmsg``."""
     app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, due_light=due_light, task_light=task_light,
-                                 event_note=event_note, markdown=safe_markdown, project_title=project_title,
-                                 filesize=file_size, person=person, person_name=person_name, unit=unit_name,
-                                 role=role_title, held_by=held_by, shown=shown,
-                                 event_what=event_what)
-    app.jinja_env.globals["errmsg"] = error_message
+                                 markdown=safe_markdown, project_title=project_title, filesize=file_size,
+                                 role=role_title, event_what=event_what)
+    app.jinja_env.filters.update(event_note=with_names(event_note), person=with_names(person),
+                                 person_name=with_names(person_name), unit=with_names(unit_name),
+                                 held_by=with_names(held_by), shown=with_names(shown))
+    app.jinja_env.globals["errmsg"] = with_names(error_message)

@@ -34,11 +34,12 @@ _CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class RefusedJSON(BadRequest):
-    """A JSON body that parses but may not be kept: ``code`` is 'surrogate', 'non_finite' or 'too_deep'."""
+    """A JSON body that parses but may not be kept: ``reason`` is 'surrogate', 'non_finite' or 'too_deep'
+    (``code`` stays the HTTP status, 400, as for every HTTP exception)."""
 
-    def __init__(self, code: str) -> None:
-        self.code = code
-        super().__init__(f"unacceptable JSON: {code}")
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"unacceptable JSON: {reason}")
 
 
 class JSONTooLarge(RequestEntityTooLarge):

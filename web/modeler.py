@@ -15,6 +15,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import EngineError
@@ -27,6 +28,7 @@ from web.auth import restrict
 from web.errors import message_of
 from web.errors import status_of
 from web.formatting import error_message
+from web.names import names
 from web.processes import DRAWING_CSP
 from web.services import engine
 
@@ -61,15 +63,15 @@ def drawing(html: str) -> Response:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("admin/processes.html", processes=engine().processes(g.actor.username))
 
 
 @bp.get("/<process_id>/versions")
-def versions(process_id: str):  # type: ignore[no-untyped-def]
+def versions(process_id: str) -> ResponseReturnValue:
     """Every version of a process: who deployed it, when, why, and the projects running on it."""
     return render_template("admin/versions.html", process_id=process_id,
-                           versions=engine().process_versions(g.actor.username, process_id))
+                           versions=engine().process_versions(g.actor.username, process_id), names=names())
 
 
 @bp.get("/<process_id>/versions/<int:version>.bpmn")
@@ -81,7 +83,7 @@ def download(process_id: str, version: int) -> Response:
 
 
 @bp.post("/<process_id>/versions/<int:version>/current")
-def make_current(process_id: str, version: int):  # type: ignore[no-untyped-def]
+def make_current(process_id: str, version: int) -> ResponseReturnValue:
     """Roll back (or forward): new projects start on this version; running ones stay on theirs."""
     try:
         engine().make_version_current(g.actor.username, process_id, version)
@@ -103,15 +105,15 @@ def refusal_text(reason: str, subject: str) -> str:
 
 
 @bp.get("/<process_id>/versions/<int:version>/move")
-def version_change_preview(process_id: str, version: int):  # type: ignore[no-untyped-def]
+def version_change_preview(process_id: str, version: int) -> ResponseReturnValue:
     """The open projects on other versions: where each stands and what it will do next on ``version``."""
     plans = engine().version_change_preview(g.actor.username, process_id, version)
     return render_template("admin/version_change.html", process_id=process_id, version=version, plans=plans,
-                           refusal_text=refusal_text)
+                           refusal_text=refusal_text, names=names())
 
 
 @bp.post("/<process_id>/versions/<int:version>/move")
-def migrate(process_id: str, version: int):  # type: ignore[no-untyped-def]
+def migrate(process_id: str, version: int) -> ResponseReturnValue:
     """Move the selected projects onto ``version``; those that cannot move are listed with the reason."""
     ids = [int(value) for value in request.form.getlist("instance") if value.isdigit()][:1000]
     try:
@@ -128,7 +130,7 @@ def migrate(process_id: str, version: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/instances/<int:instance_id>/revert-version-change")
-def revert_version_change(instance_id: int):  # type: ignore[no-untyped-def]
+def revert_version_change(instance_id: int) -> ResponseReturnValue:
     """Put a migrated project back on its previous version while nothing has run on the new one."""
     try:
         engine().revert_version_change(g.actor.username, instance_id, request.form.get("reason"))
@@ -140,7 +142,7 @@ def revert_version_change(instance_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/<process_id>/diff")
-def diff(process_id: str):  # type: ignore[no-untyped-def]
+def diff(process_id: str) -> ResponseReturnValue:
     """What changed between two versions, as a list and on the two diagrams in colour."""
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
     if old is None or new is None:
@@ -153,14 +155,14 @@ def diff(process_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/<process_id>/modeler")
-def edit(process_id: str):  # type: ignore[no-untyped-def]
+def edit(process_id: str) -> ResponseReturnValue:
     """The modeler on a version of a process (default: the current one)."""
     file = engine().model_file(g.actor.username, process_id, request.args.get("version", type=int))
     return drawing(render_template("admin/modeler.html", file=file, xml=file.xml))
 
 
 @bp.get("/new")
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     return drawing(render_template("admin/modeler.html", file=None, xml=NEW_DIAGRAM))
 
 
@@ -175,13 +177,13 @@ def lint_kinds() -> dict[str, str]:
 
 
 @bp.get("/forms/")
-def forms_index():  # type: ignore[no-untyped-def]
+def forms_index() -> ResponseReturnValue:
     """The forms the current versions use, and which processes use each."""
     return render_template("admin/forms.html", forms=engine().form_files(g.actor.username))
 
 
 @bp.get("/forms/<name>")
-def form_editor(name: str):  # type: ignore[no-untyped-def]
+def form_editor(name: str) -> ResponseReturnValue:
     """The form editor: the JSON Schema with highlighting and checks, and a live preview."""
     return drawing(render_template("admin/form_editor.html", name=name,
                                    text=engine().form_text(g.actor.username, name)))
@@ -195,14 +197,15 @@ def form_preview() -> Response:
         abort(400)
     schema, problem = engine().check_form(g.actor.username, body["text"])
     if schema is None:
-        return jsonify({"problem": error_message(problem), "html": ""})
+        return jsonify({"problem": error_message(names(), problem), "html": ""})
     fields = build_fields(with_options(schema, lambda _expression: []), {}, [])
-    return jsonify({"problem": None, "html": render_template("admin/_form_preview.html", fields=fields)})
+    html = render_template("admin/_form_preview.html", fields=fields, names=names())
+    return jsonify({"problem": None, "html": html})
 
 
 def problem_json(problem: LintProblem, kinds: dict[str, str]) -> dict[str, Any]:
     return {"file": problem.file, "line": problem.line, "element": problem.element, "code": problem.code,
-            "kind": kinds.get(problem.code, problem.code), "message": error_message(problem)}
+            "kind": kinds.get(problem.code, problem.code), "message": error_message(names(), problem)}
 
 
 def edited() -> tuple[str, str]:

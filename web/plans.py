@@ -11,6 +11,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import EngineError
@@ -20,6 +21,7 @@ from forms.fields import build_fields
 from forms.fields import form_errors
 from web.auth import restrict
 from web.errors import message_of
+from web.names import names
 from web.services import engine
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -29,25 +31,25 @@ restrict(bp, "city_org", "admin")
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("plans/index.html", years=engine().plan_years(g.actor.username))
 
 
 def render_plan(year: int, form: dict[str, Any], values: dict[str, Any], errors: list | None = None,
-                status: int = 200):  # type: ignore[no-untyped-def]
+                status: int = 200) -> ResponseReturnValue:
     fields = build_fields(form, values, errors or [])
     return render_template("plans/edit.html", year=year, fields=fields, top_errors=form_errors(errors or [], fields),
-                           error_count=len(errors or [])), status
+                           error_count=len(errors or []), names=names()), status
 
 
 @bp.get("/<int:year>")
-def edit(year: int):  # type: ignore[no-untyped-def]
+def edit(year: int) -> ResponseReturnValue:
     form, values = engine().plan_form(g.actor.username, year)
     return render_plan(year, form, values)
 
 
 @bp.post("/<int:year>")
-def save(year: int):  # type: ignore[no-untyped-def]
+def save(year: int) -> ResponseReturnValue:
     """Save the plan; with problems, the form comes back with everything typed in and the messages."""
     form, _values = engine().plan_form(g.actor.username, year)
     values = coerce_form(form, request.form.getlist, request.form.keys())
@@ -61,7 +63,7 @@ def save(year: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/<int:year>/copy")
-def copy(year: int):  # type: ignore[no-untyped-def]
+def copy(year: int) -> ResponseReturnValue:
     """Set up another year as a copy of this one, dates moved to that year."""
     target = request.form.get("target", "")
     try:

@@ -6,6 +6,7 @@ from flask import Blueprint
 from flask import Response
 from flask import g
 from flask import render_template
+from flask.typing import ResponseReturnValue
 
 from web.auth import login_required
 from web.services import engine
@@ -19,13 +20,13 @@ DRAWING_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsa
 
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("processes/index.html", processes=engine().processes(g.actor.username))
 
 
 @bp.get("/<process_id>/diagram")
 @login_required
-def diagram(process_id: str):  # type: ignore[no-untyped-def]
+def diagram(process_id: str) -> ResponseReturnValue:
     name, version, _xml = engine().diagram(g.actor.username, process_id)
     response = Response(render_template("processes/diagram.html", process_id=process_id, name=name,
                                         version=version))

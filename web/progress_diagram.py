@@ -7,8 +7,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from engine import clock
-from engine.service.progress_diagram import ProgressDiagram
-from engine.service.progress_diagram import StepMark
+from engine.service import ProgressDiagram
+from engine.service import StepMark
 from web.formatting import fmt_date
 
 

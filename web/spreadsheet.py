@@ -10,8 +10,15 @@ and booleans stay what they are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+from typing import TypeAlias
+
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
+
+# What an export writes into a cell (a datetime is a date).
+CellValue: TypeAlias = str | float | date | None
 
 # A spreadsheet reads a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -27,12 +34,12 @@ def as_text(cell: Cell) -> Cell:
     return cell
 
 
-def put(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
+def put(sheet: Worksheet, row: int, column: int, value: CellValue) -> Cell:
     """Write ``value`` into the cell at ``row``, ``column``; user text stays text."""
     return as_text(sheet.cell(row=row, column=column, value=value))
 
 
-def append_row(sheet: Worksheet, values: list[object]) -> list[Cell]:
+def append_row(sheet: Worksheet, values: Sequence[CellValue]) -> list[Cell]:
     """Append ``values`` as the sheet's next row; user text stays text. Returns the row's cells."""
     row = sheet.max_row + 1 if sheet.max_row > 1 or sheet["A1"].value is not None else 1
     return [put(sheet, row, column, value) for column, value in enumerate(values, start=1)]

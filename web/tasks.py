@@ -31,6 +31,7 @@ from forms.fields import form_errors
 from web.auth import login_required
 from web.errors import message_of
 from web.input_guard import safe_next
+from web.names import names
 from web.services import engine
 
 bp = Blueprint("tasks", __name__)
@@ -45,7 +46,7 @@ def render_task(detail: TaskDetail, values: dict[str, Any] | None = None, errors
     fields = build_fields(form, shown, errors)
     return render_template("tasks/task.html", detail=detail, fields=fields, form=form,
                            top_errors=form_errors(errors, fields), error_count=len(errors),
-                           upload_suffix=UPLOAD_SUFFIX), status
+                           upload_suffix=UPLOAD_SUFFIX, names=names()), status
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +76,7 @@ class DeployService(Service):
         resolve = form_resolver(locations, self.settings.forms_dir)
         return self.deploy_sources(sources, resolve, actor, shipped, replace_file=replace_file)
 
-    def deploy_sources(self, sources: list[Source], resolve, actor: str,  # type: ignore[no-untyped-def]
+    def deploy_sources(self, sources: list[Source], resolve: Callable[[str, str], str | None], actor: str,
                        shipped: bool = False, comment: str | None = None,
                        replace_file: bool = False) -> list[Deployed]:
         """Deploy already-read sources; see :meth:`deploy`. Each new version becomes current and

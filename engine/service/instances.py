@@ -31,6 +31,7 @@ from engine.persistence.queries import versions
 from engine.runtime.history import FinishedStep
 from engine.runtime.history import finished_steps
 from engine.runtime.sandbox import evaluate_expression
+from engine.runtime.workflow import ProcessRun
 from engine.service.actors import Actor
 from engine.service.actors import require_role
 from engine.service.base import Service
@@ -340,14 +341,14 @@ class InstanceService(Service):
 
     def resume(self, actor: str, instance_id: int, reason: str | None = None) -> str:
         """Resume a suspended instance, firing any timer that fell due meanwhile."""
-        def action(run):  # type: ignore[no-untyped-def]
+        def action(run: ProcessRun) -> str | None:
             run.advance()
             return None
         return self._admin_change(actor, instance_id, ("suspended",), "resumed", reason, action)
 
     def terminate(self, actor: str, instance_id: int, reason: str | None = None) -> str:
         """End an instance for good; its open tasks are cancelled."""
-        def action(run):  # type: ignore[no-untyped-def]
+        def action(run: ProcessRun) -> str | None:
             run.terminate()
             return "terminated"
         return self._admin_change(actor, instance_id, ("waiting", "error", "suspended", "running"),
@@ -359,7 +360,7 @@ class InstanceService(Service):
         if corrections is not None and not isinstance(corrections, dict):
             raise InvalidState("Corrections must be a JSON object.", status="")
 
-        def action(run):  # type: ignore[no-untyped-def]
+        def action(run: ProcessRun) -> str | None:
             run.retry(corrections or {})
             return None
         return self._admin_change(actor, instance_id, ("error",), "retried", reason, action, data=corrections)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import and_
 from sqlalchemy import bindparam
 from sqlalchemy import case
@@ -104,7 +105,7 @@ def first_actionable_task(session: Session, viewer: Viewer, instance_id: int) ->
     return session.connection().execute(_FIRST_ACTIONABLE, params).scalar()
 
 
-def search_clause(search: str) -> Any:
+def search_clause(search: str) -> ColumnElement[bool]:
     """Tasks whose project title or step name contains ``search``."""
     pattern = f"%{search}%"
     return or_(ProcessInstance.title.like(pattern), HumanTask.name.like(pattern))
