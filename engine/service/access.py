@@ -37,6 +37,14 @@ def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTas
     return task, instance
 
 
+def locked_task(session: Session, task_id: int) -> tuple[records.TaskRecord, records.InstanceRecord]:
+    """A task and its instance, both rows locked (see ``records.lock_task``). :raises NotFound:"""
+    found = records.lock_task(session, task_id)
+    if found is None:
+        raise NotFound(what="Task", key=task_id)
+    return found
+
+
 def may_view_task(actor: Actor, task: HumanTask | records.TaskRecord, instance_path: str | None = None) -> bool:
     """True when the actor may open the task's page: they may act on it or did it, they supervise
     city-wide (督查, 市委组织部, administrators), or it belongs to a project of their county (县(区)委组织部,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -17,7 +16,6 @@ from sqlalchemy import update
 from engine import clock
 from engine.errors import InvalidInput
 from engine.errors import InvalidState
-from engine.errors import InvalidUpload
 from engine.errors import NotFound
 from engine.persistence import records
 from engine.persistence.models import Attachment
@@ -36,13 +34,11 @@ from engine.service.actors import require_role
 from engine.service.base import Core
 from engine.service.base import Service
 from engine.service.deadlines import task_recipients
+from engine.service.files import store_file
 from engine.service.instances import InstanceService
 from engine.service.instances import may_see_instance
 from engine.service.instances import visible_instance
 from engine.service.runs import Change
-from engine.uploads import UploadRefused
-from engine.uploads import check_upload
-from engine.uploads import clean_name
 
 MAX_COMMENT = 2000
 # Notices that tell their reader to act on a task (as opposed to escalations, which tell others).
@@ -120,30 +116,11 @@ class CollaborationService(Service):
         :raises InvalidUpload: empty, too large, not an allowed kind, or content not matching its name.
         :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:
         """
-        try:
-            kind = check_upload(filename, data, self.settings.max_upload_bytes)
-        except UploadRefused as refused:
-            raise InvalidUpload(refused.reason, **refused.params) from None
-        digest = hashlib.sha256(data).hexdigest()
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, _instance = visible_task(session, user, task_id)
             check_actionable(user, task)
-            used = session.scalar(select(func.coalesce(func.sum(Attachment.size), 0))
-                                  .where(Attachment.instance_id == task.instance_id))
-            quota = self.settings.upload_quota_bytes
-            if used + len(data) > quota:
-                raise InvalidUpload("This project's files would exceed %(limit)s MB (%(used)s MB are used). "
-                                    "Delete a file you no longer need, or ask 市委组织部.",
-                                    limit=quota // (1024 * 1024), used=round(used / (1024 * 1024), 1))
-            if session.get(AttachmentBlob, digest) is None:
-                session.add(AttachmentBlob(sha256=digest, data=data, size=len(data)))
-                session.flush()  # the attachment row refers to it
-            row = Attachment(instance_id=task.instance_id, human_task_id=task.id, name=clean_name(filename),
-                             content_type=kind.content_type, size=len(data), sha256=digest,
-                             uploaded_by=user.username, uploaded_at=clock.now())
-            session.add(row)
-            session.flush()
+            row = store_file(session, self.settings, task, user.username, filename, data)
             return _attachment_info(row)
 
     def delete_attachment(self, actor: str, attachment_id: int) -> None:
