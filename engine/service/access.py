@@ -30,10 +30,10 @@ def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTas
     :raises NotFound, NotAllowed:
     """
     task = session.get(HumanTask, task_id)
-    if task is None:
+    instance = session.get(ProcessInstance, task.instance_id) if task is not None else None
+    if task is None or instance is None:  # a task's instance is there (a foreign key): None is no task
         raise NotFound(what="Task", key=task_id)
-    instance = session.get(ProcessInstance, task.instance_id)
-    check_visible(actor, task, instance.unit_path if instance is not None else None)
+    check_visible(actor, task, instance.unit_path)
     return task, instance
 
 
