@@ -1,7 +1,9 @@
 """One task: its page, and every action on it (submit, save draft, claim, comment, extension, files).
 
-Submitting follows Post/Redirect/Get and works without JavaScript. When the data does not pass
-validation the page comes back with the messages next to the fields and everything typed kept.
+Submitting follows Post/Redirect/Get and works without JavaScript. Submitting or saving a draft is
+one engine call with the form post and the chosen files, which are kept only when it is accepted.
+When it is not, the page comes back with the messages next to the fields, everything typed kept and
+the names of the files to choose again.
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ class CompletionService(Service):
             check_actionable(user, task)
             form = self.runs.model(session, instance.version_id).forms.get(task.form) if task.form else None
             draft = _typed(data, form)
-            refused = store_chosen(session, self.settings, task, user.username, files, draft)
+            refused = store_chosen(session, self.settings, task, user.username, files, form, draft)
             if refused:
                 raise InvalidSubmission(refused)
             size = len(json.dumps(draft, ensure_ascii=False, default=str).encode("utf-8"))
@@ -148,7 +148,7 @@ class CompletionService(Service):
             run = self.runs.load(session, instance)
             form = run.model.forms.get(task.form) if task.form else None
             data = _typed(answer, form)
-            refused = store_chosen(session, self.settings, task, user.username, files, data)
+            refused = store_chosen(session, self.settings, task, user.username, files, form, data)
             data = _validated(session, run, task, form, data, refused)
             since = time.time()
             try:

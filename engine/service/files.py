@@ -74,11 +74,15 @@ def store_file(session: Session, settings: EngineSettings, task: HumanTask | rec
 
 
 def store_chosen(session: Session, settings: EngineSettings, task: HumanTask | records.TaskRecord, username: str,
-                 files: Sequence[ChosenFile], data: dict[str, Any]) -> list[FieldError]:
-    """Store each chosen file and add its reference to its field's value in ``data``; the refused
-    ones as errors on their field (with the file's name), for the use case to roll back."""
+                 files: Sequence[ChosenFile], form: dict[str, Any] | None, data: dict[str, Any]) -> list[FieldError]:
+    """Store each file chosen in one of ``form``'s file fields and add its reference to the field's
+    value in ``data`` (a file sent for any other field is ignored); the refused ones as errors on
+    their field (with the file's name), for the use case to roll back."""
+    properties = (form or {}).get("properties", {})
     errors = []
     for chosen in files:
+        if properties.get(chosen.field, {}).get("x-widget") != "files":
+            continue
         try:
             row = store_file(session, settings, task, username, chosen.name, chosen.content)
         except InvalidUpload as error:
