@@ -45,9 +45,9 @@ from engine.persistence import records  # noqa: E402
 from engine.persistence.models import ProcessInstance  # noqa: E402
 from engine.persistence.schema import upgrade  # noqa: E402
 from engine.runtime.workflow import ProcessRun  # noqa: E402
+from engine.service.completion import CompletionService  # noqa: E402
 from engine.service.runs import RunStore  # noqa: E402
 from engine.service.tasks import TaskRow  # noqa: E402
-from engine.service.tasks import TaskService  # noqa: E402
 from party import PARTY  # noqa: E402
 from party.demo.driver import ProjectDriver  # noqa: E402
 from party.demo.org import seed_organisation  # noqa: E402
@@ -82,7 +82,7 @@ class StepClock:
         self._wrap(runs_module, "dump_state", "save")
         self._wrap(RunStore, "save", "save_total")
         self._wrap(records, "write_step", "write")
-        original = TaskService.complete
+        original = CompletionService.complete
         meter = self
 
         def complete(engine: Any, actor: str, task_id: int, data: dict, comment: str | None = None) -> int:
@@ -97,7 +97,7 @@ class StepClock:
                 parts["total"] = total
                 meter.steps.append(("", parts))
 
-        TaskService.complete = complete
+        CompletionService.complete = complete
 
     @staticmethod
     def split(parts: dict[str, float]) -> dict[str, float]:

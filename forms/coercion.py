@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 GetList = Callable[[str], list[str]]
@@ -100,3 +101,17 @@ def _was_posted(name: str, names: list[str]) -> bool:
 def coerce_form(schema: dict[str, Any], get_list: GetList, names: Iterable[str]) -> dict[str, Any]:
     """The submitted values as ``schema`` types them; ``get_list(name)`` returns every posted value."""
     return _object(schema, "", get_list, list(names))
+
+
+@dataclass(frozen=True)
+class FormPost:
+    """An HTML form post as it came (field name → its values in order), typed by a form schema
+    only where the schema is known (inside the use case that reads the task's form)."""
+
+    values: dict[str, list[str]]
+
+    def data(self, schema: dict[str, Any] | None) -> dict[str, Any]:
+        """The posted values as ``schema`` types them (none without a schema)."""
+        if schema is None:
+            return {}
+        return coerce_form(schema, lambda name: self.values.get(name, []), self.values)

@@ -32,7 +32,7 @@ from engine.persistence.schema import upgrade
 from party import PARTY
 
 if TYPE_CHECKING:
-    from web.demo_projects import ProjectDriver
+    from party.demo.driver import ProjectDriver
 
 ROOT = Path(__file__).resolve().parent.parent
 DIAGRAMS = ROOT / "tests" / "diagrams"

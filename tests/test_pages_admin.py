@@ -13,8 +13,8 @@ from tests.webhelpers import text
 APPLICANT = "county1_applicant"
 
 def test_the_application_form_checks_dates_and_numbers_in_words_people_use(client, party_engine):
-    from tests.test_web import application_form
     from tests.test_web import start_application
+    from tests.webhelpers import application_form
 
     login(client, APPLICANT)
     task_id = start_application(client, party_engine)

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from party.demo.submissions import FIVE_SYSTEMS
+from tests.webhelpers import application_form
 from tests.webhelpers import csrf
 from tests.webhelpers import login
 from tests.webhelpers import post
@@ -25,19 +25,6 @@ def start_application(client, engine) -> int:
     response = post(client, "/start/key_project")
     assert response.status_code == 302
     return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def application_form(**overrides) -> dict:
-    data = {"catalogue_project": "P03", "title": "党员党性定期分析试点", "sector": "quality", "brands": ["xuanyou"],
-            **FIVE_SYSTEMS, "indicators.0.name": "覆盖率", "indicators.0.target": "100%",
-            "contact_person": "王芳", "contact_phone": "0835-2222333", "project_leader": "张明",
-            "period_start": "2008-04-01", "period_end": "2008-12-31", "schedule.0.step": "制定实施细则",
-            "schedule.0.start": "2008-04-01", "schedule.0.end": "2008-05-15", "budget_amount": "12.5",
-            "budget_source": "财政党建专项", "expected_results": "建成3个示范点，形成制度成果。",
-            "unit_opinion": "同意申报", "secretary": "刘建华", "sealed": "on", "filing_date": "2008-03-03",
-            "action": "submit"}
-    data.update(overrides)
-    return data
 
 
 def test_pages_need_sign_in(client):

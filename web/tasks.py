@@ -1,11 +1,14 @@
 """One task: its page, and every action on it (submit, save draft, claim, comment, extension, files).
 
-Submitting follows Post/Redirect/Get and works without JavaScript. When the data does not pass
-validation the page comes back with the messages next to the fields and everything typed kept.
+Submitting follows Post/Redirect/Get and works without JavaScript. Submitting or saving a draft is
+one engine call with the form post and the chosen files, which are kept only when it is accepted.
+When it is not, the page comes back with the messages next to the fields, everything typed kept and
+the names of the files to choose again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -18,18 +21,20 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import EngineError
 from engine.errors import InvalidSubmission
-from engine.errors import Refused
-from engine.service.tasks import TaskDetail
+from engine.service import ChosenFile
+from engine.service import TaskDetail
 from forms import FieldError
-from forms.coercion import coerce_form
+from forms.coercion import FormPost
 from forms.fields import build_fields
 from forms.fields import form_errors
 from web.auth import login_required
 from web.errors import message_of
+from web.errors import status_of
 from web.input_guard import safe_next
 from web.names import names
 from web.services import engine
@@ -39,7 +44,7 @@ UPLOAD_SUFFIX = "__upload"
 
 
 def render_task(detail: TaskDetail, values: dict[str, Any] | None = None, errors: list[FieldError] | None = None,
-                status: int = 200):  # type: ignore[no-untyped-def]
+                status: int = 200) -> tuple[str, int]:
     errors = errors or []
     form = detail.form or {"type": "object", "properties": {}}
     shown = values if values is not None else (detail.draft or detail.values)
@@ -51,36 +56,25 @@ def render_task(detail: TaskDetail, values: dict[str, Any] | None = None, errors
 
 @bp.get("/tasks/<int:task_id>")
 @login_required
-def show(task_id: int):  # type: ignore[no-untyped-def]
+def show(task_id: int) -> tuple[str, int]:
     return render_task(engine().task(g.actor.username, task_id))
 
 
-def _submitted(form: dict[str, Any]) -> dict[str, Any]:
-    return coerce_form(form, request.form.getlist, request.form.keys())
+def _posted() -> FormPost:
+    """The form post as it came; the engine types it by the task's form."""
+    return FormPost({name: request.form.getlist(name) for name in request.form})
 
 
-def _upload_files(task_id: int, form: dict[str, Any], data: dict[str, Any]) -> list[FieldError]:
-    """Store the files chosen in each file field and add them to its value; report refusals."""
-    errors = []
-    for key, field in form.get("properties", {}).items():
-        if field.get("x-widget") != "files":
-            continue
-        for upload in request.files.getlist(key + UPLOAD_SUFFIX):
-            if not upload or not upload.filename:
-                continue
-            try:
-                info = engine().upload(g.actor.username, task_id, upload.filename, upload.read())
-            except EngineError as error:
-                errors.append(FieldError(key, error.code, error.template, {**error.params,
-                                                                           "name": upload.filename}))
-                continue
-            data.setdefault(key, []).append(info.reference())
-    return errors
+def _chosen_files() -> list[ChosenFile]:
+    """The files chosen in the form's file fields (``<field>__upload``), in the order chosen."""
+    return [ChosenFile(name[:-len(UPLOAD_SUFFIX)], upload.filename, upload.read())
+            for name in request.files if name.endswith(UPLOAD_SUFFIX)
+            for upload in request.files.getlist(name) if upload and upload.filename]
 
 
 @bp.post("/tasks/<int:task_id>")
 @login_required
-def act(task_id: int):  # type: ignore[no-untyped-def]
+def act(task_id: int) -> ResponseReturnValue:
     action = request.form.get("action", "submit")
     handler = ACTIONS.get(action)
     if handler is None:
@@ -89,46 +83,61 @@ def act(task_id: int):  # type: ignore[no-untyped-def]
     return handler(task_id)
 
 
-def submit_or_save(task_id: int, final: bool):  # type: ignore[no-untyped-def]
-    detail = engine().task(g.actor.username, task_id)
-    form = detail.form or {"type": "object", "properties": {}}
-    data = _submitted(form)
-    upload_errors = _upload_files(task_id, form, data)
-    if upload_errors:
-        return render_task(detail, data, upload_errors, 422)
-    if not final:
-        try:
-            engine().save_draft(g.actor.username, task_id, data)
-        except EngineError as error:  # too large: the page comes back with everything typed
-            flash(message_of(error), "error")
-            return render_task(detail, data, [], 422)
-        flash(_("Draft saved. It has not been submitted yet."), "success")
-        return redirect(url_for("tasks.show", task_id=task_id))
+def submit(task_id: int) -> ResponseReturnValue:
+    """Complete the task with the form and its files: one engine call; on a refusal the page
+    comes back with everything typed and the names of the files to choose again."""
+    files = _chosen_files()
     try:
-        engine().complete(g.actor.username, task_id, data, comment=request.form.get("comment") or None)
+        done = engine().complete(g.actor.username, task_id, _posted(), comment=request.form.get("comment") or None,
+                                 files=files)
     except InvalidSubmission as invalid:
-        flash(_("Please correct the marked fields."), "error")
-        return render_task(detail, data, invalid.errors, 422)
-    except Refused as refused:
-        flash(message_of(refused), "error")
-        return render_task(detail, data, [], 422)
-    flash(_("Submitted: %(step)s.", step=detail.row.name), "success")
+        return _refused(task_id, files, _("Please correct the marked fields."), invalid.errors, 422)
+    except EngineError as error:  # already done, claimed by another, not allowed, refused by the diagram
+        return _refused(task_id, files, message_of(error), [], status_of(error))
+    flash(_("Submitted: %(step)s.", step=done.step_name), "success")
     return redirect(url_for("inbox.index"))
 
 
-def claim(task_id: int):  # type: ignore[no-untyped-def]
+def save(task_id: int) -> ResponseReturnValue:
+    """Keep the form and its files as a draft: one engine call."""
+    files = _chosen_files()
+    try:
+        engine().save_draft(g.actor.username, task_id, _posted(), files=files)
+    except InvalidSubmission as invalid:  # a file refused
+        return _refused(task_id, files, _("Please correct the marked fields."), invalid.errors, 422)
+    except EngineError as error:  # too large, no longer yours: the page comes back with everything typed
+        return _refused(task_id, files, message_of(error), [], status_of(error))
+    flash(_("Draft saved. It has not been submitted yet."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+def _refused(task_id: int, files: list[ChosenFile], message: str, errors: list[FieldError],
+             status: int) -> tuple[str, int]:
+    """The task's page again with what was posted, the message, and the files that were not kept.
+
+    :raises EngineError: when the task may not be read either (the error page answers).
+    """
+    detail = engine().task(g.actor.username, task_id)
+    flash(message, "error")
+    if files:
+        flash(_("These files were not kept: %(names)s. Choose them again before you submit.",
+                names="、".join(chosen.name for chosen in files)), "error")
+    return render_task(detail, _posted().data(detail.form or {"type": "object", "properties": {}}), errors, status)
+
+
+def claim(task_id: int) -> ResponseReturnValue:
     engine().claim(g.actor.username, task_id)
     flash(_("You have claimed this task; only you can handle it now."), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
-def unclaim(task_id: int):  # type: ignore[no-untyped-def]
+def unclaim(task_id: int) -> ResponseReturnValue:
     engine().unclaim(g.actor.username, task_id)
     flash(_("The task is back with your colleagues."), "success")
     return redirect(url_for("inbox.index"))
 
 
-def comment(task_id: int):  # type: ignore[no-untyped-def]
+def comment(task_id: int) -> ResponseReturnValue:
     try:
         engine().comment(g.actor.username, task_id, request.form.get("body", ""))
     except EngineError as error:
@@ -138,7 +147,7 @@ def comment(task_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
 
 
-def extension(task_id: int):  # type: ignore[no-untyped-def]
+def extension(task_id: int) -> ResponseReturnValue:
     try:
         new_due = date.fromisoformat(request.form.get("new_due", ""))
     except ValueError:
@@ -153,7 +162,7 @@ def extension(task_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("tasks.show", task_id=task_id) + "#extension")
 
 
-def remind(task_id: int):  # type: ignore[no-untyped-def]
+def remind(task_id: int) -> ResponseReturnValue:
     try:
         count = engine().send_reminder(g.actor.username, task_id, request.form.get("message", ""))
     except EngineError as error:
@@ -163,9 +172,9 @@ def remind(task_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
-ACTIONS = {
-    "submit": lambda task_id: submit_or_save(task_id, True),
-    "save": lambda task_id: submit_or_save(task_id, False),
+ACTIONS: dict[str, Callable[[int], ResponseReturnValue]] = {
+    "submit": submit,
+    "save": save,
     "claim": claim,
     "unclaim": unclaim,
     "comment": comment,
@@ -186,7 +195,7 @@ def download(attachment_id: int) -> Response:
 
 @bp.post("/instances/<int:instance_id>/withdraw")
 @login_required
-def withdraw(instance_id: int):  # type: ignore[no-untyped-def]
+def withdraw(instance_id: int) -> ResponseReturnValue:
     engine().withdraw(g.actor.username, instance_id)
     flash(_("The application has been withdrawn."), "success")
     return redirect(url_for("inbox.index"))
@@ -194,7 +203,7 @@ def withdraw(instance_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/attachments/<int:attachment_id>/delete")
 @login_required
-def delete_attachment(attachment_id: int):  # type: ignore[no-untyped-def]
+def delete_attachment(attachment_id: int) -> ResponseReturnValue:
     engine().delete_attachment(g.actor.username, attachment_id)
     flash(_("The file has been deleted."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))

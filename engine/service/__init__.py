@@ -6,6 +6,7 @@ constants that go with them. The modules may move; these names stay.
 """
 
 from engine.service.facade import Engine
+from engine.service.files import ChosenFile
 from engine.service.ledger import SORTS
 from engine.service.ledger import STATES
 from engine.service.ledger import Dossier
@@ -29,6 +30,7 @@ __all__ = [
     "SORTS",
     "STATES",
     "TABS",
+    "ChosenFile",
     "Directory",
     "Dossier",
     "Engine",

@@ -56,13 +56,19 @@ def visible_task(session: Session, actor: Actor, task_id: int) -> tuple[HumanTas
     :raises NotFound, NotAllowed:
     """
     task = session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(what="Task", key=task_id)
-    instance = session.get(ProcessInstance, task.instance_id)
-    if instance is None:  # a task outlives no project; nothing to show
+    instance = session.get(ProcessInstance, task.instance_id) if task is not None else None
+    if task is None or instance is None:  # a task's instance is there (a foreign key): None is no task
         raise NotFound(what="Task", key=task_id)
     check_visible(actor, task, instance.unit_path)
     return task, instance
+
+
+def locked_task(session: Session, task_id: int) -> tuple[records.TaskRecord, records.InstanceRecord]:
+    """A task and its instance, both rows locked (see ``records.lock_task``). :raises NotFound:"""
+    found = records.lock_task(session, task_id)
+    if found is None:
+        raise NotFound(what="Task", key=task_id)
+    return found
 
 
 def may_view_task(actor: Actor, task: HumanTask | records.TaskRecord, instance_path: str | None = None) -> bool:

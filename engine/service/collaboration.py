@@ -4,7 +4,6 @@ notices, and the list of processes a user may start. Reminders (催办) are sent
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -15,11 +14,9 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.errors import InvalidInput
 from engine.errors import InvalidState
-from engine.errors import InvalidUpload
 from engine.errors import NotFound
 from engine.persistence import records
 from engine.persistence.models import Attachment
-from engine.persistence.models import AttachmentBlob
 from engine.persistence.models import Comment
 from engine.persistence.models import ExtensionRequest
 from engine.persistence.models import HumanTask
@@ -32,14 +29,12 @@ from engine.service.access import visible_task
 from engine.service.actors import require_role
 from engine.service.base import Core
 from engine.service.base import Service
+from engine.service.files import store_file
 from engine.service.instances import InstanceService
 from engine.service.instances import may_see_instance
 from engine.service.instances import visible_instance
 from engine.service.reminders import URGING_TO_ACT
 from engine.service.runs import Change
-from engine.uploads import UploadRefused
-from engine.uploads import check_upload
-from engine.uploads import clean_name
 
 MAX_COMMENT = 2000
 # Notices that tell their reader to act on a task (as opposed to escalations, which tell others).
@@ -117,29 +112,11 @@ class CollaborationService(Service):
         :raises InvalidUpload: empty, too large, not an allowed kind, or content not matching its name.
         :raises NotFound, NotAllowed, TaskAlreadyHandled, TaskClaimedByOther:
         """
-        try:
-            kind = check_upload(filename, data, self.settings.max_upload_bytes)
-        except UploadRefused as refused:
-            raise InvalidUpload(refused.reason, **refused.params) from None
-        digest = hashlib.sha256(data).hexdigest()
         with self.db.write() as session:
             user = self.actor_in(session, actor)
             task, _instance = visible_task(session, user, task_id)
             check_actionable(user, task)
-            used = queries.bytes_stored(session, task.instance_id)
-            quota = self.settings.upload_quota_bytes
-            if used + len(data) > quota:
-                raise InvalidUpload("This project's files would exceed %(limit)s MB (%(used)s MB are used). "
-                                    "Delete a file you no longer need, or ask 市委组织部.",
-                                    limit=quota // (1024 * 1024), used=round(used / (1024 * 1024), 1))
-            if session.get(AttachmentBlob, digest) is None:
-                session.add(AttachmentBlob(sha256=digest, data=data, size=len(data)))
-                session.flush()  # the attachment row refers to it
-            row = Attachment(instance_id=task.instance_id, human_task_id=task.id, name=clean_name(filename),
-                             content_type=kind.content_type, size=len(data), sha256=digest,
-                             uploaded_by=user.username, uploaded_at=clock.now())
-            session.add(row)
-            session.flush()
+            row = store_file(session, self.settings, task, user.username, filename, data)
             return _attachment_info(row)
 
     def delete_attachment(self, actor: str, attachment_id: int) -> None:

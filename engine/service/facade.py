@@ -15,7 +15,9 @@ from engine.domain import Domain
 from engine.persistence.db import Database
 from engine.persistence.schema import upgrade
 from engine.service.base import Core
+from engine.service.claims import ClaimService
 from engine.service.collaboration import CollaborationService
+from engine.service.completion import CompletionService
 from engine.service.deploy import DeployService
 from engine.service.documents import DocumentService
 from engine.service.instances import InstanceService
@@ -49,6 +51,8 @@ class Services:
     version_changes: VersionChangeService
     instances: InstanceService
     tasks: TaskService
+    claims: ClaimService
+    completion: CompletionService
     collaboration: CollaborationService
     documents: DocumentService
     plans: PlanService
@@ -67,6 +71,7 @@ class Services:
         matrix, reminders = MatrixService(core), ReminderService(core, jobs)
         return cls(jobs=jobs, deploy=deploy, versions=VersionService(core, deploy),
                    version_changes=VersionChangeService(core), instances=instances, tasks=TaskService(core),
+                   claims=ClaimService(core), completion=CompletionService(core),
                    collaboration=CollaborationService(core, instances), documents=DocumentService(core),
                    plans=PlanService(core), matrix=matrix, ledger=LedgerService(core, instances, matrix, reminders),
                    progress_diagram=ProgressDiagramService(core), timers=TimerService(core),
@@ -151,11 +156,11 @@ class Engine:
     inbox = via("tasks", TaskService.inbox)
     task = via("tasks", TaskService.task)
     my_task_in = via("tasks", TaskService.my_task_in)
-    claim = via("tasks", TaskService.claim)
-    unclaim = via("tasks", TaskService.unclaim)
-    reassign = via("tasks", TaskService.reassign)
-    save_draft = via("tasks", TaskService.save_draft)
-    complete = via("tasks", TaskService.complete)
+    claim = via("claims", ClaimService.claim)
+    unclaim = via("claims", ClaimService.unclaim)
+    reassign = via("claims", ClaimService.reassign)
+    save_draft = via("completion", CompletionService.save_draft)
+    complete = via("completion", CompletionService.complete)
 
     # Attachments, comments, extensions, notices
     upload = via("collaboration", CollaborationService.upload)

@@ -9,6 +9,7 @@ file gets a new version in the same deployment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -142,7 +143,7 @@ class VersionService(Service):
             return ModelFile(process_id, found.version, name, text)
 
     def _edited_sources(self, session: Session, name: str, text: str,
-                        replace_file: bool = False) -> tuple[list[Source], object]:
+                        replace_file: bool = False) -> tuple[list[Source], Callable[[str, str], str | None]]:
         """The current files with the file ``name`` (a diagram, decision table or form) replaced by
         ``text``, and the form resolver for them. With ``replace_file``, the edited diagram also
         takes the place of the other files that define one of its processes.
