@@ -229,7 +229,7 @@ class VersionService(Service):
         with self.db.read() as session:
             require_role(self.actor_in(session, actor), "admin")
             sources, resolve = self._edited_sources(session, name, xml)
-        return lint(sources, resolve).problems  # type: ignore[arg-type]
+        return lint(sources, resolve).problems
 
     def deploy_model(self, actor: str, name: str, xml: str, comment: str,
                      replace_file: bool = False) -> list[Deployed]:
