@@ -18,6 +18,7 @@ import keyword
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -148,12 +149,12 @@ def test_every_engine_setting_is_documented_and_exists() -> None:
 
 
 @pytest.fixture
-def script_environment(deployed: Engine, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def script_environment(deployed: Engine, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The script environment the engine hands to SpiffWorkflow when it runs a process."""
     made: list[PythonScriptEngine] = []
     original = PythonScriptEngine.__init__
 
-    def recording(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def recording(self: PythonScriptEngine, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         made.append(self)
 
@@ -163,7 +164,7 @@ def script_environment(deployed: Engine, monkeypatch: pytest.MonkeyPatch):  # ty
     return made[-1].environment
 
 
-def available_builtins(environment) -> set[str]:  # type: ignore[no-untyped-def]
+def available_builtins(environment: Any) -> set[str]:
     """The built-in names an expression can read in ``environment``."""
     found = set()
     for name in dir(builtins):
@@ -177,7 +178,7 @@ def available_builtins(environment) -> set[str]:  # type: ignore[no-untyped-def]
     return found
 
 
-def test_every_diagram_function_is_documented_and_exists(script_environment) -> None:  # type: ignore[no-untyped-def]
+def test_every_diagram_function_is_documented_and_exists(script_environment: Any) -> None:
     given = set(script_environment.globals)
     listed = documented(DIAGRAMS, "### Functions of the platform")
     assert given, "the script environment holds no functions"
@@ -186,7 +187,7 @@ def test_every_diagram_function_is_documented_and_exists(script_environment) -> 
     assert sorted(set(listed) - given) == [], "in docs/diagrams.md but not given to scripts"
 
 
-def test_every_builtin_scripts_may_use_is_documented(script_environment) -> None:  # type: ignore[no-untyped-def]
+def test_every_builtin_scripts_may_use_is_documented(script_environment: Any) -> None:
     text = DIAGRAMS.read_text(encoding="utf-8").split("### Python built-ins", 1)[1].split("\n\n", 2)
     listed = set(re.findall(r"`([A-Za-z_]+)`", text[1]))
     available = available_builtins(script_environment)
