@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import User
-from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
+from tests.browser.helpers import User
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +29,7 @@ ADD_TASK = """() => {
 }"""
 
 
-def test_administrator_edits_checks_deploys_and_compares(browser, site):  # noqa: F811
+def test_administrator_edits_checks_deploys_and_compares(browser, site):
     base, party = site
     running = party.apply("county1_applicant", "第一版流程上的项目")
 
@@ -105,7 +103,7 @@ RETITLE = """() => {
 }"""
 
 
-def test_administrator_edits_a_form_with_a_live_preview_and_deploys_it(browser, site):  # noqa: F811
+def test_administrator_edits_a_form_with_a_live_preview_and_deploys_it(browser, site):
     base, party = site
     admin = User(browser, base, "admin", "forms").login()
     admin.page.goto(base + "/admin/processes/")
@@ -150,7 +148,7 @@ DRAW_SUB_PROCESS = """() => {
 }"""
 
 
-def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(browser, site, tmp_path):  # noqa: F811
+def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(browser, site, tmp_path):
     """No overlap is reported for the shapes inside the sub-process; it deploys and runs. A file
     other tools drew the same way opens and checks clean too; a copy of a deployed diagram under
     another name replaces it only after the administrator confirms."""
