@@ -162,16 +162,21 @@ def _backend(request: pytest.FixtureRequest) -> str | None:
     return callspec.params.get("database_url") if callspec is not None else None
 
 
-# Modules whose tests use the driver only to set the scene for what they check (pages, the API, the
-# ledger, notices, documents): they take their steps warm. Every step they take is also taken cold by
-# the path modules (test_workflows, test_decisions, test_routing, test_panel, test_signoff, ...), which
-# is where the proof that a step works in any server process lies; a cold step costs a fresh parse of
-# the process model (~25 ms, most of these tests' time). A module not named here runs cold: add one
-# only when each (process, step) its driver completes is completed cold elsewhere too.
-WARM_SCENE_MODULES = frozenset({
+# Modules whose drivers take their steps warm, in the engine of the test. Every (process, step) they
+# complete is also completed cold by the path modules (test_workflows, test_decisions, test_routing,
+# test_panel, test_signoff, test_cross_process, ...), which is where the proof that a step is right
+# in any server process lies; a cold step costs a fresh parse of the process model (~25 ms, most of
+# these tests' time, and over a minute of CPU for the demo alone). A module not named here runs cold:
+# add one only when what its driver completes is completed cold elsewhere too (checked on 2026-12-04
+# by logging every driver step of the suite on SQLite). These modules:
+# - use the driver only to set the scene for what they check: pages, the API, the ledger, notices,
+#   documents, backups;
+# - test_demo: ``dangjian demo`` seeds every project in one process, and so do its tests.
+WARM_MODULES = frozenset({
     "test_api", "test_backup", "test_documents_content", "test_idempotency", "test_ledger", "test_lifecycle",
     "test_matrix", "test_names", "test_notices", "test_pages", "test_plans", "test_sessions",
     "test_storage_limits", "test_web", "test_web_input",
+    "test_demo",
 })
 
 
@@ -179,13 +184,13 @@ WARM_SCENE_MODULES = frozenset({
 def cold_steps(request: pytest.FixtureRequest) -> Iterator[None]:
     """Drivers complete every step in a fresh engine (an empty model cache, as another server
     process would) on the backends named by ``COLD_STEPS`` (default ``sqlite``; ``all``, ``none``),
-    except in the scene-setting modules above (``COLD_STEPS_EVERYWHERE=1`` takes those cold too)."""
+    except in the modules above (``COLD_STEPS_EVERYWHERE=1`` takes those cold too)."""
     from web.demo_projects import ProjectDriver
 
     wanted = os.environ.get("COLD_STEPS", "sqlite")
     backend = _backend(request)
     cold = backend is not None and wanted in ("all", backend)
-    if request.node.path.stem in WARM_SCENE_MODULES and os.environ.get("COLD_STEPS_EVERYWHERE") != "1":
+    if request.node.path.stem in WARM_MODULES and os.environ.get("COLD_STEPS_EVERYWHERE") != "1":
         cold = False
     saved = ProjectDriver.cold
     ProjectDriver.cold = cold
