@@ -176,7 +176,7 @@ def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(brows
 
     admin.page.goto(base + "/admin/processes/new")
     admin.page.wait_for_selector("#modeler[data-state=ready]")
-    drawn_elsewhere = Path(__file__).parent / "foreign_diagrams" / "expanded_subprocess.bpmn"
+    drawn_elsewhere = Path(__file__).parent.parent / "foreign_diagrams" / "expanded_subprocess.bpmn"
     admin.page.set_input_files("#modeler-upload", str(drawn_elsewhere))
     admin.page.wait_for_selector('#modeler-canvas [data-element-id="Activity_count"]')
     admin.page.get_by_role("button", name="检查", exact=True).click()
