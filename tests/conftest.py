@@ -20,6 +20,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from engine import Engine
 from engine import EngineSettings
@@ -38,6 +39,26 @@ ROOT = Path(__file__).resolve().parent.parent
 DIAGRAMS = ROOT / "tests" / "diagrams"
 START = datetime(2008, 3, 3, 9, 0, tzinfo=BUSINESS_TZ)
 BACKENDS = ["sqlite", "postgresql"]
+
+
+# The modules whose tests take longest (whole workflow paths, browsers, server processes, leases that
+# must run out), run first: the test processes (``pytest -n 2``) then share out the many short tests
+# at the end and finish together, rather than one of them finishing the workflow paths alone.
+# Only the order changes; a module not named keeps its place after these.
+LONGEST_FIRST = (
+    "test_workflows", "test_gunicorn_steps", "test_browser", "test_browser_modeler", "test_browser_pages",
+    "test_browser_board", "test_browser_inbox", "test_browser_documents", "test_browser_plans", "test_demo",
+    "test_jobs", "test_compaction", "test_matrix", "test_decisions", "test_signoff", "test_cross_process",
+    "test_panel", "test_deadlines_fair", "test_stalls", "test_score_sheet", "test_routing", "test_lifecycle",
+    "test_migrations", "test_versions", "test_notices", "test_ledger", "test_county_scope", "test_applications",
+    "test_pages",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before --failed-first / --new-first, which then still win
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: a module's order is kept
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -87,17 +108,48 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _truncate(url: str) -> None:
-    engine = create_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in all_tables().sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+class _Emptier:
+    """Empties the test's PostgreSQL database between tests: ``DELETE FROM`` every table, children
+    first, and restart the tables' id sequences, in one round trip on a connection kept open for the
+    session. On tables of a few rows this is ~10x cheaper than ``TRUNCATE … RESTART IDENTITY``, which
+    gives each of the twenty tables a new file; the result is the same (no rows, ids from 1)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, poolclass=NullPool)
+        self.connection = self.engine.connect()
+        names = [table.name for table in all_tables().sorted_tables]
+        sequences = self.connection.execute(text(
+            "SELECT DISTINCT quote_ident(n.nspname) || '.' || quote_ident(s.relname) FROM pg_class s "
+            "JOIN pg_namespace n ON n.oid = s.relnamespace "
+            "JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+            "JOIN pg_class t ON t.oid = d.refobjid "
+            "WHERE s.relkind = 'S' AND t.relname = ANY(:names)"), {"names": names}).scalars().all()
+        self.connection.rollback()
+        self.sql = "; ".join([f'DELETE FROM "{name}"' for name in reversed(names)]
+                             + [f"ALTER SEQUENCE {sequence} RESTART" for sequence in sequences])
+
+    def __call__(self) -> None:
+        with self.connection.begin():
+            self.connection.exec_driver_sql(self.sql)
+
+    def close(self) -> None:
+        self.connection.close()
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_postgres(postgres_url: str | None) -> Iterator[_Emptier | None]:
+    if postgres_url is None:
+        yield None
+        return
+    emptier = _Emptier(postgres_url)
+    yield emptier
+    emptier.close()
 
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
-                 postgres_url: str | None) -> str:
+                 postgres_url: str | None, empty_postgres: _Emptier | None) -> str:
     """An empty, migrated database on each backend."""
     if request.param == "sqlite":
         path = tmp_path / "test.db"
@@ -105,7 +157,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         return f"sqlite:///{path}"
     if postgres_url is None:
         pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
-    _truncate(postgres_url)
+    assert empty_postgres is not None
+    empty_postgres()
     return postgres_url
 
 
@@ -114,15 +167,36 @@ def _backend(request: pytest.FixtureRequest) -> str | None:
     return callspec.params.get("database_url") if callspec is not None else None
 
 
+# Modules whose drivers take their steps warm, in the engine of the test. Every (process, step) they
+# complete is also completed cold by the path modules (test_workflows, test_decisions, test_routing,
+# test_panel, test_signoff, test_cross_process, ...), which is where the proof that a step is right
+# in any server process lies; a cold step costs a fresh parse of the process model (~25 ms, most of
+# these tests' time, and over a minute of CPU for the demo alone). A module not named here runs cold:
+# add one only when what its driver completes is completed cold elsewhere too (checked on 2026-12-04
+# by logging every driver step of the suite on SQLite). These modules:
+# - use the driver only to set the scene for what they check: pages, the API, the ledger, notices,
+#   documents, backups;
+# - test_demo: ``dangjian demo`` seeds every project in one process, and so do its tests.
+WARM_MODULES = frozenset({
+    "test_api", "test_backup", "test_documents_content", "test_idempotency", "test_ledger", "test_lifecycle",
+    "test_matrix", "test_names", "test_notices", "test_pages", "test_plans", "test_sessions",
+    "test_storage_limits", "test_web", "test_web_input",
+    "test_demo",
+})
+
+
 @pytest.fixture(autouse=True)
 def cold_steps(request: pytest.FixtureRequest) -> Iterator[None]:
     """Drivers complete every step in a fresh engine (an empty model cache, as another server
-    process would) on the backends named by ``COLD_STEPS`` (default ``sqlite``; ``all``, ``none``)."""
+    process would) on the backends named by ``COLD_STEPS`` (default ``sqlite``; ``all``, ``none``),
+    except in the modules above (``COLD_STEPS_EVERYWHERE=1`` takes those cold too)."""
     from party.demo.driver import ProjectDriver
 
     wanted = os.environ.get("COLD_STEPS", "sqlite")
     backend = _backend(request)
     cold = backend is not None and wanted in ("all", backend)
+    if request.node.path.stem in WARM_MODULES and os.environ.get("COLD_STEPS_EVERYWHERE") != "1":
+        cold = False
     saved = ProjectDriver.cold
     ProjectDriver.cold = cold
     yield

@@ -3,53 +3,19 @@ withdrawal, reminders that clear, and an extension that holds off the grace time
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import create_engine
-from werkzeug.serving import make_server
 
-from engine import Engine
-from engine import EngineSettings
-from engine import clock
-from engine.persistence.schema import upgrade
-from party import PARTY
-from party.demo.driver import ProjectDriver
-from party.demo.org import seed_organisation
-from party.demo.submissions import moment
-from tests.conftest import ROOT
-from tests.test_browser import User
-from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from web import create_app
+from tests.browser.helpers import User
 
 pytestmark = pytest.mark.browser
 APPLICANT = "county1_applicant"
-
-
-@pytest.fixture
-def site(tmp_path) -> Iterator[tuple[str, ProjectDriver]]:
-    """The application on the demo organisation, and a driver to set the scene through the engine."""
-    url = f"sqlite:///{tmp_path}/browser.db"
-    upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url, max_starts_per_day=100), domain=PARTY)
-    clock.travel_to(moment("2008-03-03 10:00"))
-    seed_organisation(engine)
-    engine.deploy(ROOT / "workflows", actor="admin")
-    app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test"})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}", ProjectDriver(engine)
-    httpd.shutdown()
-    engine.db.dispose()
-    clock.reset()
 
 
 def text(user: User) -> str:
     return user.page.inner_text("main")
 
 
-def test_routing_and_expert_confidentiality(browser, site):  # noqa: F811
+def test_routing_and_expert_confidentiality(browser, site):
     base, party = site
     instance_id = party.apply(APPLICANT, "浏览器保密项目")
     party.pass_review(APPLICANT, instance_id)
@@ -79,7 +45,7 @@ def test_routing_and_expert_confidentiality(browser, site):  # noqa: F811
     applicant.close()
 
 
-def test_quota_withdrawal_and_a_reminder_that_clears(browser, site):  # noqa: F811
+def test_quota_withdrawal_and_a_reminder_that_clears(browser, site):
     base, party = site
     first = party.apply(APPLICANT, "第一个申报")
     party.apply(APPLICANT, "第二个申报")
@@ -109,7 +75,7 @@ def test_quota_withdrawal_and_a_reminder_that_clears(browser, site):  # noqa: F8
     applicant.close()
 
 
-def test_an_extension_holds_off_the_grace_timer(browser, site):  # noqa: F811
+def test_an_extension_holds_off_the_grace_timer(browser, site):
     base, party = site
     instance_id = party.apply(APPLICANT, "延期项目")
     party.pass_review(APPLICANT, instance_id)

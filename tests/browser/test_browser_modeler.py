@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import User
-from tests.test_browser import assets  # noqa: F401 - the npm assets, or a skip
-from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
+from tests.browser.helpers import User
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +29,7 @@ ADD_TASK = """() => {
 }"""
 
 
-def test_administrator_edits_checks_deploys_and_compares(browser, site, assets):  # noqa: F811
+def test_administrator_edits_checks_deploys_and_compares(browser, site, assets):
     base, party = site
     running = party.apply("county1_applicant", "第一版流程上的项目")
 
@@ -106,7 +103,7 @@ RETITLE = """() => {
 }"""
 
 
-def test_administrator_edits_a_form_with_a_live_preview_and_deploys_it(browser, site, assets):  # noqa: F811
+def test_administrator_edits_a_form_with_a_live_preview_and_deploys_it(browser, site, assets):
     base, party = site
     admin = User(browser, base, "admin", "forms").login()
     admin.page.goto(base + "/admin/processes/")
@@ -151,7 +148,7 @@ DRAW_SUB_PROCESS = """() => {
 }"""
 
 
-def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(browser, site, assets, tmp_path):  # noqa: F811
+def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(browser, site, assets, tmp_path):
     """No overlap is reported for the shapes inside the sub-process; it deploys and runs. A file
     other tools drew the same way opens and checks clean too; a copy of a deployed diagram under
     another name replaces it only after the administrator confirms."""
@@ -179,7 +176,7 @@ def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(brows
 
     admin.page.goto(base + "/admin/processes/new")
     admin.page.wait_for_selector("#modeler[data-state=ready]")
-    drawn_elsewhere = Path(__file__).parent / "foreign_diagrams" / "expanded_subprocess.bpmn"
+    drawn_elsewhere = Path(__file__).parent.parent / "foreign_diagrams" / "expanded_subprocess.bpmn"
     admin.page.set_input_files("#modeler-upload", str(drawn_elsewhere))
     admin.page.wait_for_selector('#modeler-canvas [data-element-id="Activity_count"]')
     admin.page.get_by_role("button", name="检查", exact=True).click()

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import User
-from tests.test_browser import assets  # noqa: F401 - the npm assets, or a skip
-from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from tests.test_browser_inbox import site  # noqa: F401 - the demo site and its driver
+from tests.browser.helpers import User
 from tests.test_score_sheet import at_early_acceptance
 
 pytestmark = pytest.mark.browser
 APPLICANT = "county1_applicant"
 
 
-def test_the_score_sheet_keeps_its_criteria_after_an_error(browser, site):  # noqa: F811
+def test_the_score_sheet_keeps_its_criteria_after_an_error(browser, site):
     base, party = site
     instance_id = at_early_acceptance(party, APPLICANT, "浏览器评分表项目")
     expert = User(browser, base, "panel1", "score-sheet").login()
@@ -47,7 +44,7 @@ FILLED = """(selector) => { const frame = document.querySelector(selector);
     return Math.min(drawn.height, frame.clientHeight) / frame.clientHeight; }"""
 
 
-def test_diagrams_are_drawn_at_a_size_people_can_read(browser, site, assets):  # noqa: F811
+def test_diagrams_are_drawn_at_a_size_people_can_read(browser, site, assets):
     base, party = site
     instance_id = party.apply(APPLICANT, "可读图项目")
     party.pass_review(APPLICANT, instance_id)
@@ -80,7 +77,7 @@ def test_diagrams_are_drawn_at_a_size_people_can_read(browser, site, assets):  #
     admin.close()
 
 
-def test_the_matrix_fits_a_1366_screen_with_the_project_column_in_view(browser, site):  # noqa: F811
+def test_the_matrix_fits_a_1366_screen_with_the_project_column_in_view(browser, site):
     base, party = site
     for applicant in (APPLICANT, "county2_applicant", "county3_applicant"):
         party.apply(applicant, f"矩阵屏幕项目（{applicant[:7]}）")
@@ -101,7 +98,7 @@ def test_the_matrix_fits_a_1366_screen_with_the_project_column_in_view(browser, 
     supervisor.close()
 
 
-def test_irreversible_actions_ask_first_and_disabled_buttons_look_disabled(browser, site):  # noqa: F811
+def test_irreversible_actions_ask_first_and_disabled_buttons_look_disabled(browser, site):
     base, party = site
     first = party.apply(APPLICANT, "确认撤回的项目")
     party.apply(APPLICANT, "第二个确认项目")  # the unit's quota is used up
@@ -134,7 +131,7 @@ def test_irreversible_actions_ask_first_and_disabled_buttons_look_disabled(brows
     admin.close()
 
 
-def test_the_properties_panel_names_a_default_flow_in_chinese(browser, site, assets):  # noqa: F811
+def test_the_properties_panel_names_a_default_flow_in_chinese(browser, site, assets):
     base, _party = site
     admin = User(browser, base, "admin", "default-flow").login()
     admin.page.goto(f"{base}/admin/processes/application_review/modeler")
@@ -147,7 +144,7 @@ def test_the_properties_panel_names_a_default_flow_in_chinese(browser, site, ass
     admin.close()
 
 
-def test_wide_tables_scroll_inside_their_box_on_a_phone(browser, site):  # noqa: F811
+def test_wide_tables_scroll_inside_their_box_on_a_phone(browser, site):
     """At 390 px the ledger, a quarterly report's node table and the year plan stay within the
     screen: their tables scroll sideways on their own, with columns wider than a character."""
     base, party = site

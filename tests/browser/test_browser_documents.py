@@ -8,10 +8,8 @@ import pytest
 from pypdf import PdfReader
 
 from party.demo.submissions import APPLICATION_DETAILS
-from tests.test_browser import ARTIFACTS
-from tests.test_browser import User
-from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
+from tests.browser.helpers import ARTIFACTS
+from tests.browser.helpers import User
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +18,7 @@ LABELS = ("项目名称", "项目责任人", "实施周期（开始）", "实施
           "联系人", "考核指标", "目标体系")
 
 
-def test_printed_application_holds_every_field(browser, site):  # noqa: F811
+def test_printed_application_holds_every_field(browser, site):
     base, party = site
     instance_id = party.apply("county1_applicant", "申报书打印项目")
     applicant = User(browser, base, "county1_applicant", "application").login()

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import ARTIFACTS
-from tests.test_browser import User
-from tests.test_browser import assets  # noqa: F401 - the npm assets, or a skip
-from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
+from tests.browser.helpers import ARTIFACTS
+from tests.browser.helpers import User
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +16,7 @@ def ledger_titles(user: User) -> list[str]:
     return [text.split()[0] for text in user.page.locator("table.ledger tbody tr td:nth-child(2)").all_inner_texts()]
 
 
-def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_holder(browser, site, assets):  # noqa: F811
+def test_supervisor_finds_the_late_project_charts_the_bottleneck_and_urges_its_holder(browser, site, assets):
     base, party = site
     longest = party.apply("county1_applicant", "论证逾期最久项目")
     party.pass_review("county1_applicant", longest)

@@ -1,33 +1,17 @@
 """New users in headless Chromium: an application from filing to approval, screenshot at each page.
 
-Runs Debian's ``/usr/bin/chromium`` through Playwright (never a downloaded browser). Screenshots
-land in ``test-artifacts/screenshots/``. Without Chromium the tests are skipped, unless
-``REQUIRE_BROWSER=1`` (as in CI) makes that an error.
+Chromium, the demo site and the ``User`` helper are shared with the other browser tests: see
+``conftest.py`` and ``helpers.py`` here.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from sqlalchemy import create_engine
-from werkzeug.serving import make_server
 
-from engine import Engine
-from engine import EngineSettings
-from engine import clock
-from engine.persistence.schema import upgrade
-from party import PARTY
-from party.demo.org import seed_organisation
-from party.demo.submissions import moment
+from tests.browser.helpers import ARTIFACTS
+from tests.browser.helpers import User
 from tests.conftest import ROOT
-from web import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.browser
 
 PLAN = {
@@ -37,123 +21,6 @@ PLAN = {
     "support_system": "依托党员远程教育网络，整合宣传、民政等部门资源，建立协作联席会议制度。",
     "benefit_system": "采取群众测评、实地查看与数据比对相结合的方式评估政治、经济和社会效益。",
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield instance
-        instance.close()
-
-
-# The npm assets pages draw diagrams and charts with (tools/copy_assets.py puts them there).
-VENDOR_FILES = [ROOT / "web" / "static" / "vendor" / name for name in (
-    "bpmn-js/bpmn-navigated-viewer.production.min.js", "bpmn-js/bpmn-modeler.production.min.js",
-    "echarts/echarts.min.js", "modeler/modeler.js", "modeler/form-editor.js")]
-
-
-@pytest.fixture(scope="session")
-def assets() -> None:
-    """For a test whose pages draw with bpmn-js or ECharts: skipped when the npm assets are missing
-    (a plain ``pytest``), unless ``REQUIRE_BROWSER=1`` (as in CI) makes that an error."""
-    missing = [str(path.relative_to(ROOT)) for path in VENDOR_FILES if not path.exists()]
-    if missing:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser assets missing: {missing} (bin/test runs npm ci and tools/copy_assets.py)")
-        pytest.skip("browser assets not installed (npm ci && python tools/copy_assets.py)")
-
-
-@pytest.fixture
-def server(tmp_path) -> Iterator[str]:
-    """The application with the demo organisation and workflows, served on 127.0.0.1."""
-    url = f"sqlite:///{tmp_path}/browser.db"
-    upgrade(create_engine(url))
-    engine = Engine(EngineSettings(database_url=url), domain=PARTY)
-    clock.travel_to(moment("2008-03-03 10:00"))
-    seed_organisation(engine)
-    engine.deploy(ROOT / "workflows", actor="admin")
-    app = create_app({"ENGINE": engine, "SECRET_KEY": "browser-test"})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    engine.db.dispose()
-    clock.reset()
-
-
-class User:
-    """One person at one browser tab."""
-
-    def __init__(self, browser, base: str, username: str, test: str) -> None:
-        self.context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        self.page = self.context.new_page()
-        self.base = base
-        self.username = username
-        self.test = test
-        self.shots = 0
-
-    def shot(self, label: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.shots += 1
-        self.page.screenshot(path=str(ARTIFACTS / f"{self.test}-{self.username}-{self.shots:02d}-{label}.png"),
-                             full_page=True)
-
-    def login(self) -> User:
-        self.page.goto(self.base + "/login")
-        self.page.fill("#username", self.username)
-        self.page.fill("#password", "demo-password")
-        self.shot("login")
-        self.page.click("button.primary")
-        self.page.wait_for_url(self.base + "/")
-        return self
-
-    def inbox(self) -> list[str]:
-        """Step names in 我的待办 and 待认领."""
-        names = []
-        for tab in ("mine", "claimable"):
-            self.page.goto(f"{self.base}/?tab={tab}")
-            names += self.page.locator("table.tasks td:nth-child(2) a").all_inner_texts()
-        self.shot("inbox")
-        return sorted(names)
-
-    def open(self, step: str) -> None:
-        for tab in ("mine", "claimable"):
-            self.page.goto(f"{self.base}/?tab={tab}")
-            link = self.page.get_by_role("link", name=step)
-            if link.count():
-                link.first.click()
-                self.page.wait_for_selector("h1")
-                self.shot("task")
-                return
-        raise AssertionError(f"{self.username} has no task {step}")
-
-    def follow(self, locator) -> None:
-        """Click a link or button that loads a page, and wait until that page has loaded: a plain click
-        returns before the new page is parsed, and what is read next may be the old page or nothing."""
-        with self.page.expect_navigation():
-            locator.click()
-
-    def choose(self, field: str, value: str) -> None:
-        self.page.select_option(f"#f-{field}", value)
-
-    def submit(self) -> None:
-        self.shot("filled")
-        self.page.click("button[value=submit]")
-        self.page.wait_for_load_state()
-        self.shot("after-submit")
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def review(user: User, step: str, decision: str, opinion: str = "") -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import pytest
 
 from party.demo.submissions import IMPLEMENTATION_DATES
-from tests.test_browser import User
-from tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from tests.test_browser_inbox import site  # noqa: F401 - the application on the demo organisation
+from tests.browser.helpers import User
 
 pytestmark = pytest.mark.browser
 
 
-def test_city_changes_the_scoring_template_new_projects_follow_running_ones_keep_theirs(browser, site):  # noqa: F811
+def test_city_changes_the_scoring_template_new_projects_follow_running_ones_keep_theirs(browser, site):
     base, party = site
     running = party.apply("county1_applicant", "按旧模板的项目")
 
