@@ -49,7 +49,7 @@ def test_a_domain_without_a_year_plan_form_has_no_plan_form(engine, org):
     generic = Engine(engine.settings, database=engine.db)
     with pytest.raises(NotFound) as refused:
         generic.plan_form("city", 2008)
-    assert refused.value.params["what"] == "Year plan form"
+    assert refused.value.params["what"] == "Year plan"  # the plan is there: the generic domain has no form
 
 
 def test_process_data_and_grades_are_named_by_the_domain():

@@ -43,15 +43,15 @@ def shifted(value: Any, years: int) -> Any:
 
 
 class PlanService(Service):
-    def _schema(self) -> YearPlanSchema:
-        """The domain's plan layout. :raises NotFound: when the domain has no year plan form."""
+    def _schema(self, year: int) -> YearPlanSchema:
+        """The domain's plan layout. :raises NotFound: (of the plan of ``year``) when the domain has no
+        year plan form: it has no plan to edit."""
         if self.domain.year_plan is None:
-            raise NotFound(what="Year plan form", key=self.domain.name)
+            raise NotFound(what="Year plan", key=year)
         return self.domain.year_plan
 
-    def _plan_form(self) -> dict[str, Any]:
-        form_file = self.settings.forms_dir / self._schema().form_file
-        return parse_form(form_file.read_text(encoding="utf-8"))
+    def _plan_form(self, schema: YearPlanSchema) -> dict[str, Any]:
+        return parse_form((self.settings.forms_dir / schema.form_file).read_text(encoding="utf-8"))
 
     def plan_years(self, actor: str) -> list[int]:
         """The years the city has planned, newest first. :raises NotAllowed: for others than city_org, admin."""
@@ -68,8 +68,8 @@ class PlanService(Service):
             row = session.get(ReferenceData, f"year:{year}")
             if row is None:
                 raise NotFound(what="Year plan", key=year)
-            schema = self._schema()
-            return schema.with_choices(self._plan_form(), row.value or {}), schema.to_form(row.value or {})
+            schema = self._schema(year)
+            return schema.with_choices(self._plan_form(schema), row.value or {}), schema.to_form(row.value or {})
 
     def save_year_plan(self, actor: str, year: int, values: dict[str, Any]) -> None:
         """Store the plan of ``year`` from the form's values. Projects already started keep the
@@ -77,7 +77,8 @@ class PlanService(Service):
 
         :raises InvalidSubmission: with every problem, nothing stored. :raises NotFound, NotAllowed:
         """
-        errors = validate_submission(self._plan_form(), values) or self._schema().problems(values)
+        schema = self._schema(year)
+        errors = validate_submission(self._plan_form(schema), values) or schema.problems(values)
         if errors:
             raise InvalidSubmission(errors)
         with self.db.write() as session:
@@ -86,7 +87,7 @@ class PlanService(Service):
             row = session.get(ReferenceData, f"year:{year}")
             if row is None:
                 raise NotFound(what="Year plan", key=year)
-            row.value = json.loads(json.dumps(self._schema().from_form(year, values, row.value or {})))
+            row.value = json.loads(json.dumps(schema.from_form(year, values, row.value or {})))
             row.updated_by, row.updated_at = user.username, clock.now()
 
     def copy_year_plan(self, actor: str, source: int, target: int) -> None:
