@@ -37,10 +37,11 @@ from engine.service.base import Service
 def _sqlite_connection(driver: object) -> sqlite3.Connection:
     """The sqlite3 connection under a pooled SQLite connection.
 
-    :raises InvalidState: when the pool holds no open sqlite3 connection.
+    :raises TypeError: when the pool holds no sqlite3 connection (a programming error: only the
+        SQLite branch asks).
     """
     if not isinstance(driver, sqlite3.Connection):
-        raise InvalidState("The database connection is not open.", status="closed")
+        raise TypeError(f"not a sqlite3 connection: {driver!r}")
     return driver
 
 
