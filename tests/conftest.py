@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -260,19 +261,13 @@ def _settings(url: str) -> EngineSettings:
                           forms_dir=ROOT / "forms" / "schemas")
 
 
-@pytest.fixture(scope="session")
-def party_snapshot(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> PartySnapshot:
-    """Seeding the organisation and deploying every workflow costs more than most tests: do it once
-    (at the tests' start time) and copy the result into each test's database."""
-    from party.demo.org import seed_organisation
-
-    path = tmp_path_factory.mktemp("party") / "party.db"
-    shutil.copy(sqlite_template, path)
+def _snapshot(path: Path, seed: Callable[[Engine], object]) -> PartySnapshot:
+    """``seed`` run once on the SQLite file at ``path`` (at the tests' start time), kept as that file
+    and as every table's rows."""
     clock.travel_to(START)
     seeded = Engine(_settings(f"sqlite:///{path}"), domain=PARTY)
     try:
-        seed_organisation(seeded)
-        seeded.deploy(ROOT / "workflows", actor="admin")
+        seed(seeded)
         with seeded.db.read() as session:
             rows = {table.name: [dict(row._mapping) for row in session.execute(select(table))]
                     for table in all_tables().sorted_tables}
@@ -280,6 +275,37 @@ def party_snapshot(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pa
         seeded.db.dispose()
         clock.reset()
     return PartySnapshot(path, rows)
+
+
+@pytest.fixture(scope="session")
+def party_snapshot(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> PartySnapshot:
+    """Seeding the organisation and deploying every workflow costs more than most tests: do it once
+    (at the tests' start time) and copy the result into each test's database."""
+    from party.demo.org import seed_organisation
+
+    def seed(engine: Engine) -> None:
+        seed_organisation(engine)
+        engine.deploy(ROOT / "workflows", actor="admin")
+
+    path = tmp_path_factory.mktemp("party") / "party.db"
+    shutil.copy(sqlite_template, path)
+    return _snapshot(path, seed)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> PartySnapshot:
+    """``dangjian demo`` seeded once from an empty database, as the command does (in one engine, its
+    steps warm), for the tests that read the demo; seeding itself is tested on each backend."""
+    from party.demo.driver import ProjectDriver
+    from party.demo.seed import seed_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    cold, ProjectDriver.cold = ProjectDriver.cold, False
+    try:
+        return _snapshot(path, seed_demo)
+    finally:
+        ProjectDriver.cold = cold
 
 
 def _load_rows(url: str, rows: dict[str, list[dict]]) -> None:
@@ -295,14 +321,27 @@ def _load_rows(url: str, rows: dict[str, list[dict]]) -> None:
     engine.dispose()
 
 
+def _engine_on(snapshot: PartySnapshot, database_url: str) -> Engine:
+    """An engine on the test's database filled from ``snapshot``."""
+    if is_sqlite(database_url):
+        shutil.copy(snapshot.sqlite_file, make_url(database_url).database)
+    else:
+        _load_rows(database_url, snapshot.rows)
+    return Engine(_settings(database_url), domain=PARTY)
+
+
 @pytest.fixture
 def party_engine(database_url: str, frozen_clock: None, party_snapshot: PartySnapshot) -> Iterator[Engine]:
     """The demo organisation and the shipped workflows, at 2008-03-03 09:00 Beijing."""
-    if is_sqlite(database_url):
-        shutil.copy(party_snapshot.sqlite_file, make_url(database_url).database)
-    else:
-        _load_rows(database_url, party_snapshot.rows)
-    service = Engine(_settings(database_url), domain=PARTY)
+    service = _engine_on(party_snapshot, database_url)
+    yield service
+    service.db.dispose()
+
+
+@pytest.fixture
+def demo_engine(database_url: str, frozen_clock: None, demo_snapshot: PartySnapshot) -> Iterator[Engine]:
+    """The demo as ``dangjian demo`` seeds it (projects at every stage), the clock at 2008-03-03."""
+    service = _engine_on(demo_snapshot, database_url)
     yield service
     service.db.dispose()
 

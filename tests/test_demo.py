@@ -27,7 +27,7 @@ def test_demo_creates_projects_at_every_stage_once(engine):
         assert engine.authenticate(user.username, "demo-password").actor.username == user.username
 
 
-def test_on_the_demos_today_every_working_role_has_something_in_my_inbox(engine):
+def test_on_the_demos_today_every_working_role_has_something_in_my_inbox(demo_engine):
     """Applicants (who are also the projects' responsible persons), leaders, county and city
     departments, experts and collaborating units each find work on 2008-12-22 (administrators and
     supervisors have no steps of their own)."""
@@ -35,26 +35,23 @@ def test_on_the_demos_today_every_working_role_has_something_in_my_inbox(engine)
     from party.demo.seed import DEMO_TODAY
     from party.demo.submissions import moment
 
-    seed_demo(engine)
     clock.travel_to(moment(DEMO_TODAY))
     idle = [user.username for user in demo_users()
-            if set(user.roles) - {"admin", "supervisor"} and not engine.inbox(user.username, "mine").total]
+            if set(user.roles) - {"admin", "supervisor"} and not demo_engine.inbox(user.username, "mine").total]
     assert idle == []  # every account with a role in the diagrams, not only every role
 
 
-def test_every_open_scoring_step_of_the_demo_can_be_finished_by_another_process(engine):
+def test_every_open_scoring_step_of_the_demo_can_be_finished_by_another_process(demo_engine):
     """The demo is seeded in one process and served by others: each expert's open score sheet,
     submitted through a fresh engine, moves its project on (no stall, no error)."""
+    engine = demo_engine
     from engine import clock
-    from party.demo.driver import ProjectDriver
     from party.demo.driver import fresh_engine
     from party.demo.seed import DEMO_TODAY
     from party.demo.submissions import GOOD_SCORE
     from party.demo.submissions import moment
     from party.demo.submissions import score_sheet
 
-    ProjectDriver.cold = False  # seeded in this engine only, as ``dangjian demo`` does
-    seed_demo(engine)
     clock.travel_to(moment(DEMO_TODAY))
     experts = [user.username for user in demo_users() if "panel" in user.roles]
     scored: set[int] = set()
@@ -78,13 +75,13 @@ def test_every_open_scoring_step_of_the_demo_can_be_finished_by_another_process(
         assert remaining and not remaining & {"panel_score", "score"}, (instance_id, remaining)
 
 
-def test_demo_projects_read_like_ya_an_in_2008(engine):
+def test_demo_projects_read_like_ya_an_in_2008(demo_engine):
     """Each key project in its own catalogue entry (or a unit's own), several sectors, the unit's
     own people in each 申报书, whose 项目责任人 is the person later held responsible."""
     from party.demo.org import PEOPLE
     from party.demo.seed import PLANS
 
-    seed_demo(engine)
+    engine = demo_engine
     key = [plan for plan in PLANS if plan.kind == "key_project"]
     codes = [plan.catalogue for plan in key if plan.catalogue != "own"]
     assert len(codes) == len(set(codes)) and len({plan.sector for plan in key}) == 4
