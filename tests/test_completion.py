@@ -137,7 +137,8 @@ def test_a_task_already_done_stores_nothing_and_says_by_whom(client, party_engin
                            content_type="multipart/form-data")
     page = text(response)
     assert response.status_code == 409 and "该事项已由" in page
-    assert "以下文件未保存：实施方案.pdf、预算表.pdf" in page
+    assert "以下文件未保存：实施方案.pdf、预算表.pdf。此事项已经办理，无需再提交。" in page
+    assert "提交前请重新选择" not in page  # nothing is left to submit them with
     assert stored_files(party_engine) == (0, 0)
 
 

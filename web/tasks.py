@@ -119,9 +119,12 @@ def _refused(task_id: int, files: list[ChosenFile], message: str, errors: list[F
     """
     detail = engine().task(g.actor.username, task_id)
     flash(message, "error")
-    if files:
-        flash(_("These files were not kept: %(names)s. Choose them again before you submit.",
-                names="、".join(chosen.name for chosen in files)), "error")
+    names = "、".join(chosen.name for chosen in files)
+    if files and detail.row.status == "open":
+        flash(_("These files were not kept: %(names)s. Choose them again before you submit.", names=names), "error")
+    elif files:  # the step was handled meanwhile: nothing is left to submit them with
+        flash(_("These files were not kept: %(names)s, since this step has already been handled.", names=names),
+              "error")
     return render_task(detail, _posted().data(detail.form or {"type": "object", "properties": {}}), errors, status)
 
 
