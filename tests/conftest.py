@@ -7,7 +7,9 @@ unless ``REQUIRE_POSTGRES=1`` makes that an error, as in CI.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -295,17 +297,33 @@ def party_snapshot(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pa
 @pytest.fixture(scope="session")
 def demo_snapshot(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> PartySnapshot:
     """``dangjian demo`` seeded once from an empty database, as the command does (in one engine, its
-    steps warm), for the tests that read the demo; seeding itself is tested on each backend."""
+    steps warm), for the tests that read the demo; seeding itself is tested on each backend.
+
+    Seeded once per test run: the first test process that needs it seeds it under a lock in the
+    folder the run's processes share, the others read it (with the instance ids of the demo's plans).
+    """
     from party.demo.driver import ProjectDriver
+    from party.demo.seed import PLANS
     from party.demo.seed import seed_demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    shutil.copy(sqlite_template, path)
-    cold, ProjectDriver.cold = ProjectDriver.cold, False
-    try:
-        return _snapshot(path, seed_demo)
-    finally:
-        ProjectDriver.cold = cold
+    base = tmp_path_factory.getbasetemp()
+    folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    stored = folder / "demo-snapshot.pickle"
+    with open(folder / "demo-snapshot.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stored.exists():
+            path = folder / "demo.db"
+            shutil.copy(sqlite_template, path)
+            cold, ProjectDriver.cold = ProjectDriver.cold, False
+            try:
+                snapshot = _snapshot(path, seed_demo)
+            finally:
+                ProjectDriver.cold = cold
+            stored.write_bytes(pickle.dumps((str(path), snapshot.rows, [plan.instance_id for plan in PLANS])))
+        path_text, rows, ids = pickle.loads(stored.read_bytes())
+    for plan, instance_id in zip(PLANS, ids, strict=True):
+        plan.instance_id = instance_id
+    return PartySnapshot(Path(path_text), rows)
 
 
 def _load_rows(url: str, rows: dict[str, list[dict]]) -> None:
