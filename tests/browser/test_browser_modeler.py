@@ -198,3 +198,18 @@ def test_administrator_draws_an_expanded_sub_process_checks_and_deploys_it(brows
     replaced = party.engine.model_file("admin", "key_project")
     assert replaced.name == "key_project (1).bpmn" and replaced.version == original.version + 1
     admin.close()
+
+
+def test_the_modeler_draws_on_a_phone(browser, site, assets):
+    """At 390 px the palette and the properties panel leave the diagram room: it is drawn, not a blank
+    canvas with bpmn-js's error about a non-finite scale."""
+    base, _party = site
+    admin = User(browser, base, "admin", "modeler-phone").login()
+    admin.page.set_viewport_size({"width": 390, "height": 844})
+    admin.page.goto(f"{base}/admin/processes/quarterly_report/modeler")
+    admin.page.wait_for_selector("#modeler[data-state=ready]")
+    assert "无法打开" not in admin.page.locator("#modeler-status").inner_text()
+    width = admin.page.evaluate("document.getElementById('modeler-canvas').getBoundingClientRect().width")
+    assert width > 300
+    assert admin.page.locator("#modeler-canvas .djs-element.djs-shape").count() > 3
+    admin.shot("modeler-390")
