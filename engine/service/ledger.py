@@ -20,6 +20,7 @@ from engine.persistence.queries import ledger as queries
 from engine.persistence.queries import plans
 from engine.persistence.queries import supervision as supervision_queries
 from engine.persistence.queries.scope import ProjectScope
+from engine.persistence.queries.supervision import UrgedStep
 from engine.service.access import ledger_path
 from engine.service.access import may_view_task
 from engine.service.access import project_scope
@@ -147,26 +148,10 @@ class Dossier:
 
 
 @dataclass(frozen=True)
-class Escalation:
-    """A step still open ``escalate_workdays_after`` working days after someone urged it (督办)."""
-
-    instance_id: int
-    title: str
-    task_id: int
-    step: str
-    holder: str | None
-    role: str | None
-    scope_unit: str | None
-    reminded_at: datetime
-    reminded_by: str
-    message: str
-
-
-@dataclass(frozen=True)
 class Supervision:
     """督查督办: urged steps still open, and units that have not applied once the window closed."""
 
-    escalations: list[Escalation]
+    escalations: list[UrgedStep]  # steps still open escalate_workdays_after working days after a 催办 (督办)
     escalate_workdays: int
     year: int | None
     application_close: str | None  # ISO date of the year's application deadline
@@ -301,10 +286,10 @@ class LedgerService(Service):
             year = year or current_plan_year(plans.planned_years(session), today.year)
             plan = plans.year_plan(session, year) if year else None
             escalate = self.reminders.numbers(plan)[1]
-            escalations: dict[int, Escalation] = {}
+            escalations: dict[int, UrgedStep] = {}
             for step in urged:
                 if still_urged(step.reminded_at, step.escalated_at, escalate, today):
-                    escalations.setdefault(step.task_id, Escalation(*step[:-1]))
+                    escalations.setdefault(step.task_id, step)
             close = (plan.get("calendar") or {}).get("application_close") if plan is not None else None
             closed = close is not None and str(close)[:10] < today.isoformat()
             not_applied = {expected.kind: supervision_queries.units_not_applied(session, path, year, expected.kind,
